@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every build, run and test dependency of powertrain from Debian 12's packages.
+# Idempotent: installs only what is missing, so a second run costs a few seconds.
+# Usage: scripts/install-deps.sh   (as root, or with sudo available)
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config   # toolchain
+  libtorch-dev                                    # training engine (LibTorch 1.13, CPU)
+  libopenblas0-pthread                            # fast BLAS for libtorch (reference BLAS is ~10x slower)
+  libsqlite3-dev                                  # run store (embedded default)
+  nlohmann-json3-dev                              # JSON output and config files
+  libcli11-dev                                    # command-line parsing
+  libfmt-dev                                      # formatting of tables and reports
+  zlib1g-dev                                      # gzip-compressed datasets (IDX .gz)
+  googletest                                      # unit tests (GoogleTest sources + CMake config)
+  libgtest-dev libgmock-dev
+  libbenchmark-dev                                # bench/
+  dataset-fashion-mnist                           # default dataset of the main job
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

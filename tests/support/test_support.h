@@ -1,0 +1,40 @@
+// Helpers shared by the tests: temporary directories, files, and running the CLI.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace powertrain::test {
+
+// A directory under $TMPDIR, removed (recursively) when the object dies.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Returns path()/rel.
+  std::string file(const std::string& rel) const { return path_ + "/" + rel; }
+ private:
+  std::string path_;
+};
+
+// Writes `text` to `path`, creating parent directories. Throws on failure.
+void write_file(const std::string& path, const std::string& text);
+// Returns the contents of `path`. Throws on failure.
+std::string read_file(const std::string& path);
+
+// Result of running a program.
+struct RunResult {
+  int exit_code = -1;        // exit status, or 128+signal when killed
+  std::string out;           // stdout
+  std::string err;           // stderr
+};
+
+// Runs `argv` (argv[0] looked up in PATH) with extra environment `env` ("K=V") and
+// `stdin_text` on its standard input (/dev/null when empty); returns its exit code and output.
+RunResult run_program(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                      const std::string& stdin_text = "");
+
+}  // namespace powertrain::test
