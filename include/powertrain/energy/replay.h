@@ -1,0 +1,42 @@
+// powertrain/energy/replay.h: a recorded power trace played back as a source.
+//
+// The trace is CSV with a header line `t_s,component,power_w` (lines starting with '#'
+// are comments). Time is relative to the first read(); power is held constant between
+// the recorded points (step), and the last value holds after the end. For tests and
+// offline demos: the same Meter code runs on it as on real sensors.
+//
+// Example:
+//   powertrain::ReplaySource trace("tests/data/gpu_trace.csv");
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "powertrain/energy/source.h"
+
+namespace powertrain {
+
+class ReplaySource : public EnergySource {
+ public:
+  // Loads `path`; throws std::runtime_error naming the file, line and problem when it
+  // is unreadable or malformed. `now_s` gives the current time (default: steady clock).
+  explicit ReplaySource(const std::string& path, std::function<double()> now_s = {});
+
+  std::string name() const override { return "replay"; }
+  std::vector<SensorInfo> sensors() const override;
+  std::vector<Reading> read() override;
+  std::string note(const std::string& component) const override;
+
+  // Returns the recorded power of `component` at trace time `t_s` (step interpolation).
+  double power_at_w(const std::string& component, double t_s) const;
+
+ private:
+  std::string path_;
+  std::function<double()> now_s_;
+  double t0_s_ = -1.0;
+  std::map<std::string, std::vector<std::pair<double, double>>> points_;  // component -> (t_s, power_w)
+};
+
+}  // namespace powertrain

@@ -1,0 +1,117 @@
+// A recorded power trace (CSV: t_s,component,power_w) played back as an energy source.
+#include "powertrain/energy/replay.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace powertrain {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  size_t a = s.find_first_not_of(" \t\r");
+  size_t b = s.find_last_not_of(" \t\r");
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+ComponentKind kind_of(const std::string& component) {
+  std::string prefix = component.substr(0, component.find(':'));
+  if (prefix == "gpu") return ComponentKind::gpu;
+  if (prefix == "cpu_package") return ComponentKind::cpu_package;
+  if (prefix == "dram") return ComponentKind::dram;
+  if (prefix == "cpu_estimate") return ComponentKind::cpu_estimate;
+  return ComponentKind::other;
+}
+
+}  // namespace
+
+ReplaySource::ReplaySource(const std::string& path, std::function<double()> now_s)
+    : path_(path), now_s_(std::move(now_s)) {
+  if (!now_s_) {
+    now_s_ = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+  }
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error("cannot read power trace " + path + ": no such file or no permission");
+  std::string line;
+  int line_no = 0;
+  bool header_seen = false;
+  while (std::getline(f, line)) {
+    ++line_no;
+    line = trim(line);
+    if (line.empty() || line[0] == '#') continue;
+    if (!header_seen) {
+      if (line != "t_s,component,power_w") {
+        throw std::runtime_error("power trace " + path + ":" + std::to_string(line_no) +
+                                 ": expected the header 't_s,component,power_w', found '" + line + "'");
+      }
+      header_seen = true;
+      continue;
+    }
+    std::stringstream ss(line);
+    std::string t_str, comp, p_str;
+    std::getline(ss, t_str, ',');
+    std::getline(ss, comp, ',');
+    std::getline(ss, p_str, ',');
+    char* end = nullptr;
+    double t = std::strtod(t_str.c_str(), &end);
+    bool t_ok = end != t_str.c_str() && *end == '\0' && std::isfinite(t) && t >= 0;
+    double p = std::strtod(p_str.c_str(), &end);
+    bool p_ok = end != p_str.c_str() && *end == '\0' && std::isfinite(p) && p >= 0;
+    comp = trim(comp);
+    if (!t_ok || !p_ok || comp.empty()) {
+      throw std::runtime_error("power trace " + path + ":" + std::to_string(line_no) +
+                               ": expected 't_s,component,power_w' with t_s >= 0 and power_w >= 0, found '" + line + "'");
+    }
+    auto& pts = points_[comp];
+    if (!pts.empty() && t < pts.back().first) {
+      throw std::runtime_error("power trace " + path + ":" + std::to_string(line_no) +
+                               ": time goes backwards for " + comp + " (sort the trace by t_s)");
+    }
+    pts.emplace_back(t, p);
+  }
+  if (!header_seen || points_.empty()) {
+    throw std::runtime_error("power trace " + path + " holds no samples (expected a header 't_s,component,power_w' and rows)");
+  }
+}
+
+std::vector<SensorInfo> ReplaySource::sensors() const {
+  std::vector<SensorInfo> out;
+  for (const auto& [comp, pts] : points_) {
+    out.push_back(SensorInfo{comp, "replay", "recorded trace " + path_, true,
+                             std::to_string(pts.size()) + " points over " + std::to_string(pts.back().first) + " s"});
+  }
+  return out;
+}
+
+double ReplaySource::power_at_w(const std::string& component, double t_s) const {
+  auto it = points_.find(component);
+  if (it == points_.end()) return NAN;
+  const auto& pts = it->second;
+  auto up = std::upper_bound(pts.begin(), pts.end(), t_s, [](double t, const std::pair<double, double>& p) { return t < p.first; });
+  if (up == pts.begin()) return pts.front().second;
+  return std::prev(up)->second;
+}
+
+std::vector<Reading> ReplaySource::read() {
+  double now = now_s_();
+  if (t0_s_ < 0) t0_s_ = now;
+  std::vector<Reading> out;
+  for (const auto& [comp, pts] : points_) {
+    Reading r;
+    r.component = comp;
+    r.kind = kind_of(comp);
+    r.power_w = power_at_w(comp, now - t0_s_);
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::string ReplaySource::note(const std::string& component) const {
+  return "replayed from " + path_;
+}
+
+}  // namespace powertrain

@@ -1,0 +1,90 @@
+// Names of provenances and component kinds, and discovery of the sources on this machine.
+#include "powertrain/energy/source.h"
+
+#include <cstdlib>
+
+#include "powertrain/energy/estimate.h"
+#include "powertrain/energy/nvml.h"
+#include "powertrain/energy/rapl.h"
+#include "powertrain/energy/replay.h"
+
+namespace powertrain {
+
+const char* provenance_name(Provenance p) {
+  switch (p) {
+    case Provenance::measured_counter: return "measured_counter";
+    case Provenance::integrated_power: return "integrated_power";
+    case Provenance::estimated: return "estimated";
+    case Provenance::missing: return "missing";
+  }
+  return "missing";
+}
+
+static int provenance_rank(Provenance p) {
+  switch (p) {
+    case Provenance::missing: return 0;
+    case Provenance::estimated: return 1;
+    case Provenance::integrated_power: return 2;
+    case Provenance::measured_counter: return 3;
+  }
+  return 0;
+}
+
+Provenance provenance_weakest(Provenance a, Provenance b) {
+  return provenance_rank(a) <= provenance_rank(b) ? a : b;
+}
+
+const char* component_kind_name(ComponentKind k) {
+  switch (k) {
+    case ComponentKind::gpu: return "gpu";
+    case ComponentKind::cpu_package: return "cpu_package";
+    case ComponentKind::dram: return "dram";
+    case ComponentKind::cpu_estimate: return "cpu_estimate";
+    case ComponentKind::other: return "other";
+  }
+  return "other";
+}
+
+DiscoverOptions discover_options_from_env(DiscoverOptions opt) {
+  if (const char* v = std::getenv("POWERTRAIN_NVML_LIBRARY"); v && *v) opt.nvml_library = v;
+  if (const char* v = std::getenv("POWERTRAIN_POWERCAP_ROOT"); v && *v) opt.powercap_root = v;
+  if (const char* v = std::getenv("POWERTRAIN_PROC_ROOT"); v && *v) opt.proc_root = v;
+  if (const char* v = std::getenv("POWERTRAIN_CPU_TDP_W"); v && *v) opt.cpu_tdp_w = std::strtod(v, nullptr);
+  return opt;
+}
+
+std::vector<std::unique_ptr<EnergySource>> discover_sources(const DiscoverOptions& opt,
+                                                            std::vector<std::string>* warnings) {
+  std::vector<std::unique_ptr<EnergySource>> out;
+  auto warn = [&](const std::string& w) { if (warnings) warnings->push_back(w); };
+
+  if (!opt.replay_file.empty()) {
+    out.push_back(std::make_unique<ReplaySource>(opt.replay_file));
+    return out;
+  }
+  if (opt.use_nvml) {
+    auto nvml = std::make_unique<NvmlSource>(opt.nvml_library);
+    if (nvml->available()) out.push_back(std::move(nvml));
+  }
+  bool have_cpu = false;
+  if (opt.use_rapl) {
+    auto rapl = std::make_unique<RaplSource>(opt.powercap_root);
+    if (rapl->available()) {
+      out.push_back(std::move(rapl));
+      have_cpu = true;
+    } else if (rapl->permission_denied()) {
+      warn(rapl->permission_help() + " Falling back to a CPU estimate.");
+    }
+  }
+  if (!have_cpu) {
+    CpuEstimateOptions eo;
+    eo.proc_root = opt.proc_root;
+    eo.tdp_w = opt.cpu_tdp_w;
+    auto est = std::make_unique<CpuEstimateSource>(eo);
+    if (est->available()) out.push_back(std::move(est));
+    else warn("no CPU energy source: neither RAPL nor " + opt.proc_root + "/stat can be read");
+  }
+  return out;
+}
+
+}  // namespace powertrain

@@ -1,0 +1,57 @@
+// Carbon: the built-in grid table, CO2e arithmetic, equivalents, and table errors.
+#include "powertrain/energy/carbon.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace powertrain {
+namespace {
+
+TEST(Carbon, BuiltinTableHasSourcesAndYears) {
+  auto t = CarbonTable::builtin();
+  ASSERT_NE(t.find("de"), nullptr);
+  ASSERT_NE(t.find("WORLD"), nullptr);
+  EXPECT_EQ(t.find("XX"), nullptr);
+  EXPECT_GT(t.entries().size(), 30u);
+  for (const auto& g : t.entries()) {
+    EXPECT_FALSE(g.source.empty()) << g.code;
+    EXPECT_GE(g.year, 2020) << g.code;
+    EXPECT_GT(g.g_per_kwh, 0) << g.code;
+    EXPECT_LT(g.g_per_kwh, 1200) << g.code;
+  }
+}
+
+TEST(Carbon, OneKilowattHourWithPue) {
+  GridIntensity g{"DE", "Germany", 381, "test", 2023};
+  auto c = carbon_from_energy(3.6e6, g, 1.58);
+  EXPECT_DOUBLE_EQ(c.facility_energy_kwh, 1.58);
+  EXPECT_DOUBLE_EQ(c.co2e_g, 381 * 1.58);
+  EXPECT_DOUBLE_EQ(c.car_km, 381 * 1.58 / 249.0);
+  EXPECT_DOUBLE_EQ(c.smartphone_charges, 1.58 / 0.019);
+}
+
+TEST(Carbon, UnknownEnergyStaysUnknown) {
+  GridIntensity g{"FR", "France", 56, "test", 2023};
+  auto c = carbon_from_energy(NAN, g, 1.0);
+  EXPECT_TRUE(std::isnan(c.co2e_g));
+  EXPECT_TRUE(std::isnan(c.car_km));
+}
+
+TEST(Carbon, MalformedTableNamesTheLine) {
+  try {
+    CarbonTable::parse("code,name,g_per_kwh,source,year\nDE,Germany,abc,x,2023\n", "mine.csv");
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("mine.csv:2"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(CarbonTable::parse("code,name\n", "x"), std::runtime_error);
+  EXPECT_THROW(CarbonTable::parse("code,name,g_per_kwh,source,year\n", "x"), std::runtime_error);
+  EXPECT_THROW(CarbonTable::load("/nonexistent/table.csv"), std::runtime_error);
+  auto t = CarbonTable::parse("# comment\ncode,name,g_per_kwh,source,year\nxx,Test,100,me,2024\n", "x");
+  ASSERT_NE(t.find("XX"), nullptr);
+  EXPECT_DOUBLE_EQ(t.find("xx")->g_per_kwh, 100.0);
+}
+
+}  // namespace
+}  // namespace powertrain
