@@ -1,0 +1,112 @@
+// powertrain/store/store.h: the run store, an SQLite file (WAL, transactions, migrations).
+//
+// A run is inserted with status "running" when it starts and completed in one
+// transaction when it ends (windows, downsampled power samples, totals), so a crash
+// leaves either the running row or the whole run, never half of one. The schema has a
+// version (PRAGMA user_version) and forward migrations applied on open.
+//
+// Example:
+//   auto store = powertrain::Store::open("powertrain.db");
+//   int64_t id = store.begin_run(run, powertrain::host_info_collect(), meter.sensors());
+//   ...
+//   store.finish_run(id, run, meter.finished(), powertrain::downsample(meter.samples(), 1.0));
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "powertrain/energy/meter.h"
+#include "powertrain/energy/source.h"
+
+struct sqlite3;
+
+namespace powertrain {
+
+// Thrown for every store problem; what() names the file and the fix.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct HostInfo {
+  std::string hostname;
+  std::string os;            // e.g. "Debian GNU/Linux 12 (bookworm)"
+  std::string kernel;        // uname -r
+  std::string cpu_model;     // /proc/cpuinfo model name
+  int cpu_cores = 0;         // logical CPUs online
+  double memory_gib = NAN;   // MemTotal
+};
+
+// Returns facts about this machine (never throws; unknown fields stay empty/NaN).
+HostInfo host_info_collect();
+
+struct RunRecord {
+  int64_t id = 0;                    // assigned by the store
+  std::string kind = "measure";      // "measure"; later "train", "trial"
+  std::string name;
+  std::string command;               // the measured command line, shell-quoted
+  double started_at_unix_s = NAN;
+  double duration_s = NAN;
+  std::string status = "running";    // "running", "completed", "failed", "interrupted"
+  std::optional<int> exit_code;      // the child's exit code (128+signal when killed)
+  double energy_j = NAN;             // total of the run window, NaN when unknown
+  double energy_uncertainty_j = NAN;
+  std::string energy_provenance = "missing";
+  std::string grid;                  // carbon grid code
+  double carbon_intensity_g_per_kwh = NAN;
+  double pue = 1.0;
+  double co2e_g = NAN;
+  std::string meta_json = "{}";      // free-form extras (idle baseline, options)
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the store at `path` and migrates it to the current
+  // schema. Throws StoreError naming the path and the fix when it cannot be opened or
+  // written (missing directory, no permission, not an SQLite file, newer schema).
+  static Store open(const std::string& path);
+  ~Store();
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+
+  // Returns the schema version of the open file.
+  int schema_version() const;
+  // Returns the current schema version this build writes.
+  static int current_schema_version();
+  const std::string& path() const { return path_; }
+
+  // Inserts the run as "running" with its host and sensors, in one transaction.
+  // Returns the run id.
+  int64_t begin_run(const RunRecord& run, const HostInfo& host, const std::vector<SensorInfo>& sensors);
+  // Writes the final run row, its windows (with component energies) and samples, in one
+  // transaction. Window parent ids are mapped from meter ids to row ids.
+  void finish_run(int64_t run_id, const RunRecord& run, const std::vector<Measurement>& windows,
+                  const std::vector<PowerSample>& samples);
+
+  // Returns the run with `id`, or nullopt.
+  std::optional<RunRecord> run(int64_t id) const;
+  // Returns the newest runs first, at most `limit`.
+  std::vector<RunRecord> runs(int limit = 100) const;
+  // Returns the windows of a run with their components, in id order. Measurement::id
+  // and parent_id are row ids.
+  std::vector<Measurement> windows(int64_t run_id) const;
+  // Returns the stored samples of a run, oldest first.
+  std::vector<PowerSample> samples(int64_t run_id) const;
+  // Returns the sensors recorded for a run.
+  std::vector<SensorInfo> devices(int64_t run_id) const;
+
+  // Returns the raw connection, for modules that add their own tables (tune, study).
+  sqlite3* handle() const { return db_; }
+
+ private:
+  Store() = default;
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+}  // namespace powertrain

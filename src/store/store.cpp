@@ -1,0 +1,722 @@
+// The run store: an SQLite file in WAL mode, written in one transaction per run event
+// (begin, finish) and migrated forward on open. NaN doubles are stored as NULL.
+#include "powertrain/store/store.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <utility>
+
+namespace powertrain {
+namespace {
+
+// Stamped into the SQLite header (PRAGMA application_id) so that a powertrain store
+// can be told apart from another program's SQLite file: "PWTR".
+constexpr int kApplicationId = 0x50575452;
+
+// kMigrations[i] brings the schema from version i to version i + 1. Each runs in its own
+// transaction together with the user_version bump. Never edit a released migration:
+// append a new one.
+const char* const kMigrations[] = {
+    // 1: the initial schema. Energies in J, powers in W, times in s.
+    R"sql(
+PRAGMA application_id = 1347900498;
+CREATE TABLE hosts (
+  id INTEGER PRIMARY KEY,
+  hostname TEXT NOT NULL,
+  os TEXT NOT NULL,
+  kernel TEXT NOT NULL,
+  cpu_model TEXT NOT NULL,
+  cpu_cores INTEGER NOT NULL,
+  memory_gib REAL,
+  UNIQUE (hostname, kernel, cpu_model)
+);
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  command TEXT NOT NULL,
+  host_id INTEGER REFERENCES hosts(id) ON DELETE SET NULL,
+  started_at_unix_s REAL,
+  duration_s REAL,
+  status TEXT NOT NULL,
+  exit_code INTEGER,
+  energy_j REAL,
+  energy_uncertainty_j REAL,
+  energy_provenance TEXT NOT NULL,
+  grid TEXT NOT NULL,
+  carbon_intensity_g_per_kwh REAL,
+  pue REAL,
+  co2e_g REAL,
+  meta_json TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX runs_host_id ON runs(host_id);
+CREATE TABLE devices (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  component TEXT NOT NULL,
+  source TEXT NOT NULL,
+  description TEXT NOT NULL,
+  working INTEGER NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX devices_run_id ON devices(run_id);
+CREATE TABLE windows (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  parent_id INTEGER REFERENCES windows(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  start_unix_s REAL,
+  start_s REAL,
+  duration_s REAL
+);
+CREATE INDEX windows_run_id ON windows(run_id);
+CREATE INDEX windows_parent_id ON windows(parent_id);
+CREATE TABLE window_components (
+  window_id INTEGER NOT NULL REFERENCES windows(id) ON DELETE CASCADE,
+  component TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  source TEXT NOT NULL,
+  energy_j REAL,
+  uncertainty_j REAL,
+  avg_power_w REAL,
+  peak_power_w REAL,
+  idle_power_w REAL,
+  static_energy_j REAL,
+  dynamic_energy_j REAL,
+  samples INTEGER NOT NULL,
+  provenance TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE INDEX window_components_window_id ON window_components(window_id);
+CREATE TABLE samples (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  t_s REAL,
+  component TEXT NOT NULL,
+  power_w REAL
+);
+CREATE INDEX samples_run_id ON samples(run_id, t_s);
+)sql",
+};
+
+constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
+static_assert(kApplicationId == 1347900498, "migration 1 stamps this application_id");
+
+// Throws a StoreError for an SQLite result code, with the fix where there is one.
+[[noreturn]] void fail(sqlite3* db, const std::string& path, const std::string& action, int rc) {
+  std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  int sys_errno = db ? sqlite3_system_errno(db) : 0;
+  std::string os = sys_errno != 0 ? std::string(" (") + std::strerror(sys_errno) + ")" : "";
+  switch (rc & 0xff) {
+    case SQLITE_NOTADB:
+      throw StoreError(path + " is not a powertrain store (not an SQLite database): choose another --db path");
+    case SQLITE_CORRUPT:
+      throw StoreError(path + " is damaged (" + msg + "): restore it from a backup or pass --db PATH");
+    case SQLITE_FULL:
+      throw StoreError("cannot " + action + " in " + path + ": the disk is full" + os +
+                       ": free some space or pass --db PATH");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      throw StoreError("cannot " + action + " in " + path +
+                       ": the store is locked by another process (waited 5 s): retry when it finishes");
+    case SQLITE_READONLY:
+      throw StoreError("cannot " + action + " in " + path + ": the store is read-only" + os +
+                       ": make it and its directory writable or pass --db PATH");
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_IOERR:
+    case SQLITE_AUTH:
+      throw StoreError("cannot " + action + " in " + path + ": " + msg + os +
+                       ": check the file and its directory are writable or pass --db PATH");
+    default:
+      throw StoreError("cannot " + action + " in " + path + ": " + msg);
+  }
+}
+
+void exec(sqlite3* db, const std::string& path, const char* sql, const std::string& action) {
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(db, path, action, rc);
+}
+
+// A prepared statement, finalized when it dies. Binding NaN binds NULL; reading NULL
+// as a double gives NaN.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const std::string& path, const char* sql) : db_(db), path_(path) {
+    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+    if (rc != SQLITE_OK) fail(db_, path_, "prepare a statement", rc);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  void text(int i, const std::string& v) {
+    check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+  }
+  void real(int i, double v) {
+    check(std::isnan(v) ? sqlite3_bind_null(stmt_, i) : sqlite3_bind_double(stmt_, i, v));
+  }
+  void integer(int i, int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
+  void null(int i) { check(sqlite3_bind_null(stmt_, i)); }
+
+  // Steps once: true when a row is available, false when done.
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail(db_, path_, "access the store", rc);
+  }
+  // Runs a statement that returns no rows, then readies it for new bindings.
+  void run() {
+    while (step()) {}
+    reset();
+  }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  bool is_null(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
+  double col_real(int i) const { return is_null(i) ? NAN : sqlite3_column_double(stmt_, i); }
+  int64_t col_int(int i) const { return sqlite3_column_int64(stmt_, i); }
+  std::string col_text(int i) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, i);
+    int n = sqlite3_column_bytes(stmt_, i);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+  }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) fail(db_, path_, "bind a value", rc);
+  }
+  sqlite3* db_;
+  const std::string& path_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE now; ROLLBACK when destroyed without commit().
+class Transaction {
+ public:
+  Transaction(sqlite3* db, const std::string& path) : db_(db), path_(path) {
+    exec(db_, path_, "BEGIN IMMEDIATE", "start a transaction");
+  }
+  ~Transaction() {
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit() { exec(db_, path_, "COMMIT", "commit a transaction"); }
+
+ private:
+  sqlite3* db_;
+  const std::string& path_;
+};
+
+// A read transaction, so several SELECTs see one snapshot while other processes write.
+// Does nothing inside a transaction that is already open (e.g. one begun via handle()).
+class ReadSnapshot {
+ public:
+  ReadSnapshot(sqlite3* db, const std::string& path) : db_(db) {
+    if (sqlite3_get_autocommit(db_)) {
+      exec(db_, path, "BEGIN", "start a read transaction");
+      owned_ = true;
+    }
+  }
+  ~ReadSnapshot() {
+    if (owned_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  sqlite3* db_;
+  bool owned_ = false;
+};
+
+int pragma_int(sqlite3* db, const std::string& path, const char* sql) {
+  Stmt s(db, path, sql);
+  return s.step() ? static_cast<int>(s.col_int(0)) : 0;
+}
+
+Provenance parse_provenance(const std::string& s) {
+  for (Provenance p : {Provenance::measured_counter, Provenance::integrated_power, Provenance::estimated,
+                       Provenance::missing}) {
+    if (s == provenance_name(p)) return p;
+  }
+  return Provenance::missing;
+}
+
+ComponentKind parse_component_kind(const std::string& s) {
+  for (ComponentKind k : {ComponentKind::gpu, ComponentKind::cpu_package, ComponentKind::dram,
+                          ComponentKind::cpu_estimate, ComponentKind::other}) {
+    if (s == component_kind_name(k)) return k;
+  }
+  return ComponentKind::other;
+}
+
+std::string parent_dir(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// Throws unless a new file can be created at `path` (its directory exists and is writable).
+void check_can_create(const std::string& path) {
+  std::string dir = parent_dir(path);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    int err = errno;
+    if (err == ENOENT) {
+      throw StoreError("cannot create powertrain store " + path + ": directory " + dir +
+                       " does not exist (" + std::strerror(err) + "): create the directory or pass --db PATH");
+    }
+    throw StoreError("cannot create powertrain store " + path + ": directory " + dir + ": " +
+                     std::strerror(err) + ": create the directory or pass --db PATH");
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    throw StoreError("cannot create powertrain store " + path + ": " + dir + " is not a directory (" +
+                     std::strerror(ENOTDIR) + "): create the directory or pass --db PATH");
+  }
+  if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+    int err = errno;
+    throw StoreError("cannot create powertrain store " + path + ": directory " + dir + " is not writable (" +
+                     std::strerror(err) + "): choose a writable directory or pass --db PATH");
+  }
+}
+
+// Refuses SQLite files of other programs and stores written by a newer powertrain.
+void check_is_powertrain_store(sqlite3* db, const std::string& path) {
+  ReadSnapshot snapshot(db, path);  // another process may be creating the schema right now
+  int app_id = pragma_int(db, path, "PRAGMA application_id");  // reads the header: NOTADB here
+  int version = pragma_int(db, path, "PRAGMA user_version");
+  if (app_id != 0 && app_id != kApplicationId) {
+    throw StoreError(path + " is not a powertrain store (an SQLite database of another program): choose another --db path");
+  }
+  if (version > kSchemaVersion) {
+    throw StoreError(path + " has schema version " + std::to_string(version) + " but this powertrain reads up to " +
+                     std::to_string(kSchemaVersion) + ": upgrade powertrain to open it");
+  }
+  if (app_id == 0) {
+    int tables = pragma_int(db, path, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
+    if (version != 0 || tables != 0) {
+      throw StoreError(path + " is not a powertrain store (an SQLite database of another program): choose another --db path");
+    }
+  }
+}
+
+// Applies the missing migrations, each in one transaction. The version is re-read under
+// the write lock, so two processes opening a new file at once migrate it only once.
+void migrate(sqlite3* db, const std::string& path) {
+  while (pragma_int(db, path, "PRAGMA user_version") < kSchemaVersion) {
+    Transaction tx(db, path);
+    int version = pragma_int(db, path, "PRAGMA user_version");
+    if (version >= kSchemaVersion) break;  // another process did it; tx rolls back
+    std::string action = "migrate the schema to version " + std::to_string(version + 1);
+    exec(db, path, kMigrations[version], action);
+    std::string bump = "PRAGMA user_version = " + std::to_string(version + 1);
+    exec(db, path, bump.c_str(), action);
+    tx.commit();
+  }
+}
+
+// Switches to WAL. That needs an exclusive lock, which SQLite does not wait for through
+// the busy handler (another process opening the same file at once gets SQLITE_BUSY at
+// once), so this retries for up to 5 s like busy_timeout.
+void enable_wal(sqlite3* db, const std::string& path) {
+  for (int waited_ms = 0;; waited_ms += 10) {
+    int rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return;
+    if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) || waited_ms >= 5000) {
+      fail(db, path, "switch to WAL mode", rc);
+    }
+    sqlite3_sleep(10);
+  }
+}
+
+void remove_new_files(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((path + suffix).c_str());
+}
+
+constexpr const char* kRunColumns =
+    "kind, name, command, started_at_unix_s, duration_s, status, exit_code, energy_j, energy_uncertainty_j, "
+    "energy_provenance, grid, carbon_intensity_g_per_kwh, pue, co2e_g, meta_json";
+
+// Binds the 15 run columns of kRunColumns at parameters 1..15.
+void bind_run(Stmt& s, const RunRecord& r) {
+  s.text(1, r.kind);
+  s.text(2, r.name);
+  s.text(3, r.command);
+  s.real(4, r.started_at_unix_s);
+  s.real(5, r.duration_s);
+  s.text(6, r.status);
+  if (r.exit_code) s.integer(7, *r.exit_code); else s.null(7);
+  s.real(8, r.energy_j);
+  s.real(9, r.energy_uncertainty_j);
+  s.text(10, r.energy_provenance);
+  s.text(11, r.grid);
+  s.real(12, r.carbon_intensity_g_per_kwh);
+  s.real(13, r.pue);
+  s.real(14, r.co2e_g);
+  s.text(15, r.meta_json);
+}
+
+// Reads a row of "SELECT id, <kRunColumns>".
+RunRecord read_run(const Stmt& s) {
+  RunRecord r;
+  r.id = s.col_int(0);
+  r.kind = s.col_text(1);
+  r.name = s.col_text(2);
+  r.command = s.col_text(3);
+  r.started_at_unix_s = s.col_real(4);
+  r.duration_s = s.col_real(5);
+  r.status = s.col_text(6);
+  r.exit_code = s.is_null(7) ? std::nullopt : std::optional<int>(static_cast<int>(s.col_int(7)));
+  r.energy_j = s.col_real(8);
+  r.energy_uncertainty_j = s.col_real(9);
+  r.energy_provenance = s.col_text(10);
+  r.grid = s.col_text(11);
+  r.carbon_intensity_g_per_kwh = s.col_real(12);
+  r.pue = s.col_real(13);
+  r.co2e_g = s.col_real(14);
+  r.meta_json = s.col_text(15);
+  return r;
+}
+
+}  // namespace
+
+Store Store::open(const std::string& path) {
+  if (path.empty()) throw StoreError("the store path is empty: pass --db PATH");
+  const bool in_memory = path == ":memory:";
+  bool created = false;  // this call made the file, so a failure removes it again
+  if (!in_memory) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+      if (S_ISDIR(st.st_mode)) {
+        throw StoreError(path + " is a directory, not a powertrain store: pass --db PATH naming a file");
+      }
+      if (::faccessat(AT_FDCWD, path.c_str(), R_OK | W_OK, AT_EACCESS) != 0) {
+        int err = errno;
+        throw StoreError("cannot open powertrain store " + path + ": the file is read-only for this user (" +
+                         std::strerror(err) + "): make it writable or pass --db PATH");
+      }
+    } else if (errno == ENOENT) {
+      check_can_create(path);
+      // O_EXCL tells a file made here from one another process made a moment ago (never
+      // removed). SQLite treats the empty file as a new database.
+      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (fd >= 0) {
+        created = true;
+        ::close(fd);
+      } else if (errno != EEXIST) {
+        int err = errno;
+        throw StoreError("cannot create powertrain store " + path + ": " + std::strerror(err) +
+                         ": choose a writable directory or pass --db PATH");
+      }
+    } else {
+      int err = errno;
+      throw StoreError("cannot open powertrain store " + path + ": " + std::strerror(err) +
+                       ": check the path and its permissions or pass --db PATH");
+    }
+  }
+
+  Store store;
+  store.path_ = path;
+  try {
+    int rc = sqlite3_open_v2(path.c_str(), &store.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    if (rc != SQLITE_OK) fail(store.db_, path, "open the store", rc);
+    sqlite3_busy_timeout(store.db_, 5000);
+    if (sqlite3_db_readonly(store.db_, "main") == 1) fail(store.db_, path, "open the store", SQLITE_READONLY);
+    // Inspect before changing anything, so a foreign or newer file stays as it was.
+    check_is_powertrain_store(store.db_, path);
+    enable_wal(store.db_, path);
+    exec(store.db_, path, "PRAGMA synchronous=NORMAL", "set synchronous mode");
+    exec(store.db_, path, "PRAGMA foreign_keys=ON", "enable foreign keys");
+    migrate(store.db_, path);
+  } catch (...) {
+    sqlite3_close_v2(store.db_);
+    store.db_ = nullptr;
+    if (created) remove_new_files(path);
+    throw;
+  }
+  return store;
+}
+
+Store::~Store() {
+  if (db_) sqlite3_close_v2(db_);
+}
+
+Store::Store(Store&& other) noexcept : db_(other.db_), path_(std::move(other.path_)) { other.db_ = nullptr; }
+
+Store& Store::operator=(Store&& other) noexcept {
+  if (this != &other) {
+    if (db_) sqlite3_close_v2(db_);
+    db_ = other.db_;
+    path_ = std::move(other.path_);
+    other.db_ = nullptr;
+  }
+  return *this;
+}
+
+int Store::current_schema_version() { return kSchemaVersion; }
+
+static void require_open(sqlite3* db) {
+  if (!db) throw StoreError("the store is closed (moved from): open it again with Store::open");
+}
+
+int Store::schema_version() const {
+  require_open(db_);
+  return pragma_int(db_, path_, "PRAGMA user_version");
+}
+
+int64_t Store::begin_run(const RunRecord& run, const HostInfo& host, const std::vector<SensorInfo>& sensors) {
+  require_open(db_);
+  Transaction tx(db_, path_);
+
+  // A host is one row per (hostname, kernel, cpu_model); its other facts are refreshed.
+  Stmt upsert(db_, path_,
+              "INSERT INTO hosts(hostname, os, kernel, cpu_model, cpu_cores, memory_gib) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+              "ON CONFLICT(hostname, kernel, cpu_model) DO UPDATE SET os = excluded.os, "
+              "cpu_cores = excluded.cpu_cores, memory_gib = excluded.memory_gib");
+  upsert.text(1, host.hostname);
+  upsert.text(2, host.os);
+  upsert.text(3, host.kernel);
+  upsert.text(4, host.cpu_model);
+  upsert.integer(5, host.cpu_cores);
+  upsert.real(6, host.memory_gib);
+  upsert.run();
+  Stmt host_id(db_, path_, "SELECT id FROM hosts WHERE hostname = ?1 AND kernel = ?2 AND cpu_model = ?3");
+  host_id.text(1, host.hostname);
+  host_id.text(2, host.kernel);
+  host_id.text(3, host.cpu_model);
+  if (!host_id.step()) throw StoreError("cannot record the host in " + path_ + ": the host row vanished");
+  const int64_t host_row = host_id.col_int(0);
+
+  std::string sql = std::string("INSERT INTO runs(") + kRunColumns +
+                    ", host_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+  Stmt insert(db_, path_, sql.c_str());
+  bind_run(insert, run);
+  insert.integer(16, host_row);
+  insert.run();
+  const int64_t run_id = sqlite3_last_insert_rowid(db_);
+
+  Stmt device(db_, path_,
+              "INSERT INTO devices(run_id, component, source, description, working, detail) "
+              "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  for (const SensorInfo& s : sensors) {
+    device.integer(1, run_id);
+    device.text(2, s.component);
+    device.text(3, s.source);
+    device.text(4, s.description);
+    device.integer(5, s.working ? 1 : 0);
+    device.text(6, s.detail);
+    device.run();
+  }
+  tx.commit();
+  return run_id;
+}
+
+void Store::finish_run(int64_t run_id, const RunRecord& run, const std::vector<Measurement>& windows,
+                       const std::vector<PowerSample>& samples) {
+  require_open(db_);
+  Transaction tx(db_, path_);
+
+  std::string sql = std::string("UPDATE runs SET (") + kRunColumns +
+                    ") = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) WHERE id = ?16";
+  Stmt update(db_, path_, sql.c_str());
+  bind_run(update, run);
+  update.integer(16, run_id);
+  update.run();
+  if (sqlite3_changes(db_) == 0) {
+    throw StoreError("cannot finish run " + std::to_string(run_id) + " in " + path_ +
+                     ": no such run: pass the id returned by begin_run");
+  }
+
+  // Finishing a run twice replaces what the first call wrote.
+  Stmt clear_windows(db_, path_, "DELETE FROM windows WHERE run_id = ?1");
+  clear_windows.integer(1, run_id);
+  clear_windows.run();
+  Stmt clear_samples(db_, path_, "DELETE FROM samples WHERE run_id = ?1");
+  clear_samples.integer(1, run_id);
+  clear_samples.run();
+
+  // Windows arrive in the order they ended (children before parents). A parent always
+  // has a smaller meter id than its children, so inserting by meter id resolves parents;
+  // any parent not yet inserted is linked afterwards, and one never given stays NULL.
+  std::vector<size_t> order(windows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return windows[a].id < windows[b].id; });
+
+  Stmt insert_window(db_, path_,
+                     "INSERT INTO windows(run_id, parent_id, name, start_unix_s, start_s, duration_s) "
+                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  Stmt insert_component(db_, path_,
+                        "INSERT INTO window_components(window_id, component, kind, source, energy_j, uncertainty_j, "
+                        "avg_power_w, peak_power_w, idle_power_w, static_energy_j, dynamic_energy_j, samples, "
+                        "provenance, note) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  std::map<int, int64_t> row_of_meter_id;
+  std::vector<std::pair<int64_t, int>> unresolved;  // (window row, parent meter id)
+  for (size_t i : order) {
+    const Measurement& w = windows[i];
+    if (row_of_meter_id.count(w.id)) {
+      throw StoreError("cannot finish run " + std::to_string(run_id) + " in " + path_ + ": window id " +
+                       std::to_string(w.id) + " appears twice: pass each ended window once");
+    }
+    insert_window.integer(1, run_id);
+    auto parent = row_of_meter_id.find(w.parent_id);
+    if (w.parent_id >= 0 && parent != row_of_meter_id.end()) insert_window.integer(2, parent->second);
+    else insert_window.null(2);
+    insert_window.text(3, w.name);
+    insert_window.real(4, w.start_unix_s);
+    insert_window.real(5, w.start_s);
+    insert_window.real(6, w.duration_s);
+    insert_window.run();
+    const int64_t row = sqlite3_last_insert_rowid(db_);
+    row_of_meter_id[w.id] = row;
+    if (w.parent_id >= 0 && parent == row_of_meter_id.end()) unresolved.emplace_back(row, w.parent_id);
+
+    for (const ComponentMeasurement& c : w.components) {
+      insert_component.integer(1, row);
+      insert_component.text(2, c.component);
+      insert_component.text(3, component_kind_name(c.kind));
+      insert_component.text(4, c.source);
+      insert_component.real(5, c.energy_j);
+      insert_component.real(6, c.uncertainty_j);
+      insert_component.real(7, c.avg_power_w);
+      insert_component.real(8, c.peak_power_w);
+      insert_component.real(9, c.idle_power_w);
+      insert_component.real(10, c.static_energy_j);
+      insert_component.real(11, c.dynamic_energy_j);
+      insert_component.integer(12, c.samples);
+      insert_component.text(13, provenance_name(c.provenance));
+      insert_component.text(14, c.note);
+      insert_component.run();
+    }
+  }
+  if (!unresolved.empty()) {
+    Stmt link(db_, path_, "UPDATE windows SET parent_id = ?1 WHERE id = ?2");
+    for (const auto& [row, parent_meter_id] : unresolved) {
+      auto parent = row_of_meter_id.find(parent_meter_id);
+      if (parent == row_of_meter_id.end()) continue;
+      link.integer(1, parent->second);
+      link.integer(2, row);
+      link.run();
+    }
+  }
+
+  Stmt insert_sample(db_, path_, "INSERT INTO samples(run_id, t_s, component, power_w) VALUES(?1, ?2, ?3, ?4)");
+  for (const PowerSample& s : samples) {
+    insert_sample.integer(1, run_id);
+    insert_sample.real(2, s.t_s);
+    insert_sample.text(3, s.component);
+    insert_sample.real(4, s.power_w);
+    insert_sample.run();
+  }
+  tx.commit();
+}
+
+std::optional<RunRecord> Store::run(int64_t id) const {
+  require_open(db_);
+  std::string sql = std::string("SELECT id, ") + kRunColumns + " FROM runs WHERE id = ?1";
+  Stmt s(db_, path_, sql.c_str());
+  s.integer(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_run(s);
+}
+
+std::vector<RunRecord> Store::runs(int limit) const {
+  require_open(db_);
+  std::string sql = std::string("SELECT id, ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT ?1";
+  Stmt s(db_, path_, sql.c_str());
+  s.integer(1, limit);
+  std::vector<RunRecord> out;
+  while (s.step()) out.push_back(read_run(s));
+  return out;
+}
+
+std::vector<Measurement> Store::windows(int64_t run_id) const {
+  require_open(db_);
+  ReadSnapshot snapshot(db_, path_);  // windows and components from the same commit
+  std::vector<Measurement> out;
+  std::map<int64_t, size_t> index_of_row;
+  Stmt w(db_, path_,
+         "SELECT id, parent_id, name, start_unix_s, start_s, duration_s FROM windows WHERE run_id = ?1 ORDER BY id");
+  w.integer(1, run_id);
+  while (w.step()) {
+    Measurement m;
+    m.id = static_cast<int>(w.col_int(0));
+    m.parent_id = w.is_null(1) ? -1 : static_cast<int>(w.col_int(1));
+    m.name = w.col_text(2);
+    m.start_unix_s = w.col_real(3);
+    m.start_s = w.col_real(4);
+    m.duration_s = w.col_real(5);
+    index_of_row[w.col_int(0)] = out.size();
+    out.push_back(std::move(m));
+  }
+  Stmt c(db_, path_,
+         "SELECT c.window_id, c.component, c.kind, c.source, c.energy_j, c.uncertainty_j, c.avg_power_w, "
+         "c.peak_power_w, c.idle_power_w, c.static_energy_j, c.dynamic_energy_j, c.samples, c.provenance, c.note "
+         "FROM window_components c JOIN windows w ON w.id = c.window_id WHERE w.run_id = ?1 "
+         "ORDER BY c.window_id, c.rowid");
+  c.integer(1, run_id);
+  while (c.step()) {
+    auto it = index_of_row.find(c.col_int(0));
+    if (it == index_of_row.end()) continue;
+    ComponentMeasurement m;
+    m.component = c.col_text(1);
+    m.kind = parse_component_kind(c.col_text(2));
+    m.source = c.col_text(3);
+    m.energy_j = c.col_real(4);
+    m.uncertainty_j = c.col_real(5);
+    m.avg_power_w = c.col_real(6);
+    m.peak_power_w = c.col_real(7);
+    m.idle_power_w = c.col_real(8);
+    m.static_energy_j = c.col_real(9);
+    m.dynamic_energy_j = c.col_real(10);
+    m.samples = static_cast<int>(c.col_int(11));
+    m.provenance = parse_provenance(c.col_text(12));
+    m.note = c.col_text(13);
+    out[it->second].components.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::vector<PowerSample> Store::samples(int64_t run_id) const {
+  require_open(db_);
+  Stmt s(db_, path_, "SELECT t_s, component, power_w FROM samples WHERE run_id = ?1 ORDER BY t_s, rowid");
+  s.integer(1, run_id);
+  std::vector<PowerSample> out;
+  while (s.step()) {
+    PowerSample p;
+    p.t_s = s.col_real(0);
+    p.component = s.col_text(1);
+    p.power_w = s.col_real(2);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<SensorInfo> Store::devices(int64_t run_id) const {
+  require_open(db_);
+  Stmt s(db_, path_,
+         "SELECT component, source, description, working, detail FROM devices WHERE run_id = ?1 ORDER BY rowid");
+  s.integer(1, run_id);
+  std::vector<SensorInfo> out;
+  while (s.step()) {
+    SensorInfo d;
+    d.component = s.col_text(0);
+    d.source = s.col_text(1);
+    d.description = s.col_text(2);
+    d.working = s.col_int(3) != 0;
+    d.detail = s.col_text(4);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace powertrain
