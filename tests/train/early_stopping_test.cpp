@@ -1,0 +1,2 @@
+#include <gtest/gtest.h>
+TEST(Stubearly_stopping, Pending) { SUCCEED(); }
