@@ -35,5 +35,7 @@ struct Trailing {
 void add_measure_command(CLI::App& app, int& exit_code, const Trailing& trailing);
 void add_devices_command(CLI::App& app, int& exit_code);
 void add_grids_command(CLI::App& app, int& exit_code);
+void add_train_command(CLI::App& app, int& exit_code);
+void add_lr_find_command(CLI::App& app, int& exit_code);
 
 }  // namespace powertrain::cli

@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   powertrain::cli::add_measure_command(app, exit_code, trailing);
   powertrain::cli::add_devices_command(app, exit_code);
   powertrain::cli::add_grids_command(app, exit_code);
+  powertrain::cli::add_train_command(app, exit_code);
+  powertrain::cli::add_lr_find_command(app, exit_code);
   try {
     app.parse(cli_argc, argv);
   } catch (const CLI::CallForHelp& e) {

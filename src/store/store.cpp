@@ -102,6 +102,27 @@ CREATE TABLE samples (
 );
 CREATE INDEX samples_run_id ON samples(run_id, t_s);
 )sql",
+    // 1 -> 2: training runs record every epoch as it ends.
+    R"sql(
+CREATE TABLE epochs (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL,
+  train_loss REAL,
+  val_loss REAL,
+  val_metric REAL,
+  lr REAL,
+  duration_s REAL,
+  energy_j REAL,
+  energy_uncertainty_j REAL,
+  energy_provenance TEXT NOT NULL,
+  avg_power_w REAL,
+  samples_per_s REAL,
+  loss_scale REAL,
+  skipped_steps INTEGER NOT NULL DEFAULT 0,
+  metrics_json TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (run_id, epoch)
+);
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
@@ -618,6 +639,61 @@ void Store::finish_run(int64_t run_id, const RunRecord& run, const std::vector<M
     insert_sample.run();
   }
   tx.commit();
+}
+
+void Store::record_epoch(int64_t run_id, const EpochRecord& e) {
+  require_open(db_);
+  Transaction tx(db_, path_);
+  Stmt s(db_, path_,
+         "INSERT OR REPLACE INTO epochs(run_id, epoch, train_loss, val_loss, val_metric, lr, duration_s, energy_j, "
+         "energy_uncertainty_j, energy_provenance, avg_power_w, samples_per_s, loss_scale, skipped_steps, metrics_json) "
+         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+  s.integer(1, run_id);
+  s.integer(2, e.epoch);
+  s.real(3, e.train_loss);
+  s.real(4, e.val_loss);
+  s.real(5, e.val_metric);
+  s.real(6, e.lr);
+  s.real(7, e.duration_s);
+  s.real(8, e.energy_j);
+  s.real(9, e.energy_uncertainty_j);
+  s.text(10, e.energy_provenance);
+  s.real(11, e.avg_power_w);
+  s.real(12, e.samples_per_s);
+  s.real(13, e.loss_scale);
+  s.integer(14, e.skipped_steps);
+  s.text(15, e.metrics_json);
+  s.run();
+  tx.commit();
+}
+
+std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
+  require_open(db_);
+  Stmt s(db_, path_,
+         "SELECT epoch, train_loss, val_loss, val_metric, lr, duration_s, energy_j, energy_uncertainty_j, "
+         "energy_provenance, avg_power_w, samples_per_s, loss_scale, skipped_steps, metrics_json "
+         "FROM epochs WHERE run_id = ?1 ORDER BY epoch");
+  s.integer(1, run_id);
+  std::vector<EpochRecord> out;
+  while (s.step()) {
+    EpochRecord e;
+    e.epoch = static_cast<int>(s.col_int(0));
+    e.train_loss = s.col_real(1);
+    e.val_loss = s.col_real(2);
+    e.val_metric = s.col_real(3);
+    e.lr = s.col_real(4);
+    e.duration_s = s.col_real(5);
+    e.energy_j = s.col_real(6);
+    e.energy_uncertainty_j = s.col_real(7);
+    e.energy_provenance = s.col_text(8);
+    e.avg_power_w = s.col_real(9);
+    e.samples_per_s = s.col_real(10);
+    e.loss_scale = s.col_real(11);
+    e.skipped_steps = s.col_int(12);
+    e.metrics_json = s.col_text(13);
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 std::optional<RunRecord> Store::run(int64_t id) const {

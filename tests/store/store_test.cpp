@@ -168,17 +168,75 @@ TEST(Store, CreatesFileWithCurrentSchemaAndSettings) {
   Store store = Store::open(path);
   EXPECT_TRUE(exists(path));
   EXPECT_EQ(store.path(), path);
-  EXPECT_EQ(Store::current_schema_version(), 1);
+  EXPECT_EQ(Store::current_schema_version(), 2);
   EXPECT_EQ(store.schema_version(), Store::current_schema_version());
   EXPECT_EQ(query_text(store.handle(), "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(query_int(store.handle(), "PRAGMA foreign_keys"), 1);
   EXPECT_EQ(query_int(store.handle(), "PRAGMA synchronous"), 1);  // NORMAL
-  for (const char* table : {"hosts", "runs", "devices", "windows", "window_components", "samples"}) {
+  for (const char* table : {"hosts", "runs", "devices", "windows", "window_components", "samples", "epochs"}) {
     EXPECT_EQ(query_int(store.handle(), std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") +
                                             table + "'"),
               1)
         << table;
   }
+}
+
+// A version-1 file (before training epochs existed) is migrated to version 2 on open,
+// keeping its runs.
+TEST(Store, MigratesAVersionOneFileKeepingItsRuns) {
+  TempDir dir;
+  std::string path = dir.file("old.db");
+  int64_t id = 0;
+  {
+    Store store = Store::open(path);
+    RunRecord r;
+    r.name = "old run";
+    id = store.begin_run(r, HostInfo{}, {});
+    // Make it look like a file written by schema version 1.
+    ASSERT_EQ(sqlite3_exec(store.handle(), "DROP TABLE epochs; PRAGMA user_version = 1", nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  Store store = Store::open(path);
+  EXPECT_EQ(store.schema_version(), 2);
+  ASSERT_TRUE(store.run(id).has_value());
+  EXPECT_EQ(store.run(id)->name, "old run");
+  EpochRecord e;
+  e.epoch = 1;
+  e.val_metric = 0.8;
+  store.record_epoch(id, e);
+  EXPECT_EQ(store.epochs(id).size(), 1u);
+}
+
+TEST(Store, EpochsRoundTripWithUnknownValuesAsNaN) {
+  TempDir dir;
+  Store store = Store::open(dir.file("p.db"));
+  RunRecord r;
+  r.kind = "train";
+  int64_t id = store.begin_run(r, HostInfo{}, {});
+  for (int i = 1; i <= 3; ++i) {
+    EpochRecord e;
+    e.epoch = i;
+    e.train_loss = 1.0 / i;
+    e.val_metric = 0.5 + 0.1 * i;
+    e.energy_j = 100.0 * i;
+    e.energy_provenance = "estimated";
+    e.skipped_steps = i;
+    e.metrics_json = R"({"aux": 0.9})";
+    store.record_epoch(id, e);
+  }
+  EpochRecord again;  // replaces epoch 2; unknown energy stays unknown
+  again.epoch = 2;
+  again.train_loss = 0.25;
+  store.record_epoch(id, again);
+  auto rows = store.epochs(id);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_DOUBLE_EQ(rows[0].energy_j, 100.0);
+  EXPECT_EQ(rows[0].energy_provenance, "estimated");
+  EXPECT_EQ(rows[0].metrics_json, R"({"aux": 0.9})");
+  EXPECT_DOUBLE_EQ(rows[1].train_loss, 0.25);
+  EXPECT_TRUE(std::isnan(rows[1].energy_j));
+  EXPECT_EQ(rows[1].energy_provenance, "missing");
+  EXPECT_EQ(rows[2].skipped_steps, 3);
+  EXPECT_THROW(store.record_epoch(9999, again), StoreError);  // no such run
 }
 
 TEST(Store, ReopenKeepsDataAndMigratesOnce) {

@@ -1,2 +1,261 @@
+// The trainer end to end: real training on a Fashion-MNIST subset (Debian's
+// dataset-fashion-mnist), early stopping, divergence, checkpoints, frozen encoders,
+// multitask loss weighting, precision, interrupts, the LR range test, and the store.
+#include "powertrain/train/trainer.h"
+
 #include <gtest/gtest.h>
-TEST(Stubtrainer, Pending) { SUCCEED(); }
+#include <torch/torch.h>
+
+#include "support/test_support.h"
+#include "train/session.h"
+
+namespace powertrain {
+namespace {
+
+using test::TempDir;
+
+// A fast config: 3000 training examples, an MLP, no GPU or RAPL (the estimate path).
+TrainConfig small(const std::vector<std::string>& overrides = {}) {
+  std::vector<std::string> o = {"data.subset=3000", "data.val_fraction=0.05", "training.epochs=3", "training.batch_size=64",
+                                "model.hidden=[128]"};
+  o.insert(o.end(), overrides.begin(), overrides.end());
+  return parse_train_config("{}", "test", o);
+}
+
+TrainHooks no_hardware(const TempDir& dir) {
+  TrainHooks h;
+  h.sensors.nvml_library = dir.file("absent-libnvidia-ml.so.1");
+  h.sensors.powercap_root = dir.file("absent-powercap");
+  return h;
+}
+
+TEST(Trainer, FashionMnistSubsetLearnsAndRecordsEnergyPerEpoch) {
+  TempDir dir;
+  Store store = Store::open(dir.file("p.db"));
+  TrainHooks h = no_hardware(dir);
+  h.store = &store;
+  int epochs_seen = 0;
+  h.on_epoch = [&](const EpochRecord&) { ++epochs_seen; };
+  TrainResult r = train_model(small(), h);
+  EXPECT_EQ(r.status, "completed");
+  EXPECT_EQ(r.epochs_run, 3);
+  EXPECT_EQ(epochs_seen, 3);
+  // Stated accuracy: an MLP on 3000 Fashion-MNIST images reaches >= 75 % in 3 epochs.
+  EXPECT_GE(r.best_val_metric, 0.75);
+  EXPECT_GE(r.test_metric, 0.75);
+  EXPECT_EQ(r.train_examples, 3000);
+  EXPECT_EQ(r.parameters, 784 * 128 + 128 + 128 * 10 + 10);
+  ASSERT_EQ(r.epochs.size(), 3u);
+  double sum_j = 0;
+  for (const auto& e : r.epochs) {
+    EXPECT_TRUE(std::isfinite(e.energy_j) && e.energy_j > 0) << e.epoch;
+    EXPECT_EQ(e.energy_provenance, "estimated");
+    EXPECT_GT(e.samples_per_s, 0);
+    sum_j += e.energy_j;
+  }
+  EXPECT_LT(r.epochs[2].train_loss, r.epochs[0].train_loss);
+  EXPECT_GE(r.energy_j, sum_j);  // the run window holds the epochs plus the final test
+  // Stored: the run with its epochs as windows and as rows.
+  auto run = store.run(r.run_id);
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->kind, "train");
+  EXPECT_EQ(run->status, "completed");
+  EXPECT_DOUBLE_EQ(run->energy_j, r.energy_j);
+  auto rows = store.epochs(r.run_id);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_DOUBLE_EQ(rows[1].energy_j, r.epochs[1].energy_j);
+  EXPECT_DOUBLE_EQ(rows[2].val_metric, r.epochs[2].val_metric);
+  EXPECT_EQ(store.windows(r.run_id).size(), 4u);  // run + 3 epochs
+}
+
+TEST(Trainer, StopsAtTheTargetMetric) {
+  TempDir dir;
+  TrainResult r = train_model(small({"early_stopping.target=0.5", "early_stopping.monitor=\"val_metric\""}), no_hardware(dir));
+  EXPECT_EQ(r.status, "target_reached");
+  EXPECT_EQ(r.epochs_run, 1);
+  EXPECT_GE(r.best_val_metric, 0.5);
+}
+
+TEST(Trainer, PatienceStopsARunThatNoLongerImproves) {
+  TempDir dir;
+  // A learning rate so small that nothing improves by min_delta after the first epoch.
+  TrainResult r = train_model(small({"optimizer.lr=1e-9", "early_stopping.patience=1", "early_stopping.min_delta=0.01",
+                                     "training.epochs=10"}),
+                              no_hardware(dir));
+  EXPECT_EQ(r.status, "early_stopped");
+  EXPECT_EQ(r.epochs_run, 2);
+  EXPECT_EQ(r.best_epoch, 1);
+}
+
+TEST(Trainer, DivergenceEndsTheRunWithARecordNotACrash) {
+  TempDir dir;
+  Store store = Store::open(dir.file("p.db"));
+  TrainHooks h = no_hardware(dir);
+  h.store = &store;
+  // Weight decay with lr x wd = 10 multiplies the weights by -9 every step: they overflow
+  // within the first epoch, whatever the data.
+  TrainResult r = train_model(small({"optimizer.type=sgd", "optimizer.lr=10", "optimizer.weight_decay=1",
+                                     "optimizer.momentum=0", "model.hidden=[]"}), h);
+  EXPECT_EQ(r.status, "diverged");
+  EXPECT_NE(r.stop_reason.find("lower optimizer.lr"), std::string::npos) << r.stop_reason;
+  EXPECT_EQ(store.run(r.run_id)->status, "diverged");
+  EXPECT_FALSE(store.epochs(r.run_id).empty());
+}
+
+TEST(Trainer, CheckpointRoundTripReproducesTheTestMetric) {
+  TempDir dir;
+  auto cfg = small({"checkpoint.path=\"" + dir.file("best.pt") + "\"", "training.epochs=2"});
+  TrainResult r = train_model(cfg, no_hardware(dir));
+  ASSERT_EQ(r.checkpoint_path, dir.file("best.pt"));
+  auto s = train::open_session(cfg, {});
+  int epoch = train::load_checkpoint(r.checkpoint_path, s, /*with_optimizer=*/true);
+  EXPECT_EQ(epoch, r.best_epoch);
+  auto test = train::evaluate(s, s.data.test);
+  EXPECT_NEAR(test.metric, r.test_metric, 1e-9);
+  // A checkpoint of another model is refused with the file named.
+  auto other = train::open_session(small({"model.hidden=[32]"}), {});
+  try {
+    train::load_checkpoint(r.checkpoint_path, other, false);
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("best.pt"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Trainer, FrozenPretrainedEncoderStaysUnchangedAndFineTuningChangesIt) {
+  TempDir dir;
+  // Pretrain an autoencoder one epoch and keep its encoder.
+  TrainResult ae = train_model(small({"task=autoencoder", "model.feature_dim=32", "training.epochs=1",
+                                      "model.save_encoder_path=\"" + dir.file("enc.pt") + "\""}),
+                               no_hardware(dir));
+  ASSERT_EQ(ae.status, "completed");
+  EXPECT_TRUE(std::isnan(ae.best_val_metric));  // no accuracy for an autoencoder
+  auto encoder_tensors = [](const std::string& path) {
+    torch::serialize::InputArchive a;
+    a.load_from(path);
+    std::vector<torch::Tensor> out;
+    for (const auto& key : a.keys()) {
+      torch::Tensor t;
+      if (a.try_read(key, t)) out.push_back(t);
+    }
+    return out;
+  };
+  auto before = encoder_tensors(dir.file("enc.pt"));
+  ASSERT_FALSE(before.empty());
+  auto classify = [&](bool freeze, const std::string& out) {
+    return train_model(small({"model.feature_dim=32", "training.epochs=1", "model.encoder_path=\"" + dir.file("enc.pt") + "\"",
+                              std::string("model.freeze_encoder=") + (freeze ? "true" : "false"),
+                              "model.save_encoder_path=\"" + out + "\""}),
+                       no_hardware(dir));
+  };
+  TrainResult frozen = classify(true, dir.file("frozen.pt"));
+  EXPECT_LT(frozen.trainable_parameters, frozen.parameters);
+  auto after_frozen = encoder_tensors(dir.file("frozen.pt"));
+  ASSERT_EQ(after_frozen.size(), before.size());
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], after_frozen[i])) << i;
+  TrainResult tuned = classify(false, dir.file("tuned.pt"));
+  EXPECT_EQ(tuned.trainable_parameters, tuned.parameters);
+  auto after_tuned = encoder_tensors(dir.file("tuned.pt"));
+  bool changed = false;
+  for (size_t i = 0; i < before.size(); ++i) changed |= !torch::equal(before[i], after_tuned[i]);
+  EXPECT_TRUE(changed);
+}
+
+TEST(Trainer, MultitaskLossIsTheAlphaWeightedSum) {
+  auto cfg = small({"multitask.aux=fashion_coarse", "multitask.alpha=[0.5, 2.0]"});
+  auto s = train::open_session(cfg, {});
+  ASSERT_EQ(s.model->head_count(), 2u);
+  auto x = s.data.train.x.narrow(0, 0, 32);
+  auto y = s.data.train.y.narrow(0, 0, 32);
+  {
+    torch::NoGradGuard no_grad;
+    s.model->eval();
+    auto heads = s.model->forward_heads(x);
+    // Coarse groups: upper body, lower/full body, footwear, bag.
+    auto coarse = torch::tensor(std::vector<int64_t>{0, 1, 0, 1, 0, 2, 0, 2, 3, 2}).index_select(0, y);
+    double expected = 0.5 * torch::cross_entropy_loss(heads[0], y).item<double>() +
+                      2.0 * torch::cross_entropy_loss(heads[1], coarse).item<double>();
+    EXPECT_NEAR(train::batch_loss(s, x, y).loss.item<double>(), expected, 1e-5);
+  }
+  TrainResult r = train_model(small({"multitask.aux=parity", "training.epochs=1"}), TrainHooks());
+  EXPECT_EQ(r.status, "completed");
+  EXPECT_GT(r.best_val_metric, 0.5);
+}
+
+TEST(Trainer, Bf16OnCpuTrainsAndFp16OnCpuIsRefusedClearly) {
+  TempDir dir;
+  TrainResult r = train_model(small({"training.precision=bf16", "training.epochs=1"}), no_hardware(dir));
+  EXPECT_EQ(r.status, "completed");
+  EXPECT_EQ(r.precision, "bf16");
+  EXPECT_GT(r.best_val_metric, 0.6);
+  try {
+    train_model(small({"training.precision=fp16", "training.epochs=1"}), no_hardware(dir));
+    FAIL() << "fp16 on a CPU must be refused";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bf16"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Trainer, InterruptStopsAfterTheCurrentStepAndKeepsTheRecord) {
+  TempDir dir;
+  Store store = Store::open(dir.file("p.db"));
+  std::atomic<bool> stop{false};
+  TrainHooks h = no_hardware(dir);
+  h.store = &store;
+  h.stop_requested = &stop;
+  h.on_step = [&](const TrainProgress& p) { if (p.epoch == 2 && p.step >= 5) stop = true; };
+  TrainResult r = train_model(small(), h);
+  EXPECT_EQ(r.status, "interrupted");
+  EXPECT_EQ(r.epochs_run, 2);
+  EXPECT_EQ(store.run(r.run_id)->status, "interrupted");
+  EXPECT_EQ(store.epochs(r.run_id).size(), 2u);
+}
+
+TEST(LrFind, SweepsExponentiallyAndSuggestsARateInsideTheRange) {
+  TempDir dir;
+  Store store = Store::open(dir.file("p.db"));
+  TrainHooks h = no_hardware(dir);
+  h.store = &store;
+  LrFindSpec spec;
+  spec.start_lr = 1e-5;
+  spec.end_lr = 10;
+  spec.steps = 60;
+  LrFindResult r = lr_find(small({"optimizer.type=sgd"}), spec, h);
+  ASSERT_GE(r.lr.size(), 10u);
+  EXPECT_DOUBLE_EQ(r.lr[0], 1e-5);
+  EXPECT_NEAR(r.lr[1] / r.lr[0], std::pow(1e6, 1.0 / 59), 1e-9);
+  EXPECT_GT(r.suggested_lr, 1e-5);
+  EXPECT_LT(r.suggested_lr, 10);
+  EXPECT_TRUE(std::isfinite(r.energy.total_energy_j()));
+  auto run = store.run(r.run_id);
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->kind, "lr_find");
+  EXPECT_NE(run->meta_json.find("suggested_lr"), std::string::npos);
+}
+
+TEST(TrainCli, BadConfigExitsTwoNamingTheKey) {
+  TempDir dir;
+  test::write_file(dir.file("c.json"), R"({"optimizer": {"type": "rmsprop"}})");
+  auto r = test::run_program({POWERTRAIN_BIN, "train", dir.file("c.json"), "--db", dir.file("p.db")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("optimizer.type: 'rmsprop' is not allowed"), std::string::npos) << r.err;
+  auto r2 = test::run_program({POWERTRAIN_BIN, "train", dir.file("missing.json")});
+  EXPECT_EQ(r2.exit_code, 2);
+  EXPECT_NE(r2.err.find("missing.json"), std::string::npos) << r2.err;
+}
+
+TEST(TrainCli, TrainsPrintsPerEpochLinesAndWritesJson) {
+  TempDir dir;
+  test::write_file(dir.file("c.json"), R"({"name": "cli", "data": {"subset": 1000}, "training": {"epochs": 2}})");
+  auto r = test::run_program({POWERTRAIN_BIN, "train", dir.file("c.json"), "--set", "model.hidden=[32]", "--db",
+                              dir.file("p.db"), "--json", dir.file("r.json"), "--powercap-root", dir.file("none")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("epoch train loss"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("stored as run 1"), std::string::npos) << r.err;
+  auto j = test::read_file(dir.file("r.json"));
+  EXPECT_NE(j.find("\"schema\": \"powertrain.train/1\""), std::string::npos);
+  EXPECT_NE(j.find("\"energy_provenance\": \"estimated\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace powertrain

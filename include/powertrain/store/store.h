@@ -64,6 +64,24 @@ struct RunRecord {
   std::string meta_json = "{}";      // free-form extras (idle baseline, options)
 };
 
+// One epoch of a training run, written as soon as the epoch ends.
+struct EpochRecord {
+  int epoch = 0;                      // 1-based
+  double train_loss = NAN;
+  double val_loss = NAN;
+  double val_metric = NAN;            // accuracy in [0,1] for classifiers
+  double lr = NAN;                    // learning rate at the end of the epoch
+  double duration_s = NAN;
+  double energy_j = NAN;              // counter difference or Eq. 1; NaN when unknown
+  double energy_uncertainty_j = NAN;
+  std::string energy_provenance = "missing";
+  double avg_power_w = NAN;
+  double samples_per_s = NAN;         // training throughput
+  double loss_scale = NAN;            // fp16 loss scale at the end of the epoch
+  int64_t skipped_steps = 0;          // optimizer steps skipped for overflow (fp16)
+  std::string metrics_json = "{}";    // extra metrics (per-task accuracy, ...)
+};
+
 class Store {
  public:
   // Opens (creating if needed) the store at `path` and migrates it to the current
@@ -99,6 +117,11 @@ class Store {
   std::vector<PowerSample> samples(int64_t run_id) const;
   // Returns the sensors recorded for a run.
   std::vector<SensorInfo> devices(int64_t run_id) const;
+
+  // Writes (or replaces) one epoch of a run, in its own transaction.
+  void record_epoch(int64_t run_id, const EpochRecord& epoch);
+  // Returns the epochs of a run in order.
+  std::vector<EpochRecord> epochs(int64_t run_id) const;
 
   // Returns the raw connection, for modules that add their own tables (tune, study).
   sqlite3* handle() const { return db_; }

@@ -51,7 +51,7 @@ class ModelImpl : public torch::nn::Module {
 
   torch::nn::Sequential& encoder() { return encoder_; }
   int64_t feature_dim() const { return feature_dim_; }
-  size_t head_count() const { return heads_.size(); }
+  size_t head_count() const { return heads_->size(); }
   bool has_decoder() const { return !decoder_.is_empty(); }
   const ModelSpec& spec() const { return spec_; }
   const std::vector<int64_t>& input_shape() const { return input_shape_; }

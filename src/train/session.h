@@ -1,0 +1,59 @@
+// Private to train/: everything one training needs, set up from a TrainConfig (data on
+// its device, model, optimizer, precision), and the loss/evaluation steps shared by the
+// trainer and the LR range test.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "powertrain/train/config.h"
+#include "train/data/dataset.h"
+#include "train/models/model.h"
+
+namespace powertrain::train {
+
+struct Session {
+  TrainConfig cfg;
+  torch::Device device{torch::kCPU};
+  int threads = 1;
+  bool amp = false;                              // mixed precision autocast on
+  torch::ScalarType amp_dtype = torch::kFloat32; // kHalf or kBFloat16 when amp
+  Splits data;
+  torch::Tensor aux_table;                       // label -> auxiliary label (multitask), else undefined
+  int64_t aux_classes = 0;
+  Model model{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::vector<torch::Tensor> params;             // trainable parameters
+};
+
+// Returns a ready session; `say` receives one line per setup fact. Throws ConfigError or
+// std::runtime_error (DataError, ModelError) with a clear message.
+Session open_session(const TrainConfig& cfg, const std::function<void(const std::string&)>& say);
+
+// The loss of one batch (under autocast when on), and the number of correct main-task
+// predictions in it (undefined for an autoencoder).
+struct BatchLoss {
+  torch::Tensor loss;
+  torch::Tensor correct;
+};
+BatchLoss batch_loss(Session& s, const torch::Tensor& x, const torch::Tensor& y);
+
+// Mean loss and metric (main-task accuracy; NaN for an autoencoder) over a dataset, in
+// eval mode without gradients.
+struct Evaluation {
+  double loss = NAN;
+  double metric = NAN;
+};
+Evaluation evaluate(Session& s, const Dataset& d);
+
+// Saves model + optimizer + facts to `path` atomically (temp file, then rename).
+void save_checkpoint(const std::string& path, Session& s, int epoch, double val_loss, double val_metric);
+// Loads model (and optimizer when `with_optimizer`) weights from `path` into the session;
+// returns the epoch stored. Throws std::runtime_error naming the file on mismatch.
+int load_checkpoint(const std::string& path, Session& s, bool with_optimizer);
+
+}  // namespace powertrain::train
