@@ -259,6 +259,7 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
   t.string("precision", c.training.precision, {"fp32", "fp16", "bf16"});
   t.string("device", c.training.device);
   t.integer("threads", c.training.threads, 0, 4096);
+  t.integer("blas_threads", c.training.blas_threads, 0, 4096);
   t.integer("seed", c.training.seed, 0, 1LL << 62);
   t.done();
 
@@ -344,7 +345,8 @@ std::string train_config_json(const TrainConfig& c) {
                     {"min_momentum", c.schedule.min_momentum}}},
       {"training", {{"epochs", c.training.epochs}, {"batch_size", c.training.batch_size},
                     {"eval_batch_size", c.training.eval_batch_size}, {"precision", c.training.precision},
-                    {"device", c.training.device}, {"threads", c.training.threads}, {"seed", c.training.seed}}},
+                    {"device", c.training.device}, {"threads", c.training.threads},
+                    {"blas_threads", c.training.blas_threads}, {"seed", c.training.seed}}},
       {"early_stopping", {{"monitor", c.early_stopping.monitor}, {"patience", c.early_stopping.patience},
                           {"min_delta", c.early_stopping.min_delta}, {"target", num(c.early_stopping.target)}}},
       {"checkpoint", {{"path", c.checkpoint.path}}},

@@ -13,13 +13,16 @@
 #include "powertrain/train/config.h"
 #include "train/data/dataset.h"
 #include "train/models/model.h"
+#include "train/optim/loss_scaler.h"
+#include "powertrain/train/schedule.h"
 
 namespace powertrain::train {
 
 struct Session {
   TrainConfig cfg;
   torch::Device device{torch::kCPU};
-  int threads = 1;
+  int threads = 1;                               // LibTorch intra-op threads
+  int blas_threads = 0;                          // OpenBLAS threads set (0: no OpenBLAS found)
   bool amp = false;                              // mixed precision autocast on
   torch::ScalarType amp_dtype = torch::kFloat32; // kHalf or kBFloat16 when amp
   Splits data;
@@ -41,6 +44,12 @@ struct BatchLoss {
   torch::Tensor correct;
 };
 BatchLoss batch_loss(Session& s, const torch::Tensor& x, const torch::Tensor& y);
+
+// One optimisation step on a batch: LR (and momentum) from the schedule at `global_step`,
+// forward under autocast, backward of the (scaled) loss, optimizer step unless the fp16
+// scaler found Inf/NaN gradients. Returns the (unscaled) loss, still on the device.
+torch::Tensor train_step(Session& s, const torch::Tensor& x, const torch::Tensor& y, const Schedule& schedule,
+                         long global_step, LossScaler& scaler);
 
 // Mean loss and metric (main-task accuracy; NaN for an autoencoder) over a dataset, in
 // eval mode without gradients.

@@ -104,162 +104,174 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
   meter->start();
   int64_t run_id = begin_store_run(hooks, cfg, "train", *meter, grid);
   r.run_id = run_id;
-  r.checkpoint_path = "";
-  int run_window = meter->begin("run");
+  try {
+    r.checkpoint_path = "";
+    int run_window = meter->begin("run");
 
-  long global_step = 0;
-  double train_time_s = 0;
-  int64_t trained_examples = 0;
-  s.model->train();
-  for (int epoch = 1; epoch <= cfg.training.epochs; ++epoch) {
-    int window = meter->begin("epoch " + std::to_string(epoch));
-    double t0 = now_s();
-    batches.reset();
-    train::Batch b;
-    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(s.device));
-    long step = 0;
-    bool diverged = false, interrupted = false;
-    const long report_every = std::max<long>(1, steps_per_epoch / 50);
-    while (batches.next(b)) {
-      train::set_learning_rate(*s.optimizer, schedule.lr(global_step));
-      double momentum = schedule.momentum(global_step);
-      if (std::isfinite(momentum)) train::set_momentum(*s.optimizer, momentum);
-      s.optimizer->zero_grad();
-      auto out = train::batch_loss(s, b.x, b.y);
-      scaler.scale(out.loss).backward();
-      bool skip = scaler.enabled() && scaler.unscale_and_check(s.params);
-      if (!skip) s.optimizer->step();
-      scaler.update(skip);
-      loss_sum += out.loss.detach().to(torch::kFloat64);
-      ++step;
-      ++global_step;
-      trained_examples += b.x.size(0);
-      if (step % report_every == 0 || step == steps_per_epoch) {
-        double mean_loss = loss_sum.item<double>() / static_cast<double>(step);  // one sync every few steps
-        if (!std::isfinite(mean_loss)) { diverged = true; break; }
-        if (hooks.on_step) hooks.on_step(TrainProgress{epoch, cfg.training.epochs, step, steps_per_epoch, mean_loss, now_s() - t0});
+    long global_step = 0;
+    double train_time_s = 0;
+    int64_t trained_examples = 0;
+    s.model->train();
+    for (int epoch = 1; epoch <= cfg.training.epochs; ++epoch) {
+      int window = meter->begin("epoch " + std::to_string(epoch));
+      double t0 = now_s();
+      batches.reset();
+      train::Batch b;
+      torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(s.device));
+      long step = 0;
+      bool diverged = false, interrupted = false;
+      const long report_every = std::max<long>(1, steps_per_epoch / 50);
+      while (batches.next(b)) {
+        torch::Tensor loss = train::train_step(s, b.x, b.y, schedule, global_step, scaler);
+        loss_sum += loss.to(torch::kFloat64);
+        ++step;
+        ++global_step;
+        trained_examples += b.x.size(0);
+        if (step % report_every == 0 || step == steps_per_epoch) {
+          double mean_loss = loss_sum.item<double>() / static_cast<double>(step);  // one sync every few steps
+          if (!std::isfinite(mean_loss)) { diverged = true; break; }
+          if (hooks.on_step) hooks.on_step(TrainProgress{epoch, cfg.training.epochs, step, steps_per_epoch, mean_loss, now_s() - t0});
+        }
+        if (hooks.stop_requested && hooks.stop_requested->load()) { interrupted = true; break; }
       }
-      if (hooks.stop_requested && hooks.stop_requested->load()) { interrupted = true; break; }
-    }
-    train::compat::synchronize(s.device);
-    double epoch_train_s = now_s() - t0;
-    train_time_s += epoch_train_s;
-    EpochRecord rec;
-    rec.epoch = epoch;
-    rec.train_loss = step > 0 ? loss_sum.item<double>() / static_cast<double>(step) : NAN;
-    if (!diverged && !std::isfinite(rec.train_loss)) diverged = true;
-    train::Evaluation val;
-    if (!diverged) val = train::evaluate(s, s.data.val);
-    Measurement m = meter->end(window);
-    rec.val_loss = val.loss;
-    rec.val_metric = val.metric;
-    rec.lr = train::learning_rate(*s.optimizer);
-    rec.duration_s = m.duration_s;
-    rec.energy_j = m.total_energy_j();
-    rec.energy_uncertainty_j = m.total_uncertainty_j();
-    rec.energy_provenance = provenance_name(m.total_provenance());
-    rec.avg_power_w = m.avg_power_w();
-    rec.samples_per_s = epoch_train_s > 0 ? static_cast<double>(step * cfg.training.batch_size) / epoch_train_s : NAN;
-    rec.loss_scale = scaler.enabled() ? scaler.current_scale() : NAN;
-    rec.skipped_steps = scaler.skipped_steps();
-    if (diverged) rec.metrics_json = R"({"diverged": true})";
-    r.epochs.push_back(rec);
-    r.epochs_run = epoch;
-    if (hooks.store) hooks.store->record_epoch(run_id, rec);
-    if (hooks.on_epoch) hooks.on_epoch(rec);
+      train::compat::synchronize(s.device);
+      double epoch_train_s = now_s() - t0;
+      train_time_s += epoch_train_s;
+      EpochRecord rec;
+      rec.epoch = epoch;
+      rec.train_loss = step > 0 ? loss_sum.item<double>() / static_cast<double>(step) : NAN;
+      if (!diverged && !std::isfinite(rec.train_loss)) diverged = true;
+      train::Evaluation val;
+      if (!diverged) val = train::evaluate(s, s.data.val);
+      Measurement m = meter->end(window);
+      rec.val_loss = val.loss;
+      rec.val_metric = val.metric;
+      rec.lr = train::learning_rate(*s.optimizer);
+      rec.duration_s = m.duration_s;
+      rec.energy_j = m.total_energy_j();
+      rec.energy_uncertainty_j = m.total_uncertainty_j();
+      rec.energy_provenance = provenance_name(m.total_provenance());
+      rec.avg_power_w = m.avg_power_w();
+      rec.samples_per_s = epoch_train_s > 0 ? static_cast<double>(step * cfg.training.batch_size) / epoch_train_s : NAN;
+      rec.loss_scale = scaler.enabled() ? scaler.current_scale() : NAN;
+      rec.skipped_steps = scaler.skipped_steps();
+      if (diverged) rec.metrics_json = R"({"diverged": true})";
+      r.epochs.push_back(rec);
+      r.epochs_run = epoch;
+      if (hooks.store) hooks.store->record_epoch(run_id, rec);
+      if (hooks.on_epoch) hooks.on_epoch(rec);
 
-    if (interrupted) {
-      r.status = "interrupted";
-      r.stop_reason = fmt::format("interrupted during epoch {}", epoch);
-      break;
-    }
-    StopDecision d = stopper.update(epoch, diverged ? NAN : val.loss, val.metric);
-    if (d.improved) {
-      r.best_epoch = epoch;
-      r.best_val_loss = val.loss;
-      r.best_val_metric = val.metric;
-      if (!cfg.checkpoint.path.empty()) {
-        train::save_checkpoint(cfg.checkpoint.path, s, epoch, val.loss, val.metric);
-        r.checkpoint_path = cfg.checkpoint.path;
+      if (interrupted) {
+        r.status = "interrupted";
+        r.stop_reason = fmt::format("interrupted during epoch {}", epoch);
+        break;
+      }
+      StopDecision d = stopper.update(epoch, diverged ? NAN : val.loss, val.metric);
+      if (d.improved) {
+        r.best_epoch = epoch;
+        r.best_val_loss = val.loss;
+        r.best_val_metric = val.metric;
+        if (!cfg.checkpoint.path.empty()) {
+          train::save_checkpoint(cfg.checkpoint.path, s, epoch, val.loss, val.metric);
+          r.checkpoint_path = cfg.checkpoint.path;
+        }
+      }
+      if (d.stop) {
+        if (d.reason == "diverged") {
+          r.status = "diverged";
+          r.stop_reason = fmt::format("the loss became NaN/Inf in epoch {} (learning rate {:.3g}): lower optimizer.lr", epoch, rec.lr);
+        } else if (d.reason == "target") {
+          r.status = "target_reached";
+          r.stop_reason = fmt::format("validation metric {:.4f} reached the target {:.4f}", val.metric, es.target);
+        } else if (d.reason == "patience") {
+          r.status = "early_stopped";
+          r.stop_reason = fmt::format("no improvement of {} for {} epochs (best epoch {})", es.monitor, es.patience, stopper.best_epoch());
+        } else {
+          r.status = "completed";
+          r.stop_reason = fmt::format("reached the maximum of {} epochs", cfg.training.epochs);
+        }
+        break;
       }
     }
-    if (d.stop) {
-      if (d.reason == "diverged") {
-        r.status = "diverged";
-        r.stop_reason = fmt::format("the loss became NaN/Inf in epoch {} (learning rate {:.3g}): lower optimizer.lr", epoch, rec.lr);
-      } else if (d.reason == "target") {
-        r.status = "target_reached";
-        r.stop_reason = fmt::format("validation metric {:.4f} reached the target {:.4f}", val.metric, es.target);
-      } else if (d.reason == "patience") {
-        r.status = "early_stopped";
-        r.stop_reason = fmt::format("no improvement of {} for {} epochs (best epoch {})", es.monitor, es.patience, stopper.best_epoch());
-      } else {
-        r.status = "completed";
-        r.stop_reason = fmt::format("reached the maximum of {} epochs", cfg.training.epochs);
-      }
-      break;
+    if (r.status.empty()) {
+      r.status = "completed";
+      r.stop_reason = fmt::format("reached the maximum of {} epochs", cfg.training.epochs);
     }
-  }
-  if (r.status.empty()) {
-    r.status = "completed";
-    r.stop_reason = fmt::format("reached the maximum of {} epochs", cfg.training.epochs);
-  }
 
-  // Test the best weights.
-  if (!r.checkpoint_path.empty() && r.best_epoch != r.epochs_run) train::load_checkpoint(r.checkpoint_path, s, false);
-  if (r.status != "diverged" && r.status != "interrupted") {
-    train::Evaluation test = train::evaluate(s, s.data.test);
-    r.test_loss = test.loss;
-    r.test_metric = test.metric;
-  }
-  if (!cfg.model.save_encoder_path.empty() && r.status != "diverged") {
-    s.model->save_encoder(cfg.model.save_encoder_path);
-    say("encoder saved to " + cfg.model.save_encoder_path);
-  }
+    // Test the best weights.
+    if (!r.checkpoint_path.empty() && r.best_epoch != r.epochs_run) train::load_checkpoint(r.checkpoint_path, s, false);
+    if (r.status != "diverged" && r.status != "interrupted") {
+      train::Evaluation test = train::evaluate(s, s.data.test);
+      r.test_loss = test.loss;
+      r.test_metric = test.metric;
+    }
+    if (!cfg.model.save_encoder_path.empty() && r.status != "diverged") {
+      s.model->save_encoder(cfg.model.save_encoder_path);
+      say("encoder saved to " + cfg.model.save_encoder_path);
+    }
 
-  r.run_energy = meter->end(run_window);
-  meter->stop();
-  r.energy_j = r.run_energy.total_energy_j();
-  r.energy_uncertainty_j = r.run_energy.total_uncertainty_j();
-  r.energy_provenance = provenance_name(r.run_energy.total_provenance());
-  r.duration_s = r.run_energy.duration_s;
-  r.samples_per_s = train_time_s > 0 ? static_cast<double>(trained_examples) / train_time_s : NAN;
-  double to_best = 0;
-  for (const auto& e : r.epochs) if (e.epoch <= r.best_epoch) to_best += e.energy_j;
-  r.energy_to_best_j = r.best_epoch > 0 ? to_best : NAN;
-  r.co2e_g = carbon_from_energy(r.energy_j, grid, cfg.energy.pue).co2e_g;
+    r.run_energy = meter->end(run_window);
+    meter->stop();
+    r.energy_j = r.run_energy.total_energy_j();
+    r.energy_uncertainty_j = r.run_energy.total_uncertainty_j();
+    r.energy_provenance = provenance_name(r.run_energy.total_provenance());
+    r.duration_s = r.run_energy.duration_s;
+    r.samples_per_s = train_time_s > 0 ? static_cast<double>(trained_examples) / train_time_s : NAN;
+    double to_best = 0;
+    for (const auto& e : r.epochs) if (e.epoch <= r.best_epoch) to_best += e.energy_j;
+    r.energy_to_best_j = r.best_epoch > 0 ? to_best : NAN;
+    r.co2e_g = carbon_from_energy(r.energy_j, grid, cfg.energy.pue).co2e_g;
 
-  if (hooks.store) {
-    RunRecord run;
-    run.kind = "train";
-    run.name = cfg.name;
-    run.command = hooks.command;
-    run.started_at_unix_s = r.run_energy.start_unix_s;
-    run.duration_s = r.duration_s;
-    run.status = r.status;
-    run.exit_code = r.status == "diverged" || r.status == "interrupted" ? 1 : 0;
-    run.energy_j = r.energy_j;
-    run.energy_uncertainty_j = r.energy_uncertainty_j;
-    run.energy_provenance = r.energy_provenance;
-    run.grid = grid.code;
-    run.carbon_intensity_g_per_kwh = grid.g_per_kwh;
-    run.pue = cfg.energy.pue;
-    run.co2e_g = r.co2e_g;
-    run.meta_json = nlohmann::json{{"config", nlohmann::json::parse(train_config_json(cfg))},
-                                   {"result", {{"best_epoch", r.best_epoch},
-                                               {"best_val_metric", std::isfinite(r.best_val_metric) ? nlohmann::json(r.best_val_metric) : nlohmann::json(nullptr)},
-                                               {"test_metric", std::isfinite(r.test_metric) ? nlohmann::json(r.test_metric) : nlohmann::json(nullptr)},
-                                               {"stop_reason", r.stop_reason},
-                                               {"parameters", r.parameters},
-                                               {"device", r.device},
-                                               {"threads", r.threads},
-                                               {"precision", r.precision},
-                                               {"samples_per_s", std::isfinite(r.samples_per_s) ? nlohmann::json(r.samples_per_s) : nlohmann::json(nullptr)}}},
-                                   {"warnings", warnings}}
-                        .dump();
-    hooks.store->finish_run(run_id, run, meter->finished(), downsample(meter->samples(), 1.0));
+    if (hooks.store) {
+      RunRecord run;
+      run.kind = "train";
+      run.name = cfg.name;
+      run.command = hooks.command;
+      run.started_at_unix_s = r.run_energy.start_unix_s;
+      run.duration_s = r.duration_s;
+      run.status = r.status;
+      run.exit_code = r.status == "diverged" || r.status == "interrupted" ? 1 : 0;
+      run.energy_j = r.energy_j;
+      run.energy_uncertainty_j = r.energy_uncertainty_j;
+      run.energy_provenance = r.energy_provenance;
+      run.grid = grid.code;
+      run.carbon_intensity_g_per_kwh = grid.g_per_kwh;
+      run.pue = cfg.energy.pue;
+      run.co2e_g = r.co2e_g;
+      run.meta_json = nlohmann::json{{"config", nlohmann::json::parse(train_config_json(cfg))},
+                                     {"result", {{"best_epoch", r.best_epoch},
+                                                 {"best_val_metric", std::isfinite(r.best_val_metric) ? nlohmann::json(r.best_val_metric) : nlohmann::json(nullptr)},
+                                                 {"test_metric", std::isfinite(r.test_metric) ? nlohmann::json(r.test_metric) : nlohmann::json(nullptr)},
+                                                 {"stop_reason", r.stop_reason},
+                                                 {"parameters", r.parameters},
+                                                 {"device", r.device},
+                                                 {"threads", r.threads},
+                                                 {"precision", r.precision},
+                                                 {"samples_per_s", std::isfinite(r.samples_per_s) ? nlohmann::json(r.samples_per_s) : nlohmann::json(nullptr)}}},
+                                     {"warnings", warnings}}
+                          .dump();
+      hooks.store->finish_run(run_id, run, meter->finished(), downsample(meter->samples(), 1.0));
+    }
+    return r;
+  } catch (const std::exception& e) {
+    // Keep what was trained: the epochs are already stored; mark the run as failed.
+    if (hooks.store) {
+      RunRecord run;
+      run.kind = "train";
+      run.name = cfg.name;
+      run.command = hooks.command;
+      run.status = "failed";
+      run.exit_code = 1;
+      run.grid = grid.code;
+      run.pue = cfg.energy.pue;
+      run.meta_json = nlohmann::json{{"error", e.what()}}.dump();
+      try {
+        hooks.store->finish_run(run_id, run, meter->finished(), downsample(meter->samples(), 1.0));
+      } catch (const std::exception&) {
+      }
+    }
+    throw;
   }
-  return r;
 }
 
 }  // namespace powertrain

@@ -68,6 +68,7 @@ struct TrainingConfig {
   std::string precision = "fp32";          // fp32, fp16 (mixed, loss scaling; CUDA), bf16 (mixed)
   std::string device = "auto";             // auto (cuda if available), cpu, cuda, cuda:N
   int threads = 0;                         // CPU threads for LibTorch; 0 = every online CPU
+  int blas_threads = 0;                    // OpenBLAS's own threads; 0 = 1 when threads > 1, else every CPU
   int64_t seed = 0;                        // weights and batch order
 };
 
