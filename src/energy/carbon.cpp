@@ -7,17 +7,15 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/text.h"
+
 #include "energy/builtin_data.h"
 
 namespace powertrain {
 
-namespace {
+using util::trim;
 
-std::string trim(const std::string& s) {
-  size_t a = s.find_first_not_of(" \t\r");
-  size_t b = s.find_last_not_of(" \t\r");
-  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
-}
+namespace {
 
 std::string upper(std::string s) {
   for (auto& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));

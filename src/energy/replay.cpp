@@ -8,15 +8,13 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/text.h"
+
 namespace powertrain {
 
-namespace {
+using util::trim;
 
-std::string trim(const std::string& s) {
-  size_t a = s.find_first_not_of(" \t\r");
-  size_t b = s.find_last_not_of(" \t\r");
-  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
-}
+namespace {
 
 ComponentKind kind_of(const std::string& component) {
   std::string prefix = component.substr(0, component.find(':'));

@@ -15,16 +15,6 @@ constexpr int64_t kImageBytes = kChannels * kSide * kSide;  // 3072
 constexpr int64_t kRecordBytes = 1 + kImageBytes;           // 3073
 constexpr int64_t kNumClasses = 10;
 
-std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw DataError(path + ": cannot open: " + std::strerror(errno));
-  const std::streamoff size = in.tellg();
-  in.seekg(0);
-  std::string bytes(static_cast<size_t>(size), '\0');
-  if (size > 0 && !in.read(bytes.data(), size)) throw DataError(path + ": read error");
-  return bytes;
-}
-
 // Appends the records of one batch file to `pixels` and `labels`.
 void read_batch_file(const std::string& path, std::vector<uint8_t>& pixels, std::vector<int64_t>& labels) {
   const std::string bytes = read_whole_file(path);

@@ -9,8 +9,9 @@
 #include <fstream>
 #include <map>
 
+#include "util/text.h"
+
 namespace powertrain::train {
-namespace {
 
 std::string read_whole_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
@@ -22,12 +23,9 @@ std::string read_whole_file(const std::string& path) {
   return bytes;
 }
 
-std::string trim(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string::npos) return "";
-  const auto last = s.find_last_not_of(" \t\r");
-  return s.substr(first, last - first + 1);
-}
+namespace {
+
+using util::trim;
 
 // Splits one line into fields at commas; a field may be double-quoted ("" is a quote).
 std::vector<std::string> split_fields(const std::string& line) {

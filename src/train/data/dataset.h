@@ -30,6 +30,9 @@ struct Dataset {
 
 // ---- Readers ----------------------------------------------------------------------------
 
+// Returns the bytes of `path`; throws DataError naming the file when it cannot be read.
+std::string read_whole_file(const std::string& path);
+
 // IDX files (MNIST family), gzip-compressed or plain (decided by content, not name).
 // Images become [N,1,rows,cols] float32 / 255.
 Dataset load_idx(const std::string& images_path, const std::string& labels_path);

@@ -64,16 +64,6 @@ struct FileRows {
   int64_t rows() const { return static_cast<int64_t>(activity.size()); }
 };
 
-std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw DataError(path + ": cannot open: " + std::strerror(errno));
-  const std::streamoff size = in.tellg();
-  in.seekg(0);
-  std::string bytes(static_cast<size_t>(std::max<std::streamoff>(size, 0)), '\0');
-  if (size > 0 && !in.read(bytes.data(), size)) throw DataError(path + ": read error");
-  return bytes;
-}
-
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
 // Parses one number token; "NaN" (any case) gives NaN. Returns false if it is not a number.
