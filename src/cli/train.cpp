@@ -26,6 +26,7 @@ struct TrainOptions {
   bool no_store = false;
   std::string json_path;
   bool quiet = false;
+  bool summary = false;
   // lr-find
   double start_lr = 1e-6, end_lr = 1.0;
   int steps = 100;
@@ -89,6 +90,7 @@ int run_train(const TrainOptions& o) {
   hooks.command = command_line("train", o);
   hooks.sensors = discover_options(o.sensors);
   hooks.stop_requested = &g_stop;
+  hooks.print_summary = o.summary;
   hooks.on_message = [&](const std::string& m) { if (!o.quiet) { bar.clear(); std::cerr << m << "\n"; } };
   bool header = false;
   hooks.on_step = [&](const TrainProgress& p) {
@@ -245,6 +247,7 @@ void add_train_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("train", "Train one model from a config, with energy per epoch");
   add_common(cmd, *o);
   cmd->add_option("--json", o->json_path, "write the result as JSON to FILE ('-' for stdout)");
+  cmd->add_flag("--summary", o->summary, "print the model's layers, output shapes and parameter counts first");
   cmd->callback([o, &exit_code] { exit_code = run_train(*o); });
 }
 

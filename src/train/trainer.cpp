@@ -78,6 +78,7 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
   r.val_examples = s.data.val.size();
   r.test_examples = s.data.test.size();
   r.model_summary = train::model_summary(s.model);
+  if (hooks.print_summary) say(r.model_summary);
 
   train::BatchIterator batches(s.data.train, cfg.training.batch_size, /*shuffle=*/true,
                                static_cast<uint64_t>(cfg.training.seed), s.device);

@@ -248,8 +248,9 @@ TEST(TrainCli, TrainsPrintsPerEpochLinesAndWritesJson) {
   TempDir dir;
   test::write_file(dir.file("c.json"), R"({"name": "cli", "data": {"subset": 1000}, "training": {"epochs": 2}})");
   auto r = test::run_program({POWERTRAIN_BIN, "train", dir.file("c.json"), "--set", "model.hidden=[32]", "--db",
-                              dir.file("p.db"), "--json", dir.file("r.json"), "--powercap-root", dir.file("none")});
+                              dir.file("p.db"), "--json", dir.file("r.json"), "--powercap-root", dir.file("none"), "--summary"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("total params: 25450"), std::string::npos) << r.err;  // 784*32+32 + 32*10+10
   EXPECT_NE(r.err.find("epoch train loss"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("stored as run 1"), std::string::npos) << r.err;
   auto j = test::read_file(dir.file("r.json"));

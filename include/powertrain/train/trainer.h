@@ -44,6 +44,7 @@ struct TrainHooks {
   std::string command;                                  // the command line, for the store
   DiscoverOptions sensors = DiscoverOptions();          // where to find energy sensors
   const std::atomic<bool>* stop_requested = nullptr;    // set (e.g. on Ctrl-C) to stop after the current step
+  bool print_summary = false;                           // send the per-layer model summary to on_message
 };
 
 struct TrainResult {
