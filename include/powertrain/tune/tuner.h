@@ -1,0 +1,110 @@
+// powertrain/tune/tuner.h: runs a strategy's ask/tell loop against an objective, training
+// resumably, counting energy, and applying the target and the beta early-stop rule.
+//
+// An Objective trains one epoch of a configuration at a time; the Tuner remembers how far
+// each configuration (by config_key) has been trained, so a trial asking for budget b of
+// a config trained to a pays only for epochs a+1..b. Budgets are epochs (rounded to the
+// nearest whole epoch, at least 1) or joules (whole epochs are trained until the config's
+// energy reaches the budget). Nothing is trained past max_epochs.
+//
+// Loss told to the strategy: kMetric: -metric (maximize) or metric. kEnergyToTarget:
+// the energy at which the target was first reached; before that, an estimate
+// energy_j / progress, progress = (metric - unreached_metric) / (target - unreached_metric)
+// clamped to [0.001, 1]; +inf once max_epochs pass without reaching it.
+//
+// Beta rule (Zeus, You et al. NSDI'23): with beta > 0, a config whose energy exceeds
+// beta x the lowest energy-to-target seen so far is stopped (stopped_early, loss +inf)
+// and never trained again.
+#pragma once
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "powertrain/tune/space.h"
+#include "powertrain/tune/strategy.h"
+
+namespace powertrain {
+namespace tune {
+
+// What one epoch of training produced.
+struct EpochOutcome {
+  double metric = 0.0;      // validation metric after the epoch
+  double energy_j = 0.0;    // energy of the epoch
+  double duration_s = 0.0;  // time of the epoch
+};
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+  // Trains epoch `epoch` (1-based) of `config`; the Tuner calls epochs of a config in order.
+  virtual EpochOutcome train_epoch(const Config& config, int epoch) = 0;
+};
+
+enum class BudgetUnit { kEpochs, kJoules };
+enum class LossKind { kMetric, kEnergyToTarget };
+
+struct TunerOptions {
+  bool maximize = true;                  // higher metric is better
+  BudgetUnit budget_unit = BudgetUnit::kEpochs;
+  int max_epochs = 100;                  // no config is trained past this, >= 1
+  double target_metric = NAN;            // NaN: no target
+  bool stop_at_target = true;            // stop training a config once it reaches the target
+  LossKind loss = LossKind::kMetric;     // kEnergyToTarget needs a target
+  double unreached_metric = 0.0;         // metric before any progress (for the progress estimate)
+  double beta = 0.0;                     // 0 = off; Zeus uses 2.0
+  long max_trials = 0;                   // 0 = until the strategy finishes
+  double max_energy_j = std::numeric_limits<double>::infinity();  // stop the search past this
+};
+
+// One trial as the Tuner ran it.
+struct TrialRecord {
+  Trial trial;
+  TrialResult result;
+  int from_epoch = 0;             // the config had this many epochs before the trial
+  int to_epoch = 0;               // and this many after
+  double trial_energy_j = 0.0;    // energy this trial added
+  double search_energy_j = 0.0;   // energy of the whole search so far
+  double search_duration_s = 0.0;
+};
+
+class Tuner {
+ public:
+  // Throws std::invalid_argument naming the option that is out of range.
+  Tuner(Objective& objective, const TunerOptions& options);
+  // Runs ask / train / tell until the strategy finishes, a limit is hit, or `on_trial`
+  // (called after every tell) returns false. Returns the records of this call.
+  std::vector<TrialRecord> run(Strategy& strategy, const std::function<bool(const TrialRecord&)>& on_trial = {});
+  // Trains one trial (resumably) and returns its record; run() uses it.
+  TrialRecord evaluate(const Trial& trial);
+
+  double search_energy_j() const { return search_energy_j_; }
+  double search_duration_s() const { return search_duration_s_; }
+  // The lowest energy-to-target seen (+inf until a config reaches the target).
+  double best_energy_to_target_j() const { return best_eta_j_; }
+
+ private:
+  struct State {
+    int epochs = 0;
+    double energy_j = 0.0;
+    double metric = 0.0;
+    bool reached = false;
+    double eta_j = 0.0;      // energy when the target was first reached
+    bool stopped = false;    // by the beta rule
+  };
+  bool reached(double metric) const;
+  double loss(const State& s) const;
+
+  Objective& objective_;
+  TunerOptions options_;
+  std::map<std::string, State> states_;
+  double search_energy_j_ = 0.0;
+  double search_duration_s_ = 0.0;
+  double best_eta_j_ = std::numeric_limits<double>::infinity();
+};
+
+}  // namespace tune
+}  // namespace powertrain

@@ -1,0 +1,87 @@
+// trace_objective.cpp: a Zeus trace workload as an Objective (seeded run per batch size).
+#include "powertrain/tune/trace_objective.h"
+
+#include <cmath>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace powertrain {
+namespace tune {
+namespace {
+
+// SplitMix64: a well-mixed hash of (seed, batch size) to choose a run.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+ZeusObjective::ZeusObjective(const ZeusTrace& trace, const std::string& dataset, std::uint64_t seed)
+    : trace_(trace), dataset_(dataset) {
+  if (trace.configs(dataset).empty())
+    throw std::invalid_argument("Zeus objective: " + dataset + " has no configurations on " + trace.gpu());
+  for (const auto& c : trace.configs(dataset)) {
+    if (runs_.count(c.batch_size)) continue;
+    const auto runs = trace.runs(dataset, c.batch_size);
+    runs_[c.batch_size] = runs[mix(seed * 1000003ULL + static_cast<std::uint64_t>(c.batch_size)) % runs.size()];
+  }
+}
+
+SearchSpace ZeusObjective::space() const {
+  std::set<double> batches, limits;
+  for (const auto& c : trace_.configs(dataset_)) {
+    batches.insert(c.batch_size);
+    limits.insert(c.power_limit_w);
+  }
+  SearchSpace s;
+  s.add_categorical("batch_size", std::vector<Value>(batches.begin(), batches.end()));
+  s.add_categorical("power_limit_w", std::vector<Value>(limits.begin(), limits.end()));
+  return s;
+}
+
+TunerOptions ZeusObjective::tuner_options() const {
+  const auto& spec = trace_.workload(dataset_);
+  TunerOptions o;
+  o.maximize = spec.higher_is_better;
+  o.max_epochs = spec.max_epochs;
+  o.target_metric = spec.target_metric;
+  o.unreached_metric = spec.unreached_metric;
+  o.loss = LossKind::kEnergyToTarget;
+  return o;
+}
+
+const TraceConfig& ZeusObjective::trace_config(const Config& config) const {
+  const int batch = static_cast<int>(value_number(config.at("batch_size")));
+  const double limit = value_number(config.at("power_limit_w"));
+  const TraceConfig* best = nullptr;
+  for (const auto& c : trace_.configs(dataset_)) {
+    if (c.batch_size != batch) continue;
+    if (!best || std::fabs(c.power_limit_w - limit) < std::fabs(best->power_limit_w - limit)) best = &c;
+  }
+  if (!best)
+    throw std::invalid_argument("Zeus objective: " + dataset_ + " has no batch size " + std::to_string(batch) +
+                                " (use the values of space())");
+  return *best;
+}
+
+EpochOutcome ZeusObjective::train_epoch(const Config& config, int epoch) {
+  const TraceConfig& c = trace_config(config);
+  EpochOutcome out;
+  out.metric = trace_.metric_after(dataset_, c.batch_size, runs_.at(c.batch_size), epoch);
+  out.energy_j = c.energy_per_epoch_j();
+  out.duration_s = c.time_per_epoch_s;
+  return out;
+}
+
+double ZeusObjective::true_eta_j(const Config& config) const {
+  const TraceConfig& c = trace_config(config);
+  return trace_.eta_j(dataset_, c.batch_size, c.power_limit_w);
+}
+
+}  // namespace tune
+}  // namespace powertrain
