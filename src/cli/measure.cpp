@@ -168,6 +168,14 @@ int run_measure(const MeasureOptions& o) {
     grid.year = 0;
   }
 
+  // 2. Sensors (a bad replay file is bad input too), then the store, then the meter.
+  std::vector<std::string> warnings;
+  std::vector<std::unique_ptr<EnergySource>> sources;
+  try {
+    sources = discover_sources(discover_options(o.sensors), &warnings);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
   std::optional<Store> store;
   std::string db = o.db;
   if (db.empty()) {
@@ -182,14 +190,6 @@ int run_measure(const MeasureOptions& o) {
     }
   }
 
-  // 2. Sensors and meter.
-  std::vector<std::string> warnings;
-  std::vector<std::unique_ptr<EnergySource>> sources;
-  try {
-    sources = discover_sources(discover_options(o.sensors), &warnings);
-  } catch (const std::exception& e) {
-    return fail(e.what());
-  }
   for (const auto& w : warnings) std::cerr << "powertrain: " << w << "\n";
   Meter meter(std::move(sources), MeterOptions().interval_s(o.interval_ms / 1000.0));
   meter.start();

@@ -259,3 +259,33 @@ TEST_F(BadInput, ImpossibleValues) {
 
 }  // namespace
 }  // namespace powertrain::test
+
+namespace powertrain::test {
+namespace {
+
+TEST(Measure, ReplayedTraceIsIntegratedWithItsProvenance) {
+  TempDir dir;
+  write_file(dir.file("t.csv"), "t_s,component,power_w\n0,gpu:0,100\n0,cpu_package:0,40\n");
+  auto r = run_program({POWERTRAIN_BIN, "measure", "--no-store", "--replay", dir.file("t.csv"), "--json", dir.file("m.json"),
+                        "--", "sleep", "0.3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(read_file(dir.file("m.json")));
+  std::map<std::string, nlohmann::json> comp;
+  for (const auto& c : j["measurement"]["components"]) comp[c["component"]] = c;
+  ASSERT_EQ(comp.size(), 2u);
+  // Constant power: Eq. 1 gives exactly power x duration.
+  EXPECT_NEAR(comp["gpu:0"]["avg_power_w"].get<double>(), 100.0, 1e-9);
+  EXPECT_NEAR(comp["cpu_package:0"]["avg_power_w"].get<double>(), 40.0, 1e-9);
+  EXPECT_EQ(comp["gpu:0"]["provenance"], "integrated_power");
+  EXPECT_EQ(comp["gpu:0"]["source"], "replay");
+  // A file that is no trace is bad input: a clear message, exit 2, no store written.
+  auto bad = run_program({POWERTRAIN_BIN, "measure", "--db", dir.file("p.db"), "--replay",
+                          std::string(POWERTRAIN_SOURCE_DIR) + "/README.md", "--", "true"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("t_s,component,power_w"), std::string::npos) << bad.err;
+  struct stat st;
+  EXPECT_NE(::stat(dir.file("p.db").c_str(), &st), 0);
+}
+
+}  // namespace
+}  // namespace powertrain::test
