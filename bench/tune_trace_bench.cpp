@@ -9,7 +9,7 @@
 // getting there in more than half the seeds. Last row: geometric mean over workloads.
 //
 // Usage: tune_trace_bench [TRACE_DIR] [SEEDS]   (default dir: $POWERTRAIN_ZEUS_TRACE_DIR
-// or the one configured at build time; default 9 seeds)
+// or the one configured at build time; default 21 seeds)
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -66,6 +66,7 @@ std::vector<Method> methods() {
     o.eta = 3;
     o.min_budget = 1;
     o.max_budget = e;
+    o.n_configs = static_cast<long>(s.grid_size());  // every configuration starts in rung 0
     o.seed = seed;
     return std::make_unique<SuccessiveHalving>(s, o);
   };
@@ -74,6 +75,7 @@ std::vector<Method> methods() {
     o.eta = 3;
     o.min_budget = 1;
     o.max_budget = e;
+    o.iterations = 5;  // repeat the brackets (resumed configs cost only their extra epochs)
     o.seed = seed;
     return std::make_unique<Hyperband>(s, o);
   };
@@ -113,7 +115,7 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   const char* env = std::getenv("POWERTRAIN_ZEUS_TRACE_DIR");
   const std::string dir = argc > 1 ? argv[1] : (env && *env ? env : POWERTRAIN_ZEUS_TRACE_DIR);
-  const int seeds = argc > 2 ? std::atoi(argv[2]) : 9;
+  const int seeds = argc > 2 ? std::atoi(argv[2]) : 21;
   if (seeds < 1) {
     std::fprintf(stderr, "tune_trace_bench: SEEDS must be >= 1\n");
     return 2;

@@ -108,8 +108,8 @@ TEST_F(TinyTrace, EnergyToTargetIsTheMeanOverRunsAndInfiniteIfAnyFails) {
   EXPECT_TRUE(std::isinf(t.eta_j("cifar100", 64, 100)));  // run 1 never reaches 0.6
   const auto best = t.optimum("cifar100");
   EXPECT_EQ(best.config.batch_size, 32);
-  EXPECT_EQ(best.config.power_limit_w, 150.0);
-  EXPECT_DOUBLE_EQ(best.eta_j, 5760.0);
+  EXPECT_EQ(best.config.power_limit_w, 100.0);  // 6 epochs x 900 J beats 6 x 960 J
+  EXPECT_DOUBLE_EQ(best.eta_j, 5400.0);
 }
 
 TEST_F(TinyTrace, ObjectiveTrainsTheSeededRunAndMapsMissingLimits) {
