@@ -37,5 +37,6 @@ void add_devices_command(CLI::App& app, int& exit_code);
 void add_grids_command(CLI::App& app, int& exit_code);
 void add_train_command(CLI::App& app, int& exit_code);
 void add_lr_find_command(CLI::App& app, int& exit_code);
+void add_tune_command(CLI::App& app, int& exit_code);
 
 }  // namespace powertrain::cli

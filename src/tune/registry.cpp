@@ -1,0 +1,91 @@
+// Strategies by name with the defaults shared by `powertrain tune` and the trace benchmark.
+#include "powertrain/tune/registry.h"
+
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+#include "powertrain/tune/grid_search.h"
+#include "powertrain/tune/hyperband.h"
+#include "powertrain/tune/random_search.h"
+#include "powertrain/tune/successive_halving.h"
+#include "powertrain/tune/tpe.h"
+
+namespace powertrain {
+namespace tune {
+
+namespace {
+
+using Factory = std::function<std::unique_ptr<Strategy>(const SearchSpace&, int, std::uint64_t)>;
+
+const std::vector<std::pair<std::string, Factory>>& factories() {
+  static const std::vector<std::pair<std::string, Factory>> all = {
+      {"grid",
+       [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
+         GridSearchOptions o;
+         o.budget = e;
+         o.shuffle = true;
+         o.seed = seed;
+         return std::make_unique<GridSearch>(s, o);
+       }},
+      {"random",
+       [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
+         RandomSearchOptions o;
+         o.n_trials = static_cast<long>(s.grid_size());
+         o.budget = e;
+         o.seed = seed;
+         return std::make_unique<RandomSearch>(s, o);
+       }},
+      {"tpe",
+       [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
+         TpeOptions o;
+         o.n_trials = static_cast<long>(s.grid_size());
+         o.n_startup = 10;
+         o.budget = e;
+         o.seed = seed;
+         return std::make_unique<Tpe>(s, o);
+       }},
+      {"sh",
+       [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
+         SuccessiveHalvingOptions o;
+         o.eta = 3;
+         o.min_budget = 1;
+         o.max_budget = e;
+         o.n_configs = static_cast<long>(s.grid_size());  // every configuration starts in rung 0
+         o.seed = seed;
+         return std::make_unique<SuccessiveHalving>(s, o);
+       }},
+      {"hyperband",
+       [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
+         HyperbandOptions o;
+         o.eta = 3;
+         o.min_budget = 1;
+         o.max_budget = e;
+         o.iterations = 5;  // repeat the brackets (resumed configs cost only their extra epochs)
+         o.seed = seed;
+         return std::make_unique<Hyperband>(s, o);
+       }},
+  };
+  return all;
+}
+
+}  // namespace
+
+std::vector<std::string> strategy_names() {
+  std::vector<std::string> names;
+  for (const auto& f : factories()) names.push_back(f.first);
+  return names;
+}
+
+std::unique_ptr<Strategy> make_strategy(const std::string& name, const SearchSpace& space, int max_epochs,
+                                        std::uint64_t seed) {
+  for (const auto& f : factories()) {
+    if (f.first == name) return f.second(space, max_epochs, seed);
+  }
+  std::string known;
+  for (const auto& n : strategy_names()) known += (known.empty() ? "" : ", ") + n;
+  throw std::invalid_argument("unknown strategy '" + name + "'; use one of: " + known);
+}
+
+}  // namespace tune
+}  // namespace powertrain
