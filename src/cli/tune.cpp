@@ -3,11 +3,15 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cmath>
 #include <iostream>
+#include <optional>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "powertrain/store/store.h"
 #include "powertrain/tune/registry.h"
 #include "powertrain/tune/trace_objective.h"
 #include "powertrain/tune/tuner.h"
@@ -27,7 +31,29 @@ struct TuneOptions {
   double max_energy_j = INFINITY;
   std::string json_path;
   bool quiet = false;
+  std::string db;              // run store; default ./powertrain.db
+  bool no_store = false;
+  std::string study;           // study name (default: made from the options and the time)
+  std::string resume;          // continue this stored study
+  double pace_ms = 0;          // pause between simulated trials (to watch a study live)
 };
+
+// What a study searches: stored with it, so --resume rebuilds the same search.
+nlohmann::json spec_json(const TuneOptions& o) {
+  return {{"backend", "zeus-trace"}, {"simulate", o.simulate}, {"gpu", o.gpu},        {"workload", o.workload},
+          {"strategy", o.strategy},  {"beta", o.beta},         {"seed", o.seed},
+          {"max_energy_j", std::isfinite(o.max_energy_j) ? nlohmann::json(o.max_energy_j) : nlohmann::json(nullptr)}};
+}
+
+void apply_spec(const nlohmann::json& j, TuneOptions& o) {
+  o.simulate = j.at("simulate").get<std::string>();
+  o.gpu = j.at("gpu").get<std::string>();
+  o.workload = j.at("workload").get<std::string>();
+  o.strategy = j.at("strategy").get<std::string>();
+  o.beta = j.at("beta").get<double>();
+  o.seed = j.at("seed").get<uint64_t>();
+  o.max_energy_j = j.at("max_energy_j").is_null() ? INFINITY : j.at("max_energy_j").get<double>();
+}
 
 std::string config_text(const tune::Config& c) {
   std::string out;
@@ -45,6 +71,56 @@ nlohmann::json config_json(const tune::Config& c) {
   return j;
 }
 
+tune::Config config_from_json(const nlohmann::json& j) {
+  tune::Config c;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it->is_number()) c[it.key()] = it->get<double>();
+    else c[it.key()] = it->get<std::string>();
+  }
+  return c;
+}
+
+// A trial as stored and printed (JSON numbers; NaN and inf become null).
+nlohmann::json trial_json(const tune::TrialRecord& r) {
+  return {{"trial", r.trial.id},
+          {"config", config_json(r.trial.config)},
+          {"budget", r.trial.budget},
+          {"from_epoch", r.from_epoch},
+          {"to_epoch", r.to_epoch},
+          {"loss", num(r.result.loss)},
+          {"metric", num(r.result.metric)},
+          {"config_energy_j", num(r.result.energy_j)},
+          {"config_epochs", r.result.epochs},
+          {"reached_target", r.result.reached_target},
+          {"stopped_early", r.result.stopped_early},
+          {"trial_energy_j", num(r.trial_energy_j)},
+          {"search_energy_j", num(r.search_energy_j)},
+          {"search_duration_s", num(r.search_duration_s)},
+          {"config_eta_j", num(r.config_eta_j)}};
+}
+
+double number_or(const nlohmann::json& j, double missing) { return j.is_null() ? missing : j.get<double>(); }
+
+tune::TrialRecord trial_from_json(const nlohmann::json& j) {
+  tune::TrialRecord r;
+  r.trial.id = j.at("trial").get<long>();
+  r.trial.config = config_from_json(j.at("config"));
+  r.trial.budget = j.at("budget").get<double>();
+  r.from_epoch = j.at("from_epoch").get<int>();
+  r.to_epoch = j.at("to_epoch").get<int>();
+  r.result.loss = number_or(j.at("loss"), INFINITY);  // +inf is stored as null
+  r.result.metric = number_or(j.at("metric"), NAN);
+  r.result.energy_j = number_or(j.at("config_energy_j"), NAN);
+  r.result.epochs = j.at("config_epochs").get<double>();
+  r.result.reached_target = j.at("reached_target").get<bool>();
+  r.result.stopped_early = j.at("stopped_early").get<bool>();
+  r.trial_energy_j = number_or(j.at("trial_energy_j"), NAN);
+  r.search_energy_j = number_or(j.at("search_energy_j"), NAN);
+  r.search_duration_s = number_or(j.at("search_duration_s"), NAN);
+  r.config_eta_j = number_or(j.at("config_eta_j"), NAN);
+  return r;
+}
+
 // Energy of grid search over the same space (every configuration trained to the target or
 // the epoch limit), from the same simulated objective: what the strategy is compared with.
 double grid_energy_j(const tune::ZeusTrace& trace, const std::string& workload, uint64_t seed) {
@@ -55,7 +131,29 @@ double grid_energy_j(const tune::ZeusTrace& trace, const std::string& workload, 
   return tuner.search_energy_j();
 }
 
-int run_simulated(const TuneOptions& o) {
+int run_simulated(TuneOptions o) {
+  // The study: a new one, or a stored one to continue.
+  std::optional<Store> store;
+  std::string db = o.db.empty() ? (std::getenv("POWERTRAIN_DB") && *std::getenv("POWERTRAIN_DB") ? std::getenv("POWERTRAIN_DB") : "powertrain.db") : o.db;
+  std::vector<std::string> stored;
+  int64_t study_id = 0;
+  if (!o.resume.empty()) {
+    try {
+      store.emplace(Store::open(db));
+    } catch (const StoreError& e) {
+      std::cerr << "powertrain tune: " << e.what() << "\n";
+      return 2;
+    }
+    auto study = store->study(o.resume);
+    if (!study) {
+      std::cerr << "powertrain tune: no study named '" << o.resume << "' in " << db << " (check --db and the name)\n";
+      return 2;
+    }
+    apply_spec(nlohmann::json::parse(study->spec_json), o);
+    o.study = study->name;
+    study_id = study->id;
+    stored = store->study_trials(study_id);
+  }
   if (o.simulate.rfind("zeus:", 0) != 0) {
     std::cerr << "powertrain tune: --simulate takes zeus:DIR (a directory with the Zeus NSDI'23 traces "
                  "summary_train.csv and summary_power_<gpu>.csv)\n";
@@ -86,19 +184,47 @@ int run_simulated(const TuneOptions& o) {
                              spec.higher_is_better ? ">=" : "<=", spec.target_metric, spec.max_epochs,
                              options.loss == tune::LossKind::kEnergyToTarget ? "energy to reach the target" : "the validation metric");
   }
+  if (o.resume.empty() && !o.no_store) {
+    if (o.study.empty()) {
+      o.study = fmt::format("{}-{}-{}-seed{}-{}", o.strategy, o.workload, o.gpu, o.seed,
+                            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    }
+    try {
+      store.emplace(Store::open(db));
+      study_id = store->create_study(o.study, spec_json(o).dump());
+    } catch (const StoreError& e) {
+      std::cerr << "powertrain tune: " << e.what() << "\n";
+      return 2;
+    }
+  }
   tune::Tuner tuner(*objective, options);
   nlohmann::json trials = nlohmann::json::array();
+  // Resume: replay the stored trials through the strategy (which must ask exactly them
+  // again) and the tuner, without training or counting their energy again.
+  for (size_t i = 0; i < stored.size(); ++i) {
+    tune::TrialRecord rec = trial_from_json(nlohmann::json::parse(stored[i]));
+    auto trial = strategy->ask();
+    if (!trial || trial->id != rec.trial.id || tune::config_key(trial->config) != tune::config_key(rec.trial.config) ||
+        trial->budget != rec.trial.budget) {
+      std::cerr << "powertrain tune: study '" << o.study << "' does not replay: stored trial " << i
+                << " is not what the strategy asks now (was it written by another powertrain version?)\n";
+      return 1;
+    }
+    strategy->tell(*trial, rec.result);
+    tuner.replay(rec);
+    trials.push_back(trial_json(rec));
+  }
+  if (!stored.empty() && !o.quiet) {
+    std::cerr << fmt::format("resumed study '{}': {} stored trials replayed, {} spent so far\n", o.study, stored.size(),
+                             fmt_energy(tuner.search_energy_j()));
+  }
+  int64_t seq = static_cast<int64_t>(stored.size());
   auto records = tuner.run(*strategy, [&](const tune::TrialRecord& r) {
-    trials.push_back({{"trial", r.trial.id},
-                      {"config", config_json(r.trial.config)},
-                      {"budget_epochs", r.trial.budget},
-                      {"from_epoch", r.from_epoch},
-                      {"to_epoch", r.to_epoch},
-                      {"metric", num(r.result.metric)},
-                      {"reached_target", r.result.reached_target},
-                      {"stopped_early", r.result.stopped_early},
-                      {"trial_energy_j", num(r.trial_energy_j)},
-                      {"search_energy_j", num(r.search_energy_j)}});
+    nlohmann::json tj = trial_json(r);
+    if (store) store->record_trial(study_id, seq, tj.dump(), r.trial_energy_j, r.result.metric);
+    ++seq;
+    trials.push_back(tj);
+    if (o.pace_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(o.pace_ms));
     if (!o.quiet) {
       std::cerr << fmt::format("trial {:>4}  {:<32} epochs {:>3} -> {:<3} metric {:>8.4f}{}  +{:>10}  search {:>10}\n",
                                r.trial.id, config_text(r.trial.config), r.from_epoch, r.to_epoch, r.result.metric,
@@ -112,8 +238,9 @@ int run_simulated(const TuneOptions& o) {
   double search_j = tuner.search_energy_j();
   double best_eta_j = best ? objective->true_eta_j(*best) : INFINITY;
 
+  if (store) store->set_study_status(study_id, "finished");
   std::string out = fmt::format("\npowertrain: {} finished after {} trials on the simulated {} {}\n", o.strategy,
-                                records.size(), o.gpu, o.workload);
+                                trials.size(), o.gpu, o.workload);
   if (best) {
     out += fmt::format("  chosen           {} (metric {:.4f}{})\n", config_text(*best), strategy->best_result()->metric,
                        strategy->best_result()->reached_target ? ", reached the target" : "");
@@ -127,6 +254,7 @@ int run_simulated(const TuneOptions& o) {
                      fmt_energy(search_j), search_j / optimum.eta_j, fmt_energy(grid_j), grid_j / optimum.eta_j,
                      100.0 * search_j / grid_j);
   out += "  provenance       simulated from measured GPU traces (Zeus, NSDI'23: time per epoch x average power)\n";
+  if (store) out += fmt::format("  stored as study '{}' in {}\n", o.study, db);
   if (!o.quiet) std::cerr << out;
   if (!o.json_path.empty()) {
     nlohmann::json j = {{"schema", "powertrain.tune/1"},
@@ -135,6 +263,7 @@ int run_simulated(const TuneOptions& o) {
                         {"workload", o.workload},
                         {"network", spec.network},
                         {"strategy", o.strategy},
+                        {"study", store ? nlohmann::json(o.study) : nlohmann::json(nullptr)},
                         {"beta", o.beta},
                         {"seed", o.seed},
                         {"trials", trials},
@@ -169,13 +298,18 @@ void add_tune_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-energy-j", o->max_energy_j, "stop the search once it has spent this many joules")->check(CLI::PositiveNumber);
   cmd->add_option("--json", o->json_path, "write the study as JSON to FILE ('-' for stdout)");
   cmd->add_flag("-q,--quiet", o->quiet, "print nothing but errors");
+  cmd->add_option("--db", o->db, "run store (SQLite file; default ./powertrain.db, env POWERTRAIN_DB)");
+  cmd->add_flag("--no-store", o->no_store, "do not store the study");
+  cmd->add_option("--study", o->study, "name of the study (default: strategy-workload-gpu-seed-time)");
+  cmd->add_option("--resume", o->resume, "continue the stored study NAME after an interruption");
+  cmd->add_option("--pace-ms", o->pace_ms, "pause between simulated trials, to watch a study live")->check(CLI::Range(0.0, 60000.0));
   cmd->callback([o, &exit_code] {
     if (std::string why = check_output_path(o->json_path); !why.empty()) {
       std::cerr << "powertrain tune: --json " << o->json_path << ": " << why << "\n";
       exit_code = 2;
       return;
     }
-    if (o->simulate.empty()) {
+    if (o->simulate.empty() && o->resume.empty()) {
       std::cerr << "powertrain tune: studies that train real models are not available yet; run a simulated study "
                    "with --simulate zeus:DIR (see docs/tune.md)\n";
       exit_code = 2;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -121,6 +122,24 @@ CREATE TABLE epochs (
   skipped_steps INTEGER NOT NULL DEFAULT 0,
   metrics_json TEXT NOT NULL DEFAULT '{}',
   PRIMARY KEY (run_id, epoch)
+);
+)sql",
+    // 2 -> 3: hyperparameter studies and their trials, one row per finished trial.
+    R"sql(
+CREATE TABLE studies (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  spec_json TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at_unix_s REAL
+);
+CREATE TABLE study_trials (
+  study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  trial_json TEXT NOT NULL,
+  energy_j REAL,
+  metric REAL,
+  PRIMARY KEY (study_id, seq)
 );
 )sql",
 };
@@ -694,6 +713,63 @@ std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
     out.push_back(std::move(e));
   }
   return out;
+}
+
+int64_t Store::create_study(const std::string& name, const std::string& spec_json) {
+  require_open(db_);
+  Transaction tx(db_, path_);
+  Stmt exists(db_, path_, "SELECT id FROM studies WHERE name = ?1");
+  exists.text(1, name);
+  if (exists.step()) {
+    throw StoreError("a study named '" + name + "' already exists in " + path_ +
+                     ": continue it with --resume " + name + " or choose another --study name");
+  }
+  Stmt s(db_, path_, "INSERT INTO studies(name, spec_json, status, created_at_unix_s) VALUES(?1, ?2, 'running', ?3)");
+  s.text(1, name);
+  s.text(2, spec_json);
+  s.real(3, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  s.run();
+  int64_t id = sqlite3_last_insert_rowid(db_);
+  tx.commit();
+  return id;
+}
+
+std::optional<StudyRecord> Store::study(const std::string& name) const {
+  require_open(db_);
+  Stmt s(db_, path_, "SELECT id, name, spec_json, status FROM studies WHERE name = ?1");
+  s.text(1, name);
+  if (!s.step()) return std::nullopt;
+  return StudyRecord{s.col_int(0), s.col_text(1), s.col_text(2), s.col_text(3)};
+}
+
+void Store::record_trial(int64_t study_id, int64_t seq, const std::string& trial_json, double energy_j, double metric) {
+  require_open(db_);
+  Transaction tx(db_, path_);
+  Stmt s(db_, path_, "INSERT INTO study_trials(study_id, seq, trial_json, energy_j, metric) VALUES(?1, ?2, ?3, ?4, ?5)");
+  s.integer(1, study_id);
+  s.integer(2, seq);
+  s.text(3, trial_json);
+  s.real(4, energy_j);
+  s.real(5, metric);
+  s.run();
+  tx.commit();
+}
+
+std::vector<std::string> Store::study_trials(int64_t study_id) const {
+  require_open(db_);
+  Stmt s(db_, path_, "SELECT trial_json FROM study_trials WHERE study_id = ?1 ORDER BY seq");
+  s.integer(1, study_id);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.col_text(0));
+  return out;
+}
+
+void Store::set_study_status(int64_t study_id, const std::string& status) {
+  require_open(db_);
+  Stmt s(db_, path_, "UPDATE studies SET status = ?1 WHERE id = ?2");
+  s.text(1, status);
+  s.integer(2, study_id);
+  s.run();
 }
 
 std::optional<RunRecord> Store::run(int64_t id) const {

@@ -74,7 +74,21 @@ TrialRecord Tuner::evaluate(const Trial& trial) {
   rec.result.stopped_early = s.stopped;
   rec.search_energy_j = search_energy_j_;
   rec.search_duration_s = search_duration_s_;
+  rec.config_eta_j = s.reached ? s.eta_j : NAN;
   return rec;
+}
+
+void Tuner::replay(const TrialRecord& record) {
+  State& s = states_[config_key(record.trial.config)];
+  s.epochs = record.to_epoch;
+  s.energy_j = record.result.energy_j;
+  s.metric = record.result.metric;
+  s.reached = record.result.reached_target;
+  s.eta_j = std::isfinite(record.config_eta_j) ? record.config_eta_j : 0.0;
+  s.stopped = record.result.stopped_early;
+  if (s.reached) best_eta_j_ = std::min(best_eta_j_, s.eta_j);
+  search_energy_j_ = record.search_energy_j;
+  search_duration_s_ = record.search_duration_s;
 }
 
 std::vector<TrialRecord> Tuner::run(Strategy& strategy, const std::function<bool(const TrialRecord&)>& on_trial) {

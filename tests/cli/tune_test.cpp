@@ -1,5 +1,12 @@
 // `powertrain tune --simulate zeus:DIR` end to end on the real Zeus traces in shared/.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -47,6 +54,75 @@ TEST(TuneCli, BadInputIsNamed) {
   auto none = run_program({kBin, "tune", "study.json"});
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.err.find("--simulate"), std::string::npos) << none.err;
+}
+
+// Returns the number of stored trials of the only study in `db` (0 if unreadable yet).
+int stored_trials(const std::string& db) {
+  sqlite3* h = nullptr;
+  int n = 0;
+  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(h, "SELECT COUNT(*) FROM study_trials", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+      n = sqlite3_column_int(st, 0);
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(h);
+  return n;
+}
+
+TEST(TuneCli, KilledStudyResumesWithoutLosingOrDoubleCountingTrials) {
+  TempDir dir;
+  std::vector<std::string> study = {kBin, "tune", "--simulate", "zeus:" + kTraces, "--gpu", "a40", "--workload", "squad",
+                                    "--strategy", "hyperband", "--beta", "2"};
+  // The same study uninterrupted, for reference.
+  auto ref_args = study;
+  ref_args.insert(ref_args.end(), {"--no-store", "-q", "--json", dir.file("ref.json")});
+  auto ref = run_program(ref_args);
+  if (ref.exit_code == 2 && ref.err.find("cannot") != std::string::npos) GTEST_SKIP() << "no Zeus traces at " << kTraces;
+  ASSERT_EQ(ref.exit_code, 0) << ref.err;
+  auto expected = nlohmann::json::parse(read_file(dir.file("ref.json")));
+  ASSERT_GT(expected["trials"].size(), 20u);
+
+  // Start it stored, kill -9 in the middle, resume.
+  auto args = study;
+  args.insert(args.end(), {"--db", dir.file("p.db"), "--study", "s", "--pace-ms", "20", "-q"});
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 1000 && stored_trials(dir.file("p.db")) < 8; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the study finished before it could be killed";
+  int before = stored_trials(dir.file("p.db"));
+  ASSERT_GE(before, 8);
+  ASSERT_LT(static_cast<size_t>(before), expected["trials"].size());
+
+  auto resumed = run_program({kBin, "tune", "--resume", "s", "--db", dir.file("p.db"), "--json", dir.file("res.json")});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resumed study 's': " + std::to_string(before) + " stored trials replayed"), std::string::npos)
+      << resumed.err;
+  auto got = nlohmann::json::parse(read_file(dir.file("res.json")));
+  EXPECT_EQ(got["trials"].size(), expected["trials"].size());
+  EXPECT_EQ(static_cast<size_t>(stored_trials(dir.file("p.db"))), expected["trials"].size());
+  EXPECT_NEAR(got["search_energy_j"].get<double>(), expected["search_energy_j"].get<double>(),
+              1e-9 * expected["search_energy_j"].get<double>());
+  EXPECT_EQ(got["best_config"], expected["best_config"]);
+  // A finished study resumes to the same result without training anything.
+  auto again = run_program({kBin, "tune", "--resume", "s", "--db", dir.file("p.db"), "-q", "--json", dir.file("again.json")});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(read_file(dir.file("again.json")))["trials"].size(), expected["trials"].size());
+  EXPECT_EQ(static_cast<size_t>(stored_trials(dir.file("p.db"))), expected["trials"].size());
+  // Unknown study names are named.
+  auto missing = run_program({kBin, "tune", "--resume", "nope", "--db", dir.file("p.db")});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no study named 'nope'"), std::string::npos) << missing.err;
 }
 
 }  // namespace

@@ -168,12 +168,12 @@ TEST(Store, CreatesFileWithCurrentSchemaAndSettings) {
   Store store = Store::open(path);
   EXPECT_TRUE(exists(path));
   EXPECT_EQ(store.path(), path);
-  EXPECT_EQ(Store::current_schema_version(), 2);
+  EXPECT_EQ(Store::current_schema_version(), 3);
   EXPECT_EQ(store.schema_version(), Store::current_schema_version());
   EXPECT_EQ(query_text(store.handle(), "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(query_int(store.handle(), "PRAGMA foreign_keys"), 1);
   EXPECT_EQ(query_int(store.handle(), "PRAGMA synchronous"), 1);  // NORMAL
-  for (const char* table : {"hosts", "runs", "devices", "windows", "window_components", "samples", "epochs"}) {
+  for (const char* table : {"hosts", "runs", "devices", "windows", "window_components", "samples", "epochs", "studies", "study_trials"}) {
     EXPECT_EQ(query_int(store.handle(), std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") +
                                             table + "'"),
               1)
@@ -193,10 +193,10 @@ TEST(Store, MigratesAVersionOneFileKeepingItsRuns) {
     r.name = "old run";
     id = store.begin_run(r, HostInfo{}, {});
     // Make it look like a file written by schema version 1.
-    ASSERT_EQ(sqlite3_exec(store.handle(), "DROP TABLE epochs; PRAGMA user_version = 1", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(store.handle(), "DROP TABLE study_trials; DROP TABLE studies; DROP TABLE epochs; PRAGMA user_version = 1", nullptr, nullptr, nullptr), SQLITE_OK);
   }
   Store store = Store::open(path);
-  EXPECT_EQ(store.schema_version(), 2);
+  EXPECT_EQ(store.schema_version(), Store::current_schema_version());
   ASSERT_TRUE(store.run(id).has_value());
   EXPECT_EQ(store.run(id)->name, "old run");
   EpochRecord e;
@@ -752,6 +752,36 @@ TEST(Store, ConcurrentProcessesShareOneNewFile) {
   Store store = Store::open(path);
   EXPECT_EQ(store.runs(-1).size(), static_cast<size_t>(kWriters * kRunsEach));
   EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM hosts"), 1);
+}
+
+}  // namespace
+}  // namespace powertrain
+
+namespace powertrain {
+namespace {
+
+TEST(StoreStudies, TrialsAreAppendedOnceInOrder) {
+  test::TempDir dir;
+  Store store = Store::open(dir.file("p.db"));
+  int64_t id = store.create_study("s1", R"({"strategy": "sh"})");
+  EXPECT_THROW(store.create_study("s1", "{}"), StoreError);
+  try {
+    store.create_study("s1", "{}");
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("--resume s1"), std::string::npos) << e.what();
+  }
+  store.record_trial(id, 0, R"({"t": 0})", 10.0, 0.5);
+  store.record_trial(id, 1, R"({"t": 1})", NAN, NAN);
+  EXPECT_THROW(store.record_trial(id, 1, R"({"t": "again"})", 1.0, 1.0), StoreError);  // never counted twice
+  auto trials = store.study_trials(id);
+  ASSERT_EQ(trials.size(), 2u);
+  EXPECT_EQ(trials[1], R"({"t": 1})");
+  auto s = store.study("s1");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->status, "running");
+  store.set_study_status(id, "finished");
+  EXPECT_EQ(store.study("s1")->status, "finished");
+  EXPECT_FALSE(store.study("nope").has_value());
 }
 
 }  // namespace

@@ -82,6 +82,15 @@ struct EpochRecord {
   std::string metrics_json = "{}";    // extra metrics (per-task accuracy, ...)
 };
 
+// A hyperparameter study: its name, what it searches (JSON, written by the tune module)
+// and whether it is running or finished.
+struct StudyRecord {
+  int64_t id = 0;
+  std::string name;
+  std::string spec_json;
+  std::string status;     // running, finished
+};
+
 class Store {
  public:
   // Opens (creating if needed) the store at `path` and migrates it to the current
@@ -122,6 +131,17 @@ class Store {
   void record_epoch(int64_t run_id, const EpochRecord& epoch);
   // Returns the epochs of a run in order.
   std::vector<EpochRecord> epochs(int64_t run_id) const;
+
+  // Creates a study; throws StoreError (naming --resume) when the name exists.
+  int64_t create_study(const std::string& name, const std::string& spec_json);
+  // Returns the study named `name`, or nullopt.
+  std::optional<StudyRecord> study(const std::string& name) const;
+  // Appends finished trial number `seq` (0, 1, ...) of a study, in its own transaction. A
+  // trial already stored under that number is refused (StoreError): nothing is counted twice.
+  void record_trial(int64_t study_id, int64_t seq, const std::string& trial_json, double energy_j, double metric);
+  // Returns the stored trials of a study (JSON), in order.
+  std::vector<std::string> study_trials(int64_t study_id) const;
+  void set_study_status(int64_t study_id, const std::string& status);
 
   // Returns the raw connection, for modules that add their own tables (tune, study).
   sqlite3* handle() const { return db_; }

@@ -69,6 +69,7 @@ struct TrialRecord {
   double trial_energy_j = 0.0;    // energy this trial added
   double search_energy_j = 0.0;   // energy of the whole search so far
   double search_duration_s = 0.0;
+  double config_eta_j = NAN;      // energy at which this config first reached the target (NaN: not yet)
 };
 
 class Tuner {
@@ -80,6 +81,10 @@ class Tuner {
   std::vector<TrialRecord> run(Strategy& strategy, const std::function<bool(const TrialRecord&)>& on_trial = {});
   // Trains one trial (resumably) and returns its record; run() uses it.
   TrialRecord evaluate(const Trial& trial);
+  // Restores the state a stored trial left (the config's epochs, energy, metric, target,
+  // beta stop, and the search totals) without training: resuming a study replays its
+  // stored trials through the strategy and through this.
+  void replay(const TrialRecord& record);
 
   double search_energy_j() const { return search_energy_j_; }
   double search_duration_s() const { return search_duration_s_; }
