@@ -8,7 +8,8 @@
 // training run (the optimal ETA), median over seeds; "inf" when the search ended without
 // getting there in more than half the seeds. Last row: geometric mean over workloads.
 //
-// Usage: tune_trace_bench [TRACE_DIR] [SEEDS]   (default dir: $POWERTRAIN_ZEUS_TRACE_DIR
+// Usage: tune_trace_bench [TRACE_DIR] [SEEDS] [METHODS]   (METHODS: comma-separated labels,
+// default all; default dir: $POWERTRAIN_ZEUS_TRACE_DIR
 // or the one configured at build time; default 21 seeds)
 #include <algorithm>
 #include <cmath>
@@ -21,7 +22,10 @@
 
 #include "powertrain/tune/grid_search.h"
 #include "powertrain/tune/hyperband.h"
+#include "powertrain/tune/pareto_successive_halving.h"
 #include "powertrain/tune/random_search.h"
+#include "powertrain/tune/registry.h"
+#include "powertrain/tune/sm2.h"
 #include "powertrain/tune/successive_halving.h"
 #include "powertrain/tune/tpe.h"
 #include "powertrain/tune/trace.h"
@@ -38,50 +42,17 @@ struct Method {
   std::function<std::unique_ptr<Strategy>(const SearchSpace&, int max_epochs, std::uint64_t seed)> make;
 };
 
+// Every strategy of the registry (the same ones `powertrain tune` runs), without and with
+// Zeus's beta rule (beta = 2).
 std::vector<Method> methods() {
-  auto grid = [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
-    GridSearchOptions o;
-    o.budget = e;
-    o.shuffle = true;
-    o.seed = seed;
-    return std::make_unique<GridSearch>(s, o);
-  };
-  auto random = [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
-    RandomSearchOptions o;
-    o.n_trials = static_cast<long>(s.grid_size());
-    o.budget = e;
-    o.seed = seed;
-    return std::make_unique<RandomSearch>(s, o);
-  };
-  auto tpe = [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
-    TpeOptions o;
-    o.n_trials = static_cast<long>(s.grid_size());
-    o.n_startup = 10;
-    o.budget = e;
-    o.seed = seed;
-    return std::make_unique<Tpe>(s, o);
-  };
-  auto sh = [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
-    SuccessiveHalvingOptions o;
-    o.eta = 3;
-    o.min_budget = 1;
-    o.max_budget = e;
-    o.n_configs = static_cast<long>(s.grid_size());  // every configuration starts in rung 0
-    o.seed = seed;
-    return std::make_unique<SuccessiveHalving>(s, o);
-  };
-  auto hb = [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
-    HyperbandOptions o;
-    o.eta = 3;
-    o.min_budget = 1;
-    o.max_budget = e;
-    o.iterations = 5;  // repeat the brackets (resumed configs cost only their extra epochs)
-    o.seed = seed;
-    return std::make_unique<Hyperband>(s, o);
-  };
-  return {{"grid", 0, grid},        {"random", 0, random},     {"tpe", 0, tpe},       {"sh", 0, sh},
-          {"hyperband", 0, hb},     {"grid+b2", 2, grid},      {"random+b2", 2, random}, {"tpe+b2", 2, tpe},
-          {"sh+b2", 2, sh},         {"hyperband+b2", 2, hb}};
+  std::vector<Method> all;
+  for (double beta : {0.0, 2.0}) {
+    for (const auto& name : strategy_names()) {
+      all.push_back({beta > 0 ? name + "+b2" : name, beta,
+                     [name](const SearchSpace& s, int e, std::uint64_t seed) { return make_strategy(name, s, e, seed); }});
+    }
+  }
+  return all;
 }
 
 // Search energy (in optimal ETAs) until best() is within 5 % of the optimum; +inf if never.
@@ -120,7 +91,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tune_trace_bench: SEEDS must be >= 1\n");
     return 2;
   }
-  const auto all = methods();
+  // Optional third argument: a comma-separated list of method labels to run.
+  auto all = methods();
+  if (argc > 3) {
+    const std::string wanted = std::string(",") + argv[3] + ",";
+    all.erase(std::remove_if(all.begin(), all.end(),
+                             [&](const Method& m) { return wanted.find("," + m.label + ",") == std::string::npos; }),
+              all.end());
+  }
   std::printf("Search energy until the best-so-far config has a true ETA within 5%% of the optimum,\n"
               "in optimal ETAs (one optimal training run = 1), median of %d seeds. b2 = beta rule, beta 2.\n",
               seeds);

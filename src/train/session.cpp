@@ -111,7 +111,7 @@ void keep_freed_memory_for_reuse() {
 
 }  // namespace
 
-Session open_session(const TrainConfig& cfg, const std::function<void(const std::string&)>& say) {
+Session open_session(const TrainConfig& cfg, const std::function<void(const std::string&)>& say, const Splits* data) {
   Session s;
   s.cfg = cfg;
   s.device = pick_device(cfg.training.device);
@@ -129,7 +129,7 @@ Session open_session(const TrainConfig& cfg, const std::function<void(const std:
     if (!compat::autocast_supported(s.device, s.amp_dtype, &why)) throw ConfigError("training.precision " + cfg.training.precision + ": " + why);
   }
 
-  s.data = load_splits(cfg.data);
+  s.data = data ? *data : load_splits(cfg.data);
   s.data.train.x = s.data.train.x.to(s.device);
   s.data.train.y = s.data.train.y.to(s.device);
   s.data.val.x = s.data.val.x.to(s.device);

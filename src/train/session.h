@@ -35,7 +35,10 @@ struct Session {
 
 // Returns a ready session; `say` receives one line per setup fact. Throws ConfigError or
 // std::runtime_error (DataError, ModelError) with a clear message.
-Session open_session(const TrainConfig& cfg, const std::function<void(const std::string&)>& say);
+// With `data`, uses those splits (tensors are shared, not copied) instead of loading them:
+// a study's many sessions share one dataset in memory.
+Session open_session(const TrainConfig& cfg, const std::function<void(const std::string&)>& say,
+                     const Splits* data = nullptr);
 
 // The loss of one batch (under autocast when on), and the number of correct main-task
 // predictions in it (undefined for an autoencoder).

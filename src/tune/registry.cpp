@@ -7,7 +7,9 @@
 
 #include "powertrain/tune/grid_search.h"
 #include "powertrain/tune/hyperband.h"
+#include "powertrain/tune/pareto_successive_halving.h"
 #include "powertrain/tune/random_search.h"
+#include "powertrain/tune/sm2.h"
 #include "powertrain/tune/successive_halving.h"
 #include "powertrain/tune/tpe.h"
 
@@ -17,6 +19,11 @@ namespace tune {
 namespace {
 
 using Factory = std::function<std::unique_ptr<Strategy>(const SearchSpace&, int, std::uint64_t)>;
+
+bool has_param(const SearchSpace& s, const std::string& name) {
+  for (const auto& p : s.params()) if (p.name == name) return true;
+  return false;
+}
 
 const std::vector<std::pair<std::string, Factory>>& factories() {
   static const std::vector<std::pair<std::string, Factory>> all = {
@@ -64,6 +71,31 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
          o.iterations = 5;  // repeat the brackets (resumed configs cost only their extra epochs)
          o.seed = seed;
          return std::make_unique<Hyperband>(s, o);
+       }},
+      {"sm2",
+       [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
+         // Defaults (docs/tune.md): explore 1 epoch, keep the best power limit per batch size
+         // and the best half of the batch sizes by J/epoch (+ those within 10 %), then SH.
+         Sm2Options o;
+         o.batch_param = has_param(s, "batch_size") ? "batch_size"
+                         : has_param(s, "training.batch_size") ? "training.batch_size" : "";
+         std::vector<std::string> hardware;
+         for (const auto& h : o.hardware_params) if (has_param(s, h)) hardware.push_back(h);
+         o.hardware_params = hardware;
+         if (hardware.empty()) o.keep_per_hardware_group = 0;
+         o.max_budget = e;
+         o.seed = seed;
+         return std::make_unique<Sm2>(s, o);
+       }},
+      {"pareto-sh",
+       [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
+         ParetoSuccessiveHalvingOptions o;  // (loss, energy spent), crowding distance in the last front
+         o.eta = 3;
+         o.min_budget = 1;
+         o.max_budget = e;
+         o.n_configs = static_cast<long>(s.grid_size());
+         o.seed = seed;
+         return std::make_unique<ParetoSuccessiveHalving>(s, o);
        }},
   };
   return all;

@@ -24,7 +24,10 @@ std::vector<std::string> strategy_names();
 //   random     as many random configurations as the grid has, at the full budget;
 //   tpe        TPE (10 random start-up trials), as many trials as the grid has;
 //   sh         successive halving, eta 3, from 1 epoch, every configuration in rung 0;
-//   hyperband  Hyperband, eta 3, from 1 epoch, brackets repeated 5 times.
+//   hyperband  Hyperband, eta 3, from 1 epoch, brackets repeated 5 times;
+//   sm2        SM2: a 1-epoch exploration screening power limits and batch sizes by
+//              energy, then successive halving over the survivors (Sm2Options defaults);
+//   pareto-sh  successive halving promoting by non-dominated sorting of (loss, energy).
 // Throws std::invalid_argument listing strategy_names() for an unknown name.
 std::unique_ptr<Strategy> make_strategy(const std::string& name, const SearchSpace& space, int max_epochs,
                                         std::uint64_t seed);

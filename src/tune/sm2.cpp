@@ -1,0 +1,263 @@
+// sm2.cpp: SM2 energy-aware successive halving (exploratory screening, then SH ranked by a
+// weighted score of loss, energy and learning-rate instability).
+#include "powertrain/tune/sm2.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "powertrain/tune/random_search.h"
+
+namespace powertrain {
+namespace tune {
+namespace {
+
+[[noreturn]] void bad(const std::string& what) { throw std::invalid_argument("sm2: " + what); }
+
+void check(const Sm2Options& o) {
+  if (!(o.explore_budget > 0) || !std::isfinite(o.explore_budget))
+    bad("explore_budget must be > 0 (got " + std::to_string(o.explore_budget) + ")");
+  if (o.keep_per_hardware_group < 0)
+    bad("keep_per_hardware_group must be >= 0 (got " + std::to_string(o.keep_per_hardware_group) + ")");
+  if (!(o.keep_batch_fraction > 0 && o.keep_batch_fraction <= 1))
+    bad("keep_batch_fraction must be in (0, 1] (got " + std::to_string(o.keep_batch_fraction) + ")");
+  if (!(o.batch_tolerance >= 0)) bad("batch_tolerance must be >= 0 (got " + std::to_string(o.batch_tolerance) + ")");
+  if (!(o.samples_per_epoch >= 0)) bad("samples_per_epoch must be >= 0 (got " + std::to_string(o.samples_per_epoch) + ")");
+  if (!(o.max_instability >= 0)) bad("max_instability must be >= 0 (got " + std::to_string(o.max_instability) + ")");
+  if (!(o.eta > 1) || !std::isfinite(o.eta)) bad("eta must be > 1 (got " + std::to_string(o.eta) + ")");
+  if (!(o.max_budget >= o.explore_budget) || !std::isfinite(o.max_budget))
+    bad("max_budget must be >= explore_budget (got " + std::to_string(o.max_budget) + ")");
+  if (!(o.w_perf >= 0)) bad("w_perf must be >= 0 (got " + std::to_string(o.w_perf) + ")");
+  if (!(o.w_energy >= 0)) bad("w_energy must be >= 0 (got " + std::to_string(o.w_energy) + ")");
+  if (!(o.w_stability >= 0)) bad("w_stability must be >= 0 (got " + std::to_string(o.w_stability) + ")");
+  if (o.w_perf + o.w_energy + o.w_stability <= 0) bad("w_perf, w_energy and w_stability must not all be 0");
+  if (o.min_keep < 1) bad("min_keep must be >= 1 (got " + std::to_string(o.min_keep) + ")");
+  if (o.n_configs < 0) bad("n_configs must be >= 0 (got " + std::to_string(o.n_configs) + ")");
+}
+
+// The key of a config without its hardware parameters (its hardware group).
+std::string group_key(const Config& c, const std::vector<std::string>& hardware) {
+  Config rest = c;
+  for (const auto& h : hardware) rest.erase(h);
+  return config_key(rest);
+}
+
+double energy_per_epoch_j(const TrialResult& r) {
+  return r.epochs > 0 ? r.energy_j / r.epochs : INFINITY;
+}
+
+}  // namespace
+
+std::vector<double> Sm2::normalise(const std::vector<double>& values, bool log_scale) {
+  bool all_positive = true;
+  double lo = INFINITY, hi = -INFINITY;
+  for (double v : values) {
+    if (!std::isfinite(v)) continue;
+    if (v <= 0) all_positive = false;
+  }
+  const bool use_log = log_scale && all_positive;
+  std::vector<double> x(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    x[i] = std::isfinite(values[i]) ? (use_log ? std::log(values[i]) : values[i]) : INFINITY;
+    if (std::isfinite(x[i])) {
+      lo = std::min(lo, x[i]);
+      hi = std::max(hi, x[i]);
+    }
+  }
+  for (double& v : x) {
+    if (!std::isfinite(v)) continue;
+    v = hi > lo ? (v - lo) / (hi - lo) : 0.0;
+  }
+  return x;
+}
+
+Sm2::Sm2(const SearchSpace& space, const Sm2Options& options) : options_(options) {
+  check(options);
+  if (space.empty()) bad("the search space is empty (add parameters first)");
+  std::mt19937_64 rng(options.seed);
+  if (options.n_configs == 0) {
+    if (!space.finite()) bad("n_configs must be > 0 for a space with float parameters (0 = the whole grid)");
+    current_ = space.grid();
+    std::shuffle(current_.begin(), current_.end(), rng);  // ties break in a seeded order
+  } else {
+    std::set<std::string> seen;
+    while (static_cast<long>(current_.size()) < options.n_configs) {
+      auto c = sample_unseen(space, rng, seen);
+      if (!c) break;
+      current_.push_back(*c);
+    }
+  }
+  start_rung();
+}
+
+Sm2::Sm2(const std::vector<Config>& configs, const Sm2Options& options) : options_(options) {
+  check(options);
+  if (configs.empty()) bad("no configurations given");
+  current_ = configs;
+  start_rung();
+}
+
+void Sm2::start_rung() {
+  if (phase_ == 0) {
+    budget_ = options_.explore_budget;
+  } else {
+    budget_ = std::min(options_.max_budget, options_.explore_budget * std::pow(options_.eta, phase_));
+    if (static_cast<long>(current_.size()) <= options_.min_keep) budget_ = options_.max_budget;  // the finalists
+  }
+  results_.assign(current_.size(), TrialResult{});
+  trial_ids_.assign(current_.size(), -1);
+  next_ = 0;
+  told_ = 0;
+}
+
+std::optional<Trial> Sm2::ask() {
+  if (finished_ || next_ >= current_.size()) return std::nullopt;
+  Trial t = make_trial(current_[next_], budget_);
+  trial_ids_[next_++] = t.id;
+  if (phase_ == 0) exploratory_ids_.insert(t.id);
+  return t;
+}
+
+void Sm2::on_result(const Trial& trial, const TrialResult& result) {
+  const std::string key = config_key(trial.config);
+  const double added_j = result.energy_j - energy_seen_j_[key];
+  energy_seen_j_[key] = result.energy_j;
+  if (exploratory_ids_.count(trial.id)) exploration_energy_j_ += added_j;
+  for (std::size_t i = 0; i < trial_ids_.size(); ++i) {
+    if (trial_ids_[i] != trial.id) continue;
+    results_[i] = result;
+    if (std::isnan(results_[i].loss)) results_[i].loss = INFINITY;
+    ++told_;
+  }
+  if (told_ < current_.size()) return;
+  if (phase_ == 0)
+    end_exploration();
+  else
+    end_rung();
+}
+
+double Sm2::instability_of(const Config& c) const {
+  if (!options_.instability) return 0.0;
+  const double v = options_.instability(c);
+  return std::isfinite(v) ? std::clamp(v, 0.0, 1.0) : 1.0;
+}
+
+void Sm2::end_exploration() {
+  const std::size_t n = current_.size();
+  std::vector<bool> keep(n, true);
+  // A config whose exploratory run already failed (loss +inf) goes.
+  for (std::size_t i = 0; i < n; ++i)
+    if (!(results_[i].loss < INFINITY) && !results_[i].reached_target) keep[i] = false;
+
+  // (a) Hardware groups: keep the lowest J/epoch of each group.
+  if (options_.keep_per_hardware_group > 0 && !options_.hardware_params.empty()) {
+    std::map<std::string, std::vector<std::size_t>> groups;
+    for (std::size_t i = 0; i < n; ++i)
+      if (keep[i]) groups[group_key(current_[i], options_.hardware_params)].push_back(i);
+    for (auto& [key, members] : groups) {
+      std::stable_sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
+        return energy_per_epoch_j(results_[a]) < energy_per_epoch_j(results_[b]);
+      });
+      for (std::size_t j = static_cast<std::size_t>(options_.keep_per_hardware_group); j < members.size(); ++j)
+        keep[members[j]] = false;
+    }
+  }
+
+  // (b) Batch sizes by energy per sample (their best surviving config's J/epoch / samples).
+  if (!options_.batch_param.empty()) {
+    std::map<std::string, double> batch_cost;  // batch value text -> J per sample (or per epoch)
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!keep[i]) continue;
+      auto it = current_[i].find(options_.batch_param);
+      if (it == current_[i].end()) continue;
+      double cost = energy_per_epoch_j(results_[i]);
+      if (options_.samples_per_epoch > 0) cost /= options_.samples_per_epoch;
+      const std::string b = value_text(it->second);
+      auto found = batch_cost.find(b);
+      if (found == batch_cost.end() || cost < found->second) batch_cost[b] = cost;
+    }
+    std::vector<std::pair<double, std::string>> ranked;
+    for (const auto& [b, cost] : batch_cost) ranked.emplace_back(cost, b);
+    std::stable_sort(ranked.begin(), ranked.end());
+    const auto kept = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::ceil(options_.keep_batch_fraction * static_cast<double>(ranked.size()) - 1e-9)));
+    std::set<std::string> kept_batches;
+    for (std::size_t j = 0; j < ranked.size(); ++j)
+      if (j < kept || ranked[j].first <= (1 + options_.batch_tolerance) * ranked[0].first)
+        kept_batches.insert(ranked[j].second);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto it = current_[i].find(options_.batch_param);
+      if (keep[i] && it != current_[i].end() && !kept_batches.count(value_text(it->second))) keep[i] = false;
+    }
+  }
+
+  // (c) Learning-rate stability.
+  if (options_.instability)
+    for (std::size_t i = 0; i < n; ++i)
+      if (keep[i] && instability_of(current_[i]) > options_.max_instability) keep[i] = false;
+
+  // Survivors in order of the exploratory score (the best is trained first).
+  std::vector<std::size_t> members;
+  for (std::size_t i = 0; i < n; ++i)
+    if (keep[i]) members.push_back(i);
+  std::vector<double> score;
+  survivors_.clear();
+  for (std::size_t j : ranking(members, score)) survivors_.push_back(current_[members[j]]);
+  if (survivors_.empty()) {  // everything failed or was screened out: nothing left to train
+    finished_ = true;
+    return;
+  }
+  current_ = survivors_;
+  phase_ = 1;
+  start_rung();
+}
+
+std::vector<std::size_t> Sm2::ranking(const std::vector<std::size_t>& members, std::vector<double>& score) const {
+  const std::size_t n = members.size();
+  std::vector<double> losses(n), energies(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    losses[j] = results_[members[j]].loss;
+    energies[j] = results_[members[j]].energy_j;
+  }
+  const auto nl = normalise(losses, options_.log_scale);
+  const auto ne = normalise(energies, options_.log_scale);
+  score.assign(n, INFINITY);
+  for (std::size_t j = 0; j < n; ++j)
+    if (std::isfinite(losses[j]))
+      score[j] = options_.w_perf * nl[j] + options_.w_energy * (std::isfinite(ne[j]) ? ne[j] : 1.0) +
+                 options_.w_stability * instability_of(current_[members[j]]);
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return score[a] < score[b]; });
+  return order;
+}
+
+void Sm2::end_rung() {
+  const std::size_t n = current_.size();
+  if (budget_ >= options_.max_budget) {  // the last rung is done
+    finished_ = true;
+    return;
+  }
+  std::vector<std::size_t> all(n);
+  std::iota(all.begin(), all.end(), 0);
+  std::vector<double> score;
+  const auto order = ranking(all, score);
+  const auto keep = std::max<std::size_t>(static_cast<std::size_t>(options_.min_keep),
+                                          static_cast<std::size_t>(std::ceil(static_cast<double>(n) / options_.eta - 1e-9)));
+  std::vector<Config> next;
+  for (std::size_t j = 0; j < keep && j < n; ++j)
+    if (std::isfinite(score[order[j]])) next.push_back(current_[order[j]]);
+  if (next.empty()) {
+    finished_ = true;
+    return;
+  }
+  current_ = std::move(next);
+  ++phase_;
+  start_rung();
+}
+
+}  // namespace tune
+}  // namespace powertrain
