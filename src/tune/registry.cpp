@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "powertrain/tune/asha.h"
 #include "powertrain/tune/grid_search.h"
 #include "powertrain/tune/hyperband.h"
 #include "powertrain/tune/pareto_successive_halving.h"
@@ -96,6 +97,16 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
          o.n_configs = static_cast<long>(s.grid_size());
          o.seed = seed;
          return std::make_unique<ParetoSuccessiveHalving>(s, o);
+       }},
+      {"asha",
+       [](const SearchSpace& s, int e, std::uint64_t seed) -> std::unique_ptr<Strategy> {
+         AshaOptions o;  // promotes without waiting for a full rung
+         o.eta = 3;
+         o.min_budget = 1;
+         o.max_budget = e;
+         o.n_configs = static_cast<long>(s.grid_size());
+         o.seed = seed;
+         return std::make_unique<Asha>(s, o);
        }},
   };
   return all;

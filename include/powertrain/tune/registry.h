@@ -27,7 +27,9 @@ std::vector<std::string> strategy_names();
 //   hyperband  Hyperband, eta 3, from 1 epoch, brackets repeated 5 times;
 //   sm2        SM2: a 1-epoch exploration screening power limits and batch sizes by
 //              energy, then successive halving over the survivors (Sm2Options defaults);
-//   pareto-sh  successive halving promoting by non-dominated sorting of (loss, energy).
+//   pareto-sh  successive halving promoting by non-dominated sorting of (loss, energy);
+//   asha       asynchronous successive halving, eta 3, from 1 epoch, as many configurations
+//              as the grid has (seeded).
 // Throws std::invalid_argument listing strategy_names() for an unknown name.
 std::unique_ptr<Strategy> make_strategy(const std::string& name, const SearchSpace& space, int max_epochs,
                                         std::uint64_t seed);
