@@ -447,7 +447,7 @@ void add_tune_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--gpu", o->gpu, "trace GPU: v100, a40 or rtx6000 (default v100)");
   cmd->add_option("--workload", o->workload,
                   "trace workload: cifar100, imagenet, squad, librispeech, movielens-1m, sentiment140 (default cifar100)");
-  cmd->add_option("--strategy", o->strategy, "grid, random, tpe, sh, hyperband, sm2, pareto-sh (default hyperband)");
+  cmd->add_option("--strategy", o->strategy, "grid, random, tpe, sh, hyperband, sm2, pareto-sh, asha (default hyperband)");
   cmd->add_option("--beta", o->beta, "stop a configuration once its energy exceeds beta x the best energy-to-target seen (Zeus: 2; default off)")
       ->check(CLI::Range(0.0, 1000.0));
   cmd->add_option("--seed", o->seed, "seed of the strategy and of the trace runs (default 0)");
