@@ -39,6 +39,8 @@ std::vector<std::string> pamap2_files(const std::string& path) {
   return files;
 }
 
+}  // namespace
+
 Splits load_splits(const DataConfig& d) {
   Dataset pool, test;
   if (d.format == "idx") {
@@ -61,6 +63,8 @@ Splits load_splits(const DataConfig& d) {
   spec.standardize = d.standardize == "yes" || (d.standardize == "auto" && (d.format == "pamap2" || d.format == "csv"));
   return make_splits(std::move(pool), std::move(test), spec);
 }
+
+namespace {
 
 // Fashion-MNIST classes grouped by body part: upper body (T-shirt/top, Pullover, Coat,
 // Shirt), lower/full body (Trouser, Dress), footwear (Sandal, Sneaker, Ankle boot), Bag.

@@ -33,6 +33,9 @@ struct Session {
   std::vector<torch::Tensor> params;             // trainable parameters
 };
 
+// Returns the train/validation/test splits the data config describes (read from disk).
+Splits load_splits(const DataConfig& d);
+
 // Returns a ready session; `say` receives one line per setup fact. Throws ConfigError or
 // std::runtime_error (DataError, ModelError) with a clear message.
 // With `data`, uses those splits (tensors are shared, not copied) instead of loading them:

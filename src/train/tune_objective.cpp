@@ -108,9 +108,12 @@ TrainingObjective::TrainingObjective(const TrainConfig& base, const DiscoverOpti
     : impl_(new Impl) {
   impl_->base = base;
   impl_->say = std::move(say);
-  // Load the data once through a throwaway session of the base config.
-  train::Session probe = train::open_session(base, impl_->say);
-  impl_->data = probe.data;
+  // Load the data once; every configuration's session shares these tensors.
+  impl_->data = train::load_splits(base.data);
+  if (impl_->say) {
+    impl_->say(fmt::format("data: {} train, {} validation, {} test examples from {}", impl_->data.train.size(),
+                           impl_->data.val.size(), impl_->data.test.size(), base.data.path));
+  }
   std::vector<std::string> warnings;
   impl_->meter = std::make_unique<Meter>(discover_sources(sensors, &warnings),
                                          MeterOptions().interval_s(base.energy.interval_ms / 1000.0));
