@@ -17,6 +17,7 @@
 #include "powertrain/store/store.h"
 #include "powertrain/train/config.h"
 #include "powertrain/train/tune_objective.h"
+#include "powertrain/tune/pareto_successive_halving.h"
 #include "powertrain/tune/registry.h"
 #include "powertrain/tune/trace_objective.h"
 #include "powertrain/tune/tuner.h"
@@ -414,6 +415,18 @@ int run_study(TuneOptions o) {
                          fmt_energy(grid_j), b.options.max_epochs, b.space.grid_size(), 100.0 * search_j / grid_j);
     }
   }
+  // A multi-objective strategy ends with its Pareto front of (metric, energy).
+  nlohmann::json front = nullptr;
+  if (const auto* pareto = dynamic_cast<const tune::ParetoSuccessiveHalving*>(strategy.get())) {
+    front = nlohmann::json::array();
+    out += "  Pareto front     (no configuration is better in both metric and energy than these)\n";
+    for (const auto& p : pareto->pareto_front()) {
+      out += fmt::format("                   {:<36} metric {:>8.4f}  energy {:>10}  at budget {:.3g}\n", config_text(p.config),
+                         p.metric, fmt_energy(p.energy_j), p.budget);
+      front.push_back({{"config", config_json(p.config)}, {"metric", num(p.metric)}, {"energy_j", num(p.energy_j)},
+                       {"loss", num(p.loss)}, {"budget", p.budget}});
+    }
+  }
   if (store) out += fmt::format("  stored as study '{}' in {} (continue after an interruption with --resume {})\n", o.study, db, o.study);
   if (!o.quiet) std::cerr << out;
   if (!o.json_path.empty()) {
@@ -429,7 +442,8 @@ int run_study(TuneOptions o) {
                         {"optimal_eta_j", num(b.optimal_eta_j)},
                         {"search_energy_j", num(search_j)},
                         {"grid_energy_j", num(grid_j)},
-                        {"energy_provenance", provenance}};
+                        {"energy_provenance", provenance},
+                        {"pareto_front", front}};
     j.update(b.extra);
     std::string err;
     if (!write_output(o.json_path, j.dump(2) + "\n", err)) std::cerr << "powertrain: " << err << "\n";

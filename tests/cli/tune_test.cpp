@@ -46,6 +46,29 @@ TEST(TuneCli, SimulatedStudyFindsTheOptimumForLessThanGrid) {
   for (const auto& t : j["trials"]) sum += t["trial_energy_j"].get<double>();
   EXPECT_NEAR(sum, j["search_energy_j"].get<double>(), 1e-6 * sum);
   EXPECT_NE(r.err.find("grid search over the same space spends"), std::string::npos) << r.err;
+  EXPECT_TRUE(j["pareto_front"].is_null());  // a single-objective strategy has none
+}
+
+TEST(TuneCli, ParetoStrategyReportsItsFront) {
+  SKIP_WITHOUT_TRACES();
+  TempDir dir;
+  auto r = run_program({kBin, "tune", "--simulate", "zeus:" + kTraces, "--gpu", "v100", "--workload", "sentiment140",
+                        "--strategy", "pareto-sh", "--no-store", "--json", dir.file("p.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(read_file(dir.file("p.json")));
+  ASSERT_TRUE(j["pareto_front"].is_array());
+  ASSERT_FALSE(j["pareto_front"].empty());
+  // No point of the front is dominated by another: better (lower) loss needs more energy.
+  const auto& f = j["pareto_front"];
+  for (const auto& a : f) {
+    for (const auto& b : f) {
+      if (&a == &b || a["loss"].is_null() || b["loss"].is_null()) continue;
+      bool dominates = b["loss"].get<double>() <= a["loss"].get<double>() && b["energy_j"].get<double>() <= a["energy_j"].get<double>() &&
+                       (b["loss"].get<double>() < a["loss"].get<double>() || b["energy_j"].get<double>() < a["energy_j"].get<double>());
+      EXPECT_FALSE(dominates) << a.dump() << " is dominated by " << b.dump();
+    }
+  }
+  EXPECT_NE(r.err.find("Pareto front"), std::string::npos) << r.err;
 }
 
 TEST(TuneCli, BadInputIsNamed) {
