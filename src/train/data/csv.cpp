@@ -56,16 +56,9 @@ std::vector<std::string> split_fields(const std::string& line) {
   return fields;
 }
 
-bool parse_double(const std::string& text, double& value) {
-  const char* begin = text.data();
-  const char* end = begin + text.size();
-  if (begin != end && *begin == '+') ++begin;
-  if (begin == end) return false;
-  const auto result = std::from_chars(begin, end, value);
-  return result.ec == std::errc() && result.ptr == end;
-}
-
-bool parse_integer(const std::string& text, int64_t& value) {
+// Parses the whole of `text` (an optional leading '+' allowed) as a number of type T.
+template <class T>
+bool parse_number(const std::string& text, T& value) {
   const char* begin = text.data();
   const char* end = begin + text.size();
   if (begin != end && *begin == '+') ++begin;
@@ -123,7 +116,7 @@ Dataset load_csv(const std::string& path, const std::string& label_column) {
         continue;
       }
       double value = 0;
-      if (!parse_double(fields[c], value)) {
+      if (!parse_number(fields[c], value)) {
         throw DataError(path + ":" + std::to_string(line_number) + ":" + std::to_string(c + 1) + ": column '" +
                         header[c] + "': not a number: '" + fields[c] + "'");
       }
@@ -140,7 +133,7 @@ Dataset load_csv(const std::string& path, const std::string& label_column) {
 
   // Integer labels are class indices as they are; anything else is a class name.
   bool all_integers = true;
-  for (size_t i = 0; i < label_text.size() && all_integers; ++i) all_integers = parse_integer(label_text[i], labels[i]);
+  for (size_t i = 0; i < label_text.size() && all_integers; ++i) all_integers = parse_number(label_text[i], labels[i]);
   if (all_integers) {
     for (size_t i = 0; i < labels.size(); ++i) {
       if (labels[i] < 0) throw DataError(path + ": negative class index " + label_text[i] + " in the label column");
