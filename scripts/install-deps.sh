@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config   # toolchain
   libtorch-dev                                    # training engine (LibTorch 1.13, CPU)
   libopenblas0-pthread                            # fast BLAS for libtorch (reference BLAS is ~10x slower)
-  libsqlite3-dev                                  # run store (embedded default)
+  libsqlite3-dev sqlite3                          # run store (embedded default); sqlite3 shell for tests and users
   nlohmann-json3-dev                              # JSON output and config files
   libcli11-dev                                    # command-line parsing
   libfmt-dev                                      # formatting of tables and reports
@@ -17,6 +17,9 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev                                # bench/
   dataset-fashion-mnist                           # default dataset of the main job
+  libpqxx-dev                                     # PostgreSQL storage for studies shared by many workers
+  postgresql                                      # a real server the tests start on loopback
+  python3-optuna                                  # tests: studies exported to Optuna's storage open in Optuna
 )
 
 missing=()

@@ -2,6 +2,8 @@
 // (begin, finish) and migrated forward on open. NaN doubles are stored as NULL.
 #include "powertrain/store/store.h"
 
+#include "store/sqlite.h"
+
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -16,6 +18,12 @@
 
 namespace powertrain {
 namespace {
+
+using sqlite::exec;
+using sqlite::fail;
+using sqlite::ReadSnapshot;
+using sqlite::Stmt;
+using sqlite::Transaction;
 
 // Stamped into the SQLite header (PRAGMA application_id) so that a powertrain store
 // can be told apart from another program's SQLite file: "PWTR".
@@ -142,141 +150,35 @@ CREATE TABLE study_trials (
   PRIMARY KEY (study_id, seq)
 );
 )sql",
+    // 3 -> 4: study kinds and results (research studies), and the shared log of parallel
+    // workers: ask/tell events in order, and claims with heartbeats.
+    R"sql(
+ALTER TABLE studies ADD COLUMN kind TEXT NOT NULL DEFAULT 'tune';
+ALTER TABLE studies ADD COLUMN result_json TEXT;
+CREATE TABLE study_events (
+  study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  trial_id INTEGER NOT NULL,
+  payload_json TEXT NOT NULL,
+  created_at_unix_s REAL,
+  PRIMARY KEY (study_id, seq)
+);
+CREATE TABLE study_claims (
+  study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+  trial_id INTEGER NOT NULL,
+  worker TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  claimed_at_unix_s REAL,
+  heartbeat_unix_s REAL,
+  PRIMARY KEY (study_id, trial_id)
+);
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 static_assert(kApplicationId == 1347900498, "migration 1 stamps this application_id");
-
-// Throws a StoreError for an SQLite result code, with the fix where there is one.
-[[noreturn]] void fail(sqlite3* db, const std::string& path, const std::string& action, int rc) {
-  std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  int sys_errno = db ? sqlite3_system_errno(db) : 0;
-  std::string os = sys_errno != 0 ? std::string(" (") + std::strerror(sys_errno) + ")" : "";
-  switch (rc & 0xff) {
-    case SQLITE_NOTADB:
-      throw StoreError(path + " is not a powertrain store (not an SQLite database): choose another --db path");
-    case SQLITE_CORRUPT:
-      throw StoreError(path + " is damaged (" + msg + "): restore it from a backup or pass --db PATH");
-    case SQLITE_FULL:
-      throw StoreError("cannot " + action + " in " + path + ": the disk is full" + os +
-                       ": free some space or pass --db PATH");
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      throw StoreError("cannot " + action + " in " + path +
-                       ": the store is locked by another process (waited 5 s): retry when it finishes");
-    case SQLITE_READONLY:
-      throw StoreError("cannot " + action + " in " + path + ": the store is read-only" + os +
-                       ": make it and its directory writable or pass --db PATH");
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-    case SQLITE_IOERR:
-    case SQLITE_AUTH:
-      throw StoreError("cannot " + action + " in " + path + ": " + msg + os +
-                       ": check the file and its directory are writable or pass --db PATH");
-    default:
-      throw StoreError("cannot " + action + " in " + path + ": " + msg);
-  }
-}
-
-void exec(sqlite3* db, const std::string& path, const char* sql, const std::string& action) {
-  int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) fail(db, path, action, rc);
-}
-
-// A prepared statement, finalized when it dies. Binding NaN binds NULL; reading NULL
-// as a double gives NaN.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const std::string& path, const char* sql) : db_(db), path_(path) {
-    int rc = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-    if (rc != SQLITE_OK) fail(db_, path_, "prepare a statement", rc);
-  }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  void text(int i, const std::string& v) {
-    check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-  }
-  void real(int i, double v) {
-    check(std::isnan(v) ? sqlite3_bind_null(stmt_, i) : sqlite3_bind_double(stmt_, i, v));
-  }
-  void integer(int i, int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
-  void null(int i) { check(sqlite3_bind_null(stmt_, i)); }
-
-  // Steps once: true when a row is available, false when done.
-  bool step() {
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    fail(db_, path_, "access the store", rc);
-  }
-  // Runs a statement that returns no rows, then readies it for new bindings.
-  void run() {
-    while (step()) {}
-    reset();
-  }
-  void reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-
-  bool is_null(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
-  double col_real(int i) const { return is_null(i) ? NAN : sqlite3_column_double(stmt_, i); }
-  int64_t col_int(int i) const { return sqlite3_column_int64(stmt_, i); }
-  std::string col_text(int i) const {
-    const unsigned char* p = sqlite3_column_text(stmt_, i);
-    int n = sqlite3_column_bytes(stmt_, i);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
-  }
-
- private:
-  void check(int rc) {
-    if (rc != SQLITE_OK) fail(db_, path_, "bind a value", rc);
-  }
-  sqlite3* db_;
-  const std::string& path_;
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-// BEGIN IMMEDIATE now; ROLLBACK when destroyed without commit().
-class Transaction {
- public:
-  Transaction(sqlite3* db, const std::string& path) : db_(db), path_(path) {
-    exec(db_, path_, "BEGIN IMMEDIATE", "start a transaction");
-  }
-  ~Transaction() {
-    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  void commit() { exec(db_, path_, "COMMIT", "commit a transaction"); }
-
- private:
-  sqlite3* db_;
-  const std::string& path_;
-};
-
-// A read transaction, so several SELECTs see one snapshot while other processes write.
-// Does nothing inside a transaction that is already open (e.g. one begun via handle()).
-class ReadSnapshot {
- public:
-  ReadSnapshot(sqlite3* db, const std::string& path) : db_(db) {
-    if (sqlite3_get_autocommit(db_)) {
-      exec(db_, path, "BEGIN", "start a read transaction");
-      owned_ = true;
-    }
-  }
-  ~ReadSnapshot() {
-    if (owned_ && !sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
-  }
-  ReadSnapshot(const ReadSnapshot&) = delete;
-  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-
- private:
-  sqlite3* db_;
-  bool owned_ = false;
-};
 
 int pragma_int(sqlite3* db, const std::string& path, const char* sql) {
   Stmt s(db, path, sql);
@@ -715,7 +617,22 @@ std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
   return out;
 }
 
-int64_t Store::create_study(const std::string& name, const std::string& spec_json) {
+namespace {
+constexpr const char* kStudyColumns = "id, name, spec_json, status, kind, result_json, created_at_unix_s";
+StudyRecord read_study(Stmt& s) {
+  StudyRecord r;
+  r.id = s.col_int(0);
+  r.name = s.col_text(1);
+  r.spec_json = s.col_text(2);
+  r.status = s.col_text(3);
+  r.kind = s.col_text(4);
+  r.result_json = s.col_text(5);
+  r.created_at_unix_s = s.col_real(6);
+  return r;
+}
+}  // namespace
+
+int64_t Store::create_study(const std::string& name, const std::string& spec_json, const std::string& kind) {
   require_open(db_);
   Transaction tx(db_, path_);
   Stmt exists(db_, path_, "SELECT id FROM studies WHERE name = ?1");
@@ -724,10 +641,12 @@ int64_t Store::create_study(const std::string& name, const std::string& spec_jso
     throw StoreError("a study named '" + name + "' already exists in " + path_ +
                      ": continue it with --resume " + name + " or choose another --study name");
   }
-  Stmt s(db_, path_, "INSERT INTO studies(name, spec_json, status, created_at_unix_s) VALUES(?1, ?2, 'running', ?3)");
+  Stmt s(db_, path_,
+         "INSERT INTO studies(name, spec_json, status, created_at_unix_s, kind) VALUES(?1, ?2, 'running', ?3, ?4)");
   s.text(1, name);
   s.text(2, spec_json);
   s.real(3, std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  s.text(4, kind);
   s.run();
   int64_t id = sqlite3_last_insert_rowid(db_);
   tx.commit();
@@ -736,10 +655,29 @@ int64_t Store::create_study(const std::string& name, const std::string& spec_jso
 
 std::optional<StudyRecord> Store::study(const std::string& name) const {
   require_open(db_);
-  Stmt s(db_, path_, "SELECT id, name, spec_json, status FROM studies WHERE name = ?1");
+  std::string sql = std::string("SELECT ") + kStudyColumns + " FROM studies WHERE name = ?1";
+  Stmt s(db_, path_, sql.c_str());
   s.text(1, name);
   if (!s.step()) return std::nullopt;
-  return StudyRecord{s.col_int(0), s.col_text(1), s.col_text(2), s.col_text(3)};
+  return read_study(s);
+}
+
+std::vector<StudyRecord> Store::studies(int limit) const {
+  require_open(db_);
+  std::string sql = std::string("SELECT ") + kStudyColumns + " FROM studies ORDER BY id DESC LIMIT ?1";
+  Stmt s(db_, path_, sql.c_str());
+  s.integer(1, limit);
+  std::vector<StudyRecord> out;
+  while (s.step()) out.push_back(read_study(s));
+  return out;
+}
+
+void Store::set_study_result(int64_t study_id, const std::string& result_json) {
+  require_open(db_);
+  Stmt s(db_, path_, "UPDATE studies SET result_json = ?1, status = 'finished' WHERE id = ?2");
+  s.text(1, result_json);
+  s.integer(2, study_id);
+  s.run();
 }
 
 void Store::record_trial(int64_t study_id, int64_t seq, const std::string& trial_json, double energy_j, double metric) {

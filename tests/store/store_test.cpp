@@ -168,7 +168,7 @@ TEST(Store, CreatesFileWithCurrentSchemaAndSettings) {
   Store store = Store::open(path);
   EXPECT_TRUE(exists(path));
   EXPECT_EQ(store.path(), path);
-  EXPECT_EQ(Store::current_schema_version(), 3);
+  EXPECT_EQ(Store::current_schema_version(), 4);
   EXPECT_EQ(store.schema_version(), Store::current_schema_version());
   EXPECT_EQ(query_text(store.handle(), "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(query_int(store.handle(), "PRAGMA foreign_keys"), 1);

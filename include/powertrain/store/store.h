@@ -88,7 +88,10 @@ struct StudyRecord {
   int64_t id = 0;
   std::string name;
   std::string spec_json;
-  std::string status;     // running, finished
+  std::string status;       // running, finished
+  std::string kind = "tune";  // tune (a search), or a research study: regime, precision, ...
+  std::string result_json;  // the finished study's result ("" until set)
+  double created_at_unix_s = NAN;
 };
 
 class Store {
@@ -133,7 +136,7 @@ class Store {
   std::vector<EpochRecord> epochs(int64_t run_id) const;
 
   // Creates a study; throws StoreError (naming --resume) when the name exists.
-  int64_t create_study(const std::string& name, const std::string& spec_json);
+  int64_t create_study(const std::string& name, const std::string& spec_json, const std::string& kind = "tune");
   // Returns the study named `name`, or nullopt.
   std::optional<StudyRecord> study(const std::string& name) const;
   // Appends finished trial number `seq` (0, 1, ...) of a study, in its own transaction. A
@@ -142,6 +145,10 @@ class Store {
   // Returns the stored trials of a study (JSON), in order.
   std::vector<std::string> study_trials(int64_t study_id) const;
   void set_study_status(int64_t study_id, const std::string& status);
+  // Stores a finished study's result (JSON) and marks it finished.
+  void set_study_result(int64_t study_id, const std::string& result_json);
+  // The stored studies, newest first.
+  std::vector<StudyRecord> studies(int limit = 100) const;
 
   // Returns the raw connection, for modules that add their own tables (tune, study).
   sqlite3* handle() const { return db_; }
