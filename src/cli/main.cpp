@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   powertrain::cli::add_train_command(app, exit_code);
   powertrain::cli::add_lr_find_command(app, exit_code);
   powertrain::cli::add_tune_command(app, exit_code);
+  powertrain::cli::add_export_command(app, exit_code);
   powertrain::cli::add_worker_command(app, exit_code);
   try {
     app.parse(cli_argc, argv);

@@ -1,0 +1,60 @@
+// powertrain/interop/run_json.h: a stored run as one JSON document ("powertrain.run/1").
+//
+// RunExport gathers everything the exports need about one stored run: the run row, the
+// host it ran on, its sensors, its windows (with per-component energies and provenance)
+// and its epochs. run_json() turns it into JSON for other tools; codecarbon.h and the
+// Prometheus snapshot read the same struct.
+//
+// Example:
+//   auto store = powertrain::Store::open("powertrain.db");
+//   if (auto run = powertrain::run_export_load(store, 7)) {
+//     std::cout << powertrain::run_json(*run).dump(2) << "\n";
+//   }
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "powertrain/energy/meter.h"
+#include "powertrain/energy/source.h"
+#include "powertrain/store/store.h"
+
+namespace powertrain {
+
+// One stored run with everything recorded about it.
+struct RunExport {
+  RunRecord run;
+  std::optional<HostInfo> host;        // nullopt when the run has no host row
+  std::vector<SensorInfo> devices;     // every sensor seen at the start, working or not
+  std::vector<Measurement> windows;    // id order; ids are store row ids
+  std::vector<EpochRecord> epochs;     // empty for `measure` runs
+};
+
+// Returns run `run_id` of `store` with its host, devices, windows and epochs, or nullopt
+// when the store has no such run. Throws StoreError when the store cannot be read.
+std::optional<RunExport> run_export_load(const Store& store, int64_t run_id);
+
+// One component summed over the top-level windows of a run (the "run" window of
+// `measure` and `train`): what a per-run export reports for that component.
+struct RunComponentTotal {
+  std::string component;               // "gpu:0", "cpu_package:0", "dram:0", "cpu_estimate"
+  ComponentKind kind = ComponentKind::other;
+  double energy_j = NAN;               // NaN when missing
+  double duration_s = NAN;             // summed duration of the windows it appears in
+  Provenance provenance = Provenance::missing;  // the weakest over the windows
+  std::string note;                    // assumptions of an estimate (first non-empty note)
+};
+
+// Returns the run's components summed over its top-level windows (parent_id -1), in the
+// order first seen. Empty when the run has no windows (still running, or crashed).
+std::vector<RunComponentTotal> run_component_totals(const RunExport& run);
+
+// Returns the run as JSON, schema "powertrain.run/1": the run row, host, devices, windows
+// (components with provenance and notes) and epochs. Unknown numbers are null, never 0.
+nlohmann::json run_json(const RunExport& run);
+
+}  // namespace powertrain

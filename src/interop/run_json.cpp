@@ -1,0 +1,189 @@
+// A stored run gathered from the store (RunExport) and written as "powertrain.run/1" JSON.
+#include "powertrain/interop/run_json.h"
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <map>
+
+namespace powertrain {
+
+namespace {
+
+nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+nlohmann::json parse_or_text(const std::string& text) {
+  if (text.empty()) return nullptr;
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error&) {
+    return text;  // keep what was stored, as text
+  }
+}
+
+double column_real(sqlite3_stmt* st, int i) {
+  return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+std::string column_text(sqlite3_stmt* st, int i) {
+  const unsigned char* t = sqlite3_column_text(st, i);
+  return t ? reinterpret_cast<const char*>(t) : "";
+}
+
+// The store has no accessor for a run's host; the hosts table is read directly.
+std::optional<HostInfo> load_host(const Store& store, int64_t run_id) {
+  sqlite3_stmt* st = nullptr;
+  const char* sql =
+      "SELECT h.hostname, h.os, h.kernel, h.cpu_model, h.cpu_cores, h.memory_gib "
+      "FROM runs r JOIN hosts h ON h.id = r.host_id WHERE r.id = ?1";
+  if (sqlite3_prepare_v2(store.handle(), sql, -1, &st, nullptr) != SQLITE_OK) {
+    std::string err = sqlite3_errmsg(store.handle());
+    sqlite3_finalize(st);
+    throw StoreError("cannot read the host of run " + std::to_string(run_id) + " from " + store.path() + ": " + err);
+  }
+  sqlite3_bind_int64(st, 1, run_id);
+  std::optional<HostInfo> host;
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    HostInfo h;
+    h.hostname = column_text(st, 0);
+    h.os = column_text(st, 1);
+    h.kernel = column_text(st, 2);
+    h.cpu_model = column_text(st, 3);
+    h.cpu_cores = sqlite3_column_int(st, 4);
+    h.memory_gib = column_real(st, 5);
+    host = h;
+  }
+  sqlite3_finalize(st);
+  return host;
+}
+
+nlohmann::json component_json(const ComponentMeasurement& c) {
+  return {{"component", c.component},
+          {"kind", component_kind_name(c.kind)},
+          {"source", c.source},
+          {"energy_j", num(c.energy_j)},
+          {"uncertainty_j", num(c.uncertainty_j)},
+          {"avg_power_w", num(c.avg_power_w)},
+          {"peak_power_w", num(c.peak_power_w)},
+          {"idle_power_w", num(c.idle_power_w)},
+          {"static_energy_j", num(c.static_energy_j)},
+          {"dynamic_energy_j", num(c.dynamic_energy_j)},
+          {"samples", c.samples},
+          {"provenance", provenance_name(c.provenance)},
+          {"note", c.note}};
+}
+
+nlohmann::json window_json(const Measurement& m) {
+  nlohmann::json comps = nlohmann::json::array();
+  for (const auto& c : m.components) comps.push_back(component_json(c));
+  return {{"id", m.id},
+          {"parent_id", m.parent_id >= 0 ? nlohmann::json(m.parent_id) : nlohmann::json(nullptr)},
+          {"name", m.name},
+          {"start_unix_s", num(m.start_unix_s)},
+          {"start_s", num(m.start_s)},
+          {"duration_s", num(m.duration_s)},
+          {"energy_j", num(m.total_energy_j())},
+          {"uncertainty_j", num(m.total_uncertainty_j())},
+          {"provenance", provenance_name(m.total_provenance())},
+          {"components", comps}};
+}
+
+nlohmann::json epoch_json(const EpochRecord& e) {
+  return {{"epoch", e.epoch},
+          {"train_loss", num(e.train_loss)},
+          {"val_loss", num(e.val_loss)},
+          {"val_metric", num(e.val_metric)},
+          {"lr", num(e.lr)},
+          {"duration_s", num(e.duration_s)},
+          {"energy_j", num(e.energy_j)},
+          {"energy_uncertainty_j", num(e.energy_uncertainty_j)},
+          {"energy_provenance", e.energy_provenance},
+          {"avg_power_w", num(e.avg_power_w)},
+          {"samples_per_s", num(e.samples_per_s)},
+          {"loss_scale", num(e.loss_scale)},
+          {"skipped_steps", e.skipped_steps},
+          {"metrics", parse_or_text(e.metrics_json)}};
+}
+
+}  // namespace
+
+std::optional<RunExport> run_export_load(const Store& store, int64_t run_id) {
+  std::optional<RunRecord> run = store.run(run_id);
+  if (!run) return std::nullopt;
+  RunExport out;
+  out.run = *run;
+  out.host = load_host(store, run_id);
+  out.devices = store.devices(run_id);
+  out.windows = store.windows(run_id);
+  out.epochs = store.epochs(run_id);
+  return out;
+}
+
+std::vector<RunComponentTotal> run_component_totals(const RunExport& run) {
+  std::vector<RunComponentTotal> out;
+  std::map<std::string, size_t> index;
+  for (const auto& w : run.windows) {
+    if (w.parent_id >= 0) continue;  // nested windows are already inside their parent
+    for (const auto& c : w.components) {
+      auto it = index.find(c.component);
+      if (it == index.end()) {
+        RunComponentTotal t;
+        t.component = c.component;
+        t.kind = c.kind;
+        t.provenance = c.provenance;
+        index[c.component] = out.size();
+        out.push_back(t);
+        it = index.find(c.component);
+      }
+      RunComponentTotal& t = out[it->second];
+      if (std::isfinite(c.energy_j)) t.energy_j = std::isfinite(t.energy_j) ? t.energy_j + c.energy_j : c.energy_j;
+      if (std::isfinite(w.duration_s)) t.duration_s = std::isfinite(t.duration_s) ? t.duration_s + w.duration_s : w.duration_s;
+      t.provenance = provenance_weakest(t.provenance, c.provenance);
+      if (t.note.empty()) t.note = c.note;
+    }
+  }
+  return out;
+}
+
+nlohmann::json run_json(const RunExport& r) {
+  const RunRecord& run = r.run;
+  nlohmann::json host = nullptr;
+  if (r.host) {
+    host = {{"hostname", r.host->hostname}, {"os", r.host->os},
+            {"kernel", r.host->kernel},     {"cpu_model", r.host->cpu_model},
+            {"cpu_cores", r.host->cpu_cores}, {"memory_gib", num(r.host->memory_gib)}};
+  }
+  nlohmann::json devices = nlohmann::json::array();
+  for (const auto& d : r.devices) {
+    devices.push_back({{"component", d.component}, {"source", d.source}, {"description", d.description},
+                       {"working", d.working}, {"detail", d.detail}});
+  }
+  nlohmann::json windows = nlohmann::json::array();
+  for (const auto& w : r.windows) windows.push_back(window_json(w));
+  nlohmann::json epochs = nlohmann::json::array();
+  for (const auto& e : r.epochs) epochs.push_back(epoch_json(e));
+  return {{"schema", "powertrain.run/1"},
+          {"run",
+           {{"id", run.id},
+            {"kind", run.kind},
+            {"name", run.name},
+            {"command", run.command},
+            {"started_at_unix_s", num(run.started_at_unix_s)},
+            {"duration_s", num(run.duration_s)},
+            {"status", run.status},
+            {"exit_code", run.exit_code ? nlohmann::json(*run.exit_code) : nlohmann::json(nullptr)},
+            {"energy_j", num(run.energy_j)},
+            {"energy_uncertainty_j", num(run.energy_uncertainty_j)},
+            {"energy_provenance", run.energy_provenance},
+            {"grid", run.grid},
+            {"carbon_intensity_g_per_kwh", num(run.carbon_intensity_g_per_kwh)},
+            {"pue", num(run.pue)},
+            {"co2e_g", num(run.co2e_g)},
+            {"meta", parse_or_text(run.meta_json)}}},
+          {"host", host},
+          {"devices", devices},
+          {"windows", windows},
+          {"epochs", epochs}};
+}
+
+}  // namespace powertrain
