@@ -111,13 +111,54 @@ void add_study_definition_options(CLI::App* cmd, StudyDefinition& d) {
       ->check(CLI::Range(0.0, 1000.0));
   cmd->add_option("--seed", d.seed, "seed of the strategy and of the trace runs (default 0)");
   cmd->add_option("--max-energy-j", d.max_energy_j, "stop the search once it has spent this many joules")->check(CLI::PositiveNumber);
+  cmd->add_option("--budget-unit", d.budget_unit, "simulation: rungs in epochs or joules (default epochs)")
+      ->check(CLI::IsMember({"epochs", "joules"}));
+  cmd->add_option("--min-budget", d.min_budget, "simulation: first rung (default 1 epoch; required with joules)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-budget", d.max_budget, "simulation: full budget (default the workload's max epochs; required with joules)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--eta", d.eta, "simulation: rung growth factor of sh, hyperband, asha, sm2, pareto-sh (default 3)")
+      ->check(CLI::Range(1.01, 100.0));
 }
+
+namespace {
+
+// Reads budget settings ({"unit", "min", "max", "eta"}) into a backend; epoch defaults
+// are 1 .. max_epochs, eta 3; joule budgets need min and max.
+void apply_budget(Backend& b, const nlohmann::json& budget, const std::string& where) {
+  auto get = [&](const char* key, double fallback) {
+    if (!budget.contains(key) || budget[key].is_null()) return fallback;
+    if (!budget[key].is_number()) throw ConfigError(where + "budget." + key + ": must be a number");
+    return budget[key].get<double>();
+  };
+  std::string unit = budget.value("unit", std::string("epochs"));
+  if (unit != "epochs" && unit != "joules") throw ConfigError(where + "budget.unit: must be \"epochs\" or \"joules\"");
+  b.options.budget_unit = unit == "joules" ? tune::BudgetUnit::kJoules : tune::BudgetUnit::kEpochs;
+  double fallback_min = unit == "epochs" ? 1.0 : NAN, fallback_max = unit == "epochs" ? b.options.max_epochs : NAN;
+  b.budget.min_budget = get("min", fallback_min);
+  b.budget.max_budget = get("max", fallback_max);
+  b.budget.eta = get("eta", 3.0);
+  if (!std::isfinite(b.budget.min_budget) || !std::isfinite(b.budget.max_budget)) {
+    throw ConfigError(where + "budget: rungs in joules need \"min\" and \"max\" (joules), e.g. {\"unit\": \"joules\", "
+                      "\"min\": 500, \"max\": 40000}; --min-budget and --max-budget with --simulate");
+  }
+  if (!(b.budget.min_budget > 0) || b.budget.max_budget < b.budget.min_budget || !(b.budget.eta > 1)) {
+    throw ConfigError(where + "budget: need 0 < min <= max and eta > 1");
+  }
+  if (unit == "epochs" && b.budget.max_budget > b.options.max_epochs) {
+    throw ConfigError(where + "budget.max: " + fmt::format("{}", b.budget.max_budget) + " epochs is more than max_epochs " +
+                      std::to_string(b.options.max_epochs));
+  }
+}
+
+}  // namespace
 
 nlohmann::json study_spec(const StudyDefinition& d) {
   if (!d.simulate.empty()) {
     return {{"backend", "zeus-trace"}, {"simulate", d.simulate}, {"gpu", d.gpu},       {"workload", d.workload},
             {"strategy", d.strategy},  {"beta", d.beta},         {"seed", d.seed},
-            {"max_energy_j", std::isfinite(d.max_energy_j) ? nlohmann::json(d.max_energy_j) : nlohmann::json(nullptr)}};
+            {"max_energy_j", std::isfinite(d.max_energy_j) ? nlohmann::json(d.max_energy_j) : nlohmann::json(nullptr)},
+            {"budget", {{"unit", d.budget_unit}, {"min", num(d.min_budget)}, {"max", num(d.max_budget)}, {"eta", d.eta}}}};
   }
   std::ifstream f(d.config);
   if (!f) throw ConfigError("cannot read study " + d.config + ": no such file or no permission");
@@ -221,10 +262,10 @@ Backend training_backend(const nlohmann::json& spec, const DiscoverOptions& sens
   }
   if (!study.is_object()) throw ConfigError("study " + origin + ": must be a JSON object");
   for (auto it = study.begin(); it != study.end(); ++it) {
-    static const std::vector<std::string> keys = {"name", "train", "space", "strategy", "max_epochs", "target", "beta", "seed", "max_energy_j"};
+    static const std::vector<std::string> keys = {"name", "train", "space", "strategy", "max_epochs", "target", "beta", "seed", "max_energy_j", "budget"};
     if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) {
       throw ConfigError("study " + origin + ": " + it.key() + ": unknown key; allowed: name, train, space, strategy, "
-                        "max_epochs, target, beta, seed, max_energy_j");
+                        "max_epochs, target, beta, seed, max_energy_j, budget");
     }
   }
   TrainConfig base = parse_train_config(study.value("train", nlohmann::json::object()).dump(), origin + " (train)");
@@ -244,6 +285,10 @@ Backend training_backend(const nlohmann::json& spec, const DiscoverOptions& sens
     b.options.unreached_metric = 0.1;  // chance level of ten classes: progress is measured from there
   }
   if (study.contains("max_energy_j") && !study["max_energy_j"].is_null()) b.options.max_energy_j = study["max_energy_j"].get<double>();
+  if (study.contains("budget") && !study["budget"].is_object()) {
+    throw ConfigError("study " + origin + ": budget: must be an object {\"unit\": \"epochs\"|\"joules\", \"min\", \"max\", \"eta\"}");
+  }
+  apply_budget(b, study.value("budget", nlohmann::json::object()), "study " + origin + ": ");
   auto say = [quiet](const std::string& m) { if (!quiet) std::cerr << m << "\n"; };
   auto objective = std::make_unique<TrainingObjective>(base, sensors, say);
   TrainingObjective* raw = objective.get();
@@ -268,13 +313,14 @@ Backend make_backend(const nlohmann::json& spec, const DiscoverOptions& sensors,
     Backend b = zeus_backend(spec);
     b.options.beta = spec.at("beta").get<double>();
     if (!spec.at("max_energy_j").is_null()) b.options.max_energy_j = spec.at("max_energy_j").get<double>();
+    apply_budget(b, spec.value("budget", nlohmann::json::object()), "");
     return b;
   }
   return training_backend(spec, sensors, quiet);
 }
 
 std::unique_ptr<tune::Strategy> make_backend_strategy(const Backend& b) {
-  return tune::make_strategy(b.strategy, b.space, b.options.max_epochs, b.seed);
+  return tune::make_strategy(b.strategy, b.space, b.budget, b.seed);
 }
 
 StudySummary summarize_study(const Backend& b, const tune::Strategy& strategy, double search_j, const nlohmann::json& trials) {

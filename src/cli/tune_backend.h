@@ -11,6 +11,7 @@
 #include <string>
 
 #include "powertrain/energy/source.h"
+#include "powertrain/tune/registry.h"
 #include "powertrain/tune/strategy.h"
 #include "powertrain/tune/tuner.h"
 
@@ -28,9 +29,14 @@ struct StudyDefinition {
   double beta = 0;             // Zeus's early-stop rule; 0 = off
   uint64_t seed = 0;
   double max_energy_j = INFINITY;
+  std::string budget_unit = "epochs";  // rungs in epochs or joules
+  double min_budget = NAN;             // NaN: 1 epoch (epochs); required for joules
+  double max_budget = NAN;             // NaN: the workload's max epochs (epochs); required for joules
+  double eta = 3;
   bool given() const { return !config.empty() || !simulate.empty(); }
 };
-// Adds CONFIG, --simulate, --gpu, --workload, --strategy, --beta, --seed, --max-energy-j.
+// Adds CONFIG, --simulate, --gpu, --workload, --strategy, --beta, --seed, --max-energy-j,
+// --budget-unit, --min-budget, --max-budget, --eta.
 void add_study_definition_options(CLI::App* cmd, StudyDefinition& d);
 // The spec stored with a study, from which make_backend rebuilds it anywhere (a study file
 // is stored by content). Throws ConfigError when the study file cannot be read.
@@ -52,6 +58,7 @@ struct Backend {
   std::unique_ptr<tune::Objective> objective;
   tune::SearchSpace space;
   tune::TunerOptions options;
+  tune::StrategyBudget budget;                        // rungs (unit in options.budget_unit)
   std::string strategy;
   uint64_t seed = 0;
   std::string description;                            // printed first

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -160,6 +161,43 @@ TEST(TuneCli, KilledStudyResumesWithoutLosingOrDoubleCountingTrials) {
   auto missing = run_program({kBin, "tune", "--resume", "nope", "--db", dir.file("p.db")});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("no study named 'nope'"), std::string::npos) << missing.err;
+}
+
+}  // namespace
+}  // namespace powertrain::test
+
+namespace powertrain::test {
+namespace {
+
+TEST(TuneCli, RungsInJoulesTrainEachConfigUntilItsEnergyReachesTheBudget) {
+  SKIP_WITHOUT_TRACES();
+  TempDir dir;
+  auto r = run_program({kBin, "tune", "--simulate", "zeus:" + kTraces, "--gpu", "v100", "--workload", "cifar100",
+                        "--strategy", "sh", "--budget-unit", "joules", "--min-budget", "20000", "--max-budget", "2000000",
+                        "--no-store", "--json", dir.file("j.json")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(read_file(dir.file("j.json")));
+  std::set<double> budgets;
+  for (const auto& t : j["trials"]) {
+    double budget = t["budget"].get<double>();
+    budgets.insert(budget);
+    // Whole epochs are trained until the energy reaches the budget, unless the target or
+    // the epoch cap came first.
+    if (!t["reached_target"].get<bool>() && t["config_epochs"].get<double>() < 100) {
+      EXPECT_GE(t["config_energy_j"].get<double>(), budget) << t.dump();
+    }
+  }
+  // Rungs grow by eta = 3 towards the full budget (successive halving anchors them there),
+  // and none is below the minimum.
+  ASSERT_GE(budgets.size(), 3u);
+  EXPECT_GE(*budgets.begin(), 20000.0);
+  EXPECT_LE(*budgets.rbegin(), 2000000.0);
+  for (auto it = std::next(budgets.begin()); it != budgets.end(); ++it) EXPECT_NEAR(*it / *std::prev(it), 3.0, 1e-9);
+
+  auto bad = run_program({kBin, "tune", "--simulate", "zeus:" + kTraces, "--strategy", "sh", "--budget-unit", "joules",
+                          "--no-store"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("rungs in joules need \"min\" and \"max\""), std::string::npos) << bad.err;
 }
 
 }  // namespace

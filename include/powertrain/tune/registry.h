@@ -16,10 +16,21 @@
 namespace powertrain {
 namespace tune {
 
+// The budgets a strategy works with: rungs from min_budget growing by eta up to max_budget,
+// in the Tuner's unit (epochs or joules). Strategies without rungs train every
+// configuration to max_budget; SM2 explores at min_budget.
+struct StrategyBudget {
+  double min_budget = 1;
+  double max_budget = 100;
+  double eta = 3;
+};
+
 // Returns the names make_strategy accepts.
 std::vector<std::string> strategy_names();
 
-// Returns a new strategy over `space` whose full budget is `max_epochs` epochs:
+// Returns a new strategy over `space` with the given budgets (throws std::invalid_argument
+// for min_budget <= 0, max_budget < min_budget or eta <= 1). Defaults below are for the
+// epoch form, make_strategy(name, space, max_epochs, seed) = budgets {1, max_epochs, 3}:
 //   grid       every configuration at the full budget, in a seeded order;
 //   random     as many random configurations as the grid has, at the full budget;
 //   tpe        TPE (10 random start-up trials), as many trials as the grid has;
@@ -31,6 +42,8 @@ std::vector<std::string> strategy_names();
 //   asha       asynchronous successive halving, eta 3, from 1 epoch, as many configurations
 //              as the grid has (seeded).
 // Throws std::invalid_argument listing strategy_names() for an unknown name.
+std::unique_ptr<Strategy> make_strategy(const std::string& name, const SearchSpace& space, const StrategyBudget& budget,
+                                        std::uint64_t seed);
 std::unique_ptr<Strategy> make_strategy(const std::string& name, const SearchSpace& space, int max_epochs,
                                         std::uint64_t seed);
 
