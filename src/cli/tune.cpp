@@ -22,6 +22,7 @@ namespace {
 struct TuneOptions {
   StudyDefinition def;         // what the study is
   std::string json_path;
+  std::string save_best;       // write the chosen configuration's training config here
   bool quiet = false;
   std::string db;              // run store; default ./powertrain.db
   bool no_store = false;
@@ -122,6 +123,20 @@ int run_study(TuneOptions o) {
   if (store) {
     summary.text += fmt::format("  stored as study '{}' in {} (continue after an interruption with --resume {})\n", o.study, db, o.study);
   }
+  if (!o.save_best.empty()) {
+    auto best = strategy->best();
+    std::string err;
+    if (!best || !b.train_config_for) {
+      std::cerr << "powertrain tune: --save-best: " << (best ? "only a study that trains real models has a training config"
+                                                            : "no configuration was chosen") << "\n";
+      return 1;
+    }
+    if (!write_output(o.save_best, b.train_config_for(*best) + "\n", err)) {
+      std::cerr << "powertrain tune: " << err << "\n";
+      return 1;
+    }
+    summary.text += fmt::format("  chosen config    written to {} (train it with: powertrain train {})\n", o.save_best, o.save_best);
+  }
   if (!o.quiet) std::cerr << summary.text;
   if (!o.json_path.empty()) {
     summary.json["study"] = store ? nlohmann::json(o.study) : nlohmann::json(nullptr);
@@ -138,6 +153,7 @@ void add_tune_command(CLI::App& app, int& exit_code) {
   add_study_definition_options(cmd, o->def);
   add_sensor_options(cmd, o->sensors);
   cmd->add_option("--json", o->json_path, "write the study as JSON to FILE ('-' for stdout)");
+  cmd->add_option("--save-best", o->save_best, "write the chosen configuration as a training config to FILE (real training)");
   cmd->add_flag("-q,--quiet", o->quiet, "print nothing but errors");
   cmd->add_option("--db", o->db, "run store (SQLite file; default ./powertrain.db, env POWERTRAIN_DB)");
   cmd->add_flag("--no-store", o->no_store, "do not store the study");
@@ -147,6 +163,11 @@ void add_tune_command(CLI::App& app, int& exit_code) {
   cmd->callback([o, &exit_code] {
     if (std::string why = check_output_path(o->json_path); !why.empty()) {
       std::cerr << "powertrain tune: --json " << o->json_path << ": " << why << "\n";
+      exit_code = 2;
+      return;
+    }
+    if (std::string why = check_output_path(o->save_best); !o->save_best.empty() && !why.empty()) {
+      std::cerr << "powertrain tune: --save-best " << o->save_best << ": " << why << "\n";
       exit_code = 2;
       return;
     }

@@ -301,6 +301,11 @@ Backend training_backend(const nlohmann::json& spec, const DiscoverOptions& sens
                                   ? fmt::format("the energy to reach validation accuracy {}", b.options.target_metric)
                                   : std::string("the validation loss (maximises accuracy)"));
   b.extra = {{"backend", "train"}, {"study_config", origin}};
+  b.train_config_for = [base, name = study.value("name", std::string("study"))](const tune::Config& c) {
+    TrainConfig chosen = apply_tune_config(base, c);
+    chosen.name = name + "-chosen";
+    return train_config_json(chosen);
+  };
   b.name = study.value("name", std::string());
   b.objective = std::move(objective);
   return b;

@@ -71,6 +71,8 @@ struct Backend {
   std::function<double(const tune::Config&)> true_eta_j;
   double optimal_eta_j = NAN;
   std::function<double()> grid_energy_j;
+  // Real training: the training config of a chosen configuration (base + its keys), as JSON.
+  std::function<std::string(const tune::Config&)> train_config_for;
   // Keeps what the objective refers to alive.
   std::shared_ptr<void> keep;
 };
