@@ -110,6 +110,7 @@ int run_study(TuneOptions o) {
   int64_t seq = static_cast<int64_t>(stored.size());
   tuner.run(*strategy, [&](const tune::TrialRecord& r) {
     nlohmann::json tj = trial_json(r);
+    tj["energy_provenance"] = backend_provenance(b);
     if (store) store->record_trial(study_id, seq, tj.dump(), r.trial_energy_j, r.result.metric);
     ++seq;
     trials.push_back(tj);

@@ -93,6 +93,8 @@ bool same_trial(const tune::Trial& t, const nlohmann::json& j) {
          t.budget == j.at("budget").get<double>();
 }
 
+std::string backend_provenance(const Backend& b) { return b.live_provenance ? b.live_provenance() : b.provenance; }
+
 std::string trial_line(const tune::TrialRecord& r) {
   return fmt::format("trial {:>4}  {:<32} epochs {:>3} -> {:<3} metric {:>8.4f}{}  +{:>10}  search {:>10}", r.trial.id,
                      config_text(r.trial.config), r.from_epoch, r.to_epoch, r.result.metric,
@@ -330,7 +332,22 @@ std::unique_ptr<tune::Strategy> make_backend_strategy(const Backend& b) {
 
 StudySummary summarize_study(const Backend& b, const tune::Strategy& strategy, double search_j, const nlohmann::json& trials) {
   auto best = strategy.best();
+  // The weakest provenance among the stored trials (each records the objective's at its
+  // time; a worker may have trained none of them itself), else the backend's.
   std::string provenance = b.live_provenance ? b.live_provenance() : b.provenance;
+  std::vector<std::string> stored;
+  for (const auto& t : trials) {
+    if (t.contains("energy_provenance") && t["energy_provenance"].is_string()) stored.push_back(t["energy_provenance"]);
+  }
+  if (!stored.empty()) {
+    provenance = stored.front();
+    for (const char* weak : {"missing", "estimated"}) {
+      if (std::find(stored.begin(), stored.end(), weak) != stored.end()) {
+        provenance = weak;
+        break;
+      }
+    }
+  }
   double best_eta_j = best && b.true_eta_j ? b.true_eta_j(*best) : NAN;
   double grid_j = b.grid_energy_j ? b.grid_energy_j() : NAN;
   std::string out = fmt::format("\npowertrain: {} finished after {} trials\n", b.strategy, trials.size());

@@ -90,6 +90,9 @@ struct StudySummary {
 StudySummary summarize_study(const Backend& b, const tune::Strategy& strategy, double search_energy_j,
                              const nlohmann::json& trials);
 
+// The provenance of the energies the backend's objective has produced so far.
+std::string backend_provenance(const Backend& b);
+
 // A trial's progress line.
 std::string trial_line(const tune::TrialRecord& r);
 

@@ -244,6 +244,7 @@ int run_worker(WorkerOptions o) {
         rec.search_energy_j = now.search_energy_j + rec.trial_energy_j;
         rec.search_duration_s = now.search_duration_s + (rec.search_duration_s - before_s);
         nlohmann::json tj = trial_json(rec);
+        tj["energy_provenance"] = backend_provenance(b);
         tx.append_event("tell", trial.id, tj.dump());
         tx.record_trial(static_cast<int64_t>(now.tells.size()), tj.dump(), rec.trial_energy_j, rec.result.metric);
         tx.set_claim_state(trial.id, "done");
