@@ -55,8 +55,11 @@ int main(int argc, char** argv) {
   powertrain::cli::add_train_command(app, exit_code);
   powertrain::cli::add_lr_find_command(app, exit_code);
   powertrain::cli::add_tune_command(app, exit_code);
+  powertrain::cli::add_study_command(app, exit_code);
   powertrain::cli::add_export_command(app, exit_code);
   powertrain::cli::add_worker_command(app, exit_code);
+  powertrain::cli::add_report_command(app, exit_code);
+  powertrain::cli::add_advise_command(app, exit_code);
   try {
     app.parse(cli_argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -193,7 +193,7 @@ TEST(Store, MigratesAVersionOneFileKeepingItsRuns) {
     r.name = "old run";
     id = store.begin_run(r, HostInfo{}, {});
     // Make it look like a file written by schema version 1.
-    ASSERT_EQ(sqlite3_exec(store.handle(), "DROP TABLE study_trials; DROP TABLE studies; DROP TABLE epochs; PRAGMA user_version = 1", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(store.handle(), "DROP TABLE study_claims; DROP TABLE study_events; DROP TABLE study_trials; DROP TABLE studies; DROP TABLE epochs; PRAGMA user_version = 1", nullptr, nullptr, nullptr), SQLITE_OK);
   }
   Store store = Store::open(path);
   EXPECT_EQ(store.schema_version(), Store::current_schema_version());

@@ -1,0 +1,193 @@
+// `powertrain study KIND`: reproduce one of the research's experiments (regime, precision,
+// superconvergence, pretrain, multitask) on this machine; print its tables, store it.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <atomic>
+#include <iostream>
+#include <optional>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "powertrain/report/reports.h"
+#include "powertrain/store/store.h"
+#include "powertrain/study/study.h"
+#include "powertrain/train/config.h"
+
+namespace powertrain::cli {
+
+namespace {
+
+struct StudyCliOptions {
+  SensorOptions sensors;
+  std::string kind;
+  std::string scale = "small";
+  int seeds = 0;
+  std::string data = "/usr/share/datasets/fashion-mnist";
+  std::string db;
+  bool no_store = false;
+  std::string name;
+  std::string json_path;
+  int threads = 0;
+  bool quiet = false;
+  bool verbose = false;
+  std::vector<std::string> overrides;
+  std::vector<int64_t> batch_sizes;
+  std::vector<double> lrs;
+  double tolerance = 0.01;
+  double target = NAN;
+  double alpha = 0.5;
+  std::string traces;          // search: Zeus trace directory
+  std::string report;          // HTML report path ("" = STUDY-NAME.html)
+  bool no_report = false;
+};
+
+std::atomic<bool> g_stop{false};
+
+void on_sigint(int) {
+  if (g_stop.load()) {  // a second Ctrl-C: stop now
+    signal(SIGINT, SIG_DFL);
+    raise(SIGINT);
+  }
+  g_stop.store(true);
+}
+
+std::string command_line(const StudyCliOptions& o) {
+  std::string c = "powertrain study " + o.kind + " --scale " + o.scale;
+  if (o.seeds > 0) c += " --seeds " + std::to_string(o.seeds);
+  for (const auto& s : o.overrides) c += " --set " + s;
+  return c;
+}
+
+int run_study_command(const StudyCliOptions& o) {
+  const std::string who = "powertrain study " + o.kind;
+  if (std::string why = check_output_path(o.json_path); !o.json_path.empty() && !why.empty()) {
+    std::cerr << who << ": --json " << o.json_path << ": " << why << "\n";
+    return 2;
+  }
+  std::optional<Store> store;
+  std::string db = o.db;
+  if (db.empty()) {
+    const char* env = std::getenv("POWERTRAIN_DB");
+    db = env && *env ? env : "powertrain.db";
+  }
+  if (!o.no_store) {
+    try {
+      store.emplace(Store::open(db));
+    } catch (const StoreError& e) {
+      std::cerr << who << ": " << e.what() << "\n";
+      return 2;
+    }
+  }
+
+  StudyOptions so;
+  so.scale = o.scale;
+  so.seeds = o.seeds;
+  so.data_path = o.data;
+  so.threads = o.threads;
+  so.sensors = discover_options(o.sensors);
+  so.overrides = o.overrides;
+  so.name = o.name;
+  so.command = command_line(o);
+  so.stop_requested = &g_stop;
+  so.verbose = o.verbose;
+  so.batch_sizes = o.batch_sizes;
+  so.learning_rates = o.lrs;
+  so.tolerance = o.tolerance;
+  so.target = o.target;
+  so.aux_alpha = o.alpha;
+  so.trace_dir = o.traces;
+  if (!o.quiet) so.say = [](const std::string& line) { std::cerr << line << "\n"; };
+
+  struct sigaction sa{}, old{};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old);
+  nlohmann::json result;
+  try {
+    result = run_study(o.kind, so, store ? &*store : nullptr);
+  } catch (const StudyInterrupted& e) {
+    sigaction(SIGINT, &old, nullptr);
+    std::cerr << who << ": " << e.what() << "\n";
+    return 130;
+  } catch (const StudyError& e) {
+    sigaction(SIGINT, &old, nullptr);
+    std::cerr << who << ": " << e.what() << "\n";
+    return 2;
+  } catch (const ConfigError& e) {
+    sigaction(SIGINT, &old, nullptr);
+    std::cerr << who << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    sigaction(SIGINT, &old, nullptr);
+    std::cerr << who << ": " << e.what() << "\n";
+    return 1;
+  }
+  sigaction(SIGINT, &old, nullptr);
+
+  // With --json - the JSON owns stdout, so the tables go to stderr.
+  const bool json_on_stdout = o.json_path == "-";
+  if (!o.quiet || !json_on_stdout) {
+    std::string text = "\n" + study_text(result);
+    if (store) text += fmt::format("stored as study '{}' (id {}) in {}\n", result.value("name", ""), result["study_id"].dump(), db);
+    (json_on_stdout ? std::cerr : std::cout) << text;
+  }
+  if (!o.json_path.empty()) {
+    std::string err;
+    if (!write_output(o.json_path, result.dump(2) + "\n", err)) {
+      std::cerr << who << ": " << err << "\n";
+      return 1;
+    }
+  }
+  // Every study ends with its report: charts and tables in one self-contained HTML file.
+  if (!o.no_report) {
+    std::string path = o.report.empty() ? result.value("name", o.kind) + ".html" : o.report;
+    try {
+      report::write_study_report(result, path);
+      (json_on_stdout ? std::cerr : std::cout) << "report written to " << path << "\n";
+    } catch (const std::exception& e) {
+      std::cerr << who << ": the study is stored, but its report could not be written: " << e.what()
+                << " (write it later with: powertrain report " << result.value("name", "") << ")\n";
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_study_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<StudyCliOptions>();
+  CLI::App* cmd = app.add_subcommand("study", "Reproduce a research experiment on this machine: regime, precision, "
+                                              "superconvergence, pretrain, multitask (docs/studies.md)");
+  cmd->add_option("kind", o->kind, "regime | precision | superconvergence | pretrain | multitask | search")
+      ->required()
+      ->check(CLI::IsMember(study_kinds()));
+  cmd->add_option("--scale", o->scale, "tiny (seconds), small (minutes on a CPU; default), full (research scale, GPU)")
+      ->check(CLI::IsMember({"tiny", "small", "full"}));
+  cmd->add_option("--seeds", o->seeds, "repetitions of every run (default: the scale's)")->check(CLI::Range(1, 100));
+  cmd->add_option("--data", o->data, "Fashion-MNIST directory (idx files; default /usr/share/datasets/fashion-mnist)");
+  cmd->add_option("--db", o->db, "run store (SQLite file; default ./powertrain.db, env POWERTRAIN_DB)");
+  cmd->add_flag("--no-store", o->no_store, "do not store the study or its runs");
+  cmd->add_option("--name", o->name, "study name in the store (default KIND-DATE-TIME)");
+  cmd->add_option("--json", o->json_path, "write the result as JSON to FILE ('-' for stdout)");
+  cmd->add_option("--threads", o->threads, "LibTorch CPU threads (default min(2, CPUs))")->check(CLI::Range(1, 1024));
+  cmd->add_option("--set", o->overrides, "override a key of every run's config, e.g. --set model.type=cnn (repeatable)");
+  cmd->add_option("--batch-sizes", o->batch_sizes, "regime: batch sizes (default 64,256,1024,4096)")->delimiter(',');
+  cmd->add_option("--lrs", o->lrs, "regime: learning rates (default 0.1,0.01,0.001,0.0001)")->delimiter(',');
+  cmd->add_option("--tolerance", o->tolerance, "precision: accuracy loss vs fp32 that is flagged (absolute; default 0.01)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--target", o->target, "precision, superconvergence: target validation accuracy (default derived; docs/studies.md)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--report", o->report, "write the HTML report here (default NAME.html in this directory)");
+  cmd->add_flag("--no-report", o->no_report, "write no HTML report");
+  cmd->add_option("--traces", o->traces, "search: also run the strategies on the Zeus GPU traces in DIR (e.g. ../shared/data/zeus-nsdi23)");
+  cmd->add_option("--alpha", o->alpha, "multitask: weight of the auxiliary task's loss (default 0.5)")->check(CLI::PositiveNumber);
+  cmd->add_flag("-q,--quiet", o->quiet, "print no progress (and no tables when --json -)");
+  cmd->add_flag("-v,--verbose", o->verbose, "also print each run's setup (data, model, device)");
+  add_sensor_options(cmd, o->sensors);
+  cmd->callback([o, &exit_code] { exit_code = run_study_command(*o); });
+}
+
+}  // namespace powertrain::cli
