@@ -1,0 +1,728 @@
+// The advisor's rules: each reads one kind of evidence (a research study's result, a search
+// study's trials, stored runs) and says what to change and what that would save.
+#include "advise/rules.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace powertrain::advice_rules {
+
+double dbl(const json& j, const char* key) {
+  if (!j.is_object()) return NAN;
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return NAN;
+  return it->get<double>();
+}
+
+std::string weakest_provenance(const std::vector<std::string>& names) {
+  static const std::vector<std::string> order = {"missing", "simulated", "estimated", "integrated_power", "measured_counter"};
+  size_t weakest = order.size();
+  for (const auto& n : names) {
+    auto it = std::find(order.begin(), order.end(), n);
+    size_t i = it == order.end() ? 0 : static_cast<size_t>(it - order.begin());
+    weakest = std::min(weakest, i);
+  }
+  return weakest == order.size() ? "missing" : order[weakest];
+}
+
+std::string fmt_energy(double energy_j) {
+  if (!std::isfinite(energy_j)) return "unknown";
+  double a = std::fabs(energy_j);
+  if (a >= 3.6e6) return fmt::format("{:.3g} kWh", energy_j / 3.6e6);
+  if (a >= 1e3) return fmt::format("{:.3g} kJ", energy_j / 1e3);
+  return fmt::format("{:.3g} J", energy_j);
+}
+
+std::string fmt_percent(double fraction) {
+  return std::isfinite(fraction) ? fmt::format("{:.0f}%", 100 * fraction) : "unknown";
+}
+
+std::string study_source(const StudyRecord& s) { return "study " + s.name + " (" + s.kind + ")"; }
+
+RunView load_run(const Store& store, const RunRecord& run) {
+  RunView v;
+  v.run = run;
+  json meta = json::parse(run.meta_json, nullptr, /*allow_exceptions=*/false);
+  if (meta.is_object()) {
+    if (meta.contains("config") && meta["config"].is_object()) v.config = meta["config"];
+    if (meta.contains("result") && meta["result"].is_object()) v.result = meta["result"];
+  }
+  v.epochs = store.epochs(run.id);
+  std::vector<std::string> prov;
+  double sum = 0;
+  for (const auto& e : v.epochs) {
+    sum += e.energy_j;  // NaN stays NaN: one unknown epoch makes the total unknown
+    prov.push_back(e.energy_provenance);
+  }
+  v.training_energy_j = v.epochs.empty() ? NAN : sum;
+  v.provenance = v.epochs.empty() ? run.energy_provenance : weakest_provenance(prov);
+  v.from_study = run.command.rfind("powertrain study", 0) == 0;
+  return v;
+}
+
+namespace {
+
+bool same_number(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(std::fabs(a), std::fabs(b)); }
+
+// Returns config[section][key] as a number (NaN when absent).
+double config_number(const RunView* r, const char* section, const char* key) {
+  if (!r || !r->config.is_object() || !r->config.contains(section)) return NAN;
+  return dbl(r->config[section], key);
+}
+
+std::string config_string(const RunView* r, const char* section, const char* key) {
+  if (!r || !r->config.is_object() || !r->config.contains(section) || !r->config[section].is_object()) return "";
+  const json& s = r->config[section];
+  auto it = s.find(key);
+  return it != s.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+std::string run_label(const RunView& r) { return fmt::format("run {} ('{}')", r.run.id, r.run.name); }
+
+// How far to trust a comparison of two energies: seeds, spread against the difference,
+// and whether the joules were measured.
+std::string confidence_note(const std::string& provenance, double runs_per_setup, double difference_j, double std_j) {
+  std::vector<std::string> parts;
+  if (std::isfinite(runs_per_setup) && runs_per_setup <= 1) {
+    parts.push_back("one seed per setup: no spread known, repeat with --seeds 3 before relying on it");
+  } else if (std::isfinite(runs_per_setup)) {
+    if (std::isfinite(std_j) && std_j > 0 && std::isfinite(difference_j)) {
+      double k = std::fabs(difference_j) / std_j;
+      parts.push_back(fmt::format("{:.0f} seeds; the difference is {:.1f}x the seed standard deviation ({})", runs_per_setup, k,
+                                  k >= 2 ? "clear" : "within the noise: confirm"));
+    } else {
+      parts.push_back(fmt::format("{:.0f} seeds", runs_per_setup));
+    }
+  }
+  if (provenance == "estimated") {
+    parts.push_back("energies are estimates (no energy counter): the ratio is more reliable than the joules");
+  } else if (provenance == "simulated") {
+    parts.push_back("energies are simulated from traces, not measured on this machine");
+  } else if (provenance == "missing") {
+    parts.push_back("some energies are missing");
+  } else {
+    parts.push_back("energies measured (" + provenance + ")");
+  }
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+// In run mode the saving is the study's fraction of that run's training energy.
+void scale_to_run(Recommendation& r, const RunView* current) {
+  if (!current || !std::isfinite(current->training_energy_j) || !std::isfinite(r.saving_fraction)) return;
+  double study_j = r.saving_j;
+  r.saving_j = r.saving_fraction * current->training_energy_j;
+  r.basis += fmt::format("; applied to {}: {} of its training energy {} = {} (the study's own saving: {}; assumes the run's model and data respond like the study's)", run_label(*current),
+                         fmt_percent(r.saving_fraction), fmt_energy(current->training_energy_j), fmt_energy(r.saving_j),
+                         fmt_energy(study_j));
+}
+
+// Finds the summary entry whose `field` equals `value`.
+const json* summary_entry(const json& result, const char* field, const std::string& value) {
+  if (!result.contains("summary") || !result["summary"].is_array()) return nullptr;
+  for (const auto& s : result["summary"]) {
+    if (s.is_object() && s.contains(field) && s[field].is_string() && s[field].get<std::string>() == value) return &s;
+  }
+  return nullptr;
+}
+
+std::string acc_text(double a) { return std::isfinite(a) ? fmt::format("{:.4f}", a) : "unknown"; }
+
+}  // namespace
+
+// ---- regime: batch size (energy per sample) and learning rate (epochs) ---------------------
+
+void rule_regime(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
+  if (!result.contains("setups") || !result["setups"].is_array() || result["setups"].empty()) return;
+  const json& setups = result["setups"];
+  double top_acc = NAN;
+  for (const auto& x : setups) {
+    double a = dbl(x, "best_val_accuracy");
+    if (std::isfinite(a) && !(a <= top_acc)) top_acc = a;
+  }
+  auto accurate = [&](const json& x) {
+    double a = dbl(x, "best_val_accuracy");
+    return !std::isfinite(top_acc) || (std::isfinite(a) && a >= top_acc - kAccurateWithin);
+  };
+
+  // The baseline: the user's setup, else the engine's defaults; the grid cell nearest in
+  // log distance (ties: the earlier cell, i.e. the smaller batch size).
+  double want_b = config_number(current, "training", "batch_size");
+  double want_lr = config_number(current, "optimizer", "lr");
+  std::string who = current && std::isfinite(want_b) ? run_label(*current) : "";
+  if (!std::isfinite(want_b) || !std::isfinite(want_lr)) {
+    want_b = result.contains("scale") ? dbl(result["scale"], "batch_size") : NAN;
+    if (!std::isfinite(want_b)) want_b = 128;
+    want_lr = 1e-3;
+    who = fmt::format("the defaults: batch size {:g}, learning rate {:g}", want_b, want_lr);
+  }
+  const json* base = nullptr;
+  double best_d = INFINITY;
+  for (const auto& x : setups) {
+    double b = dbl(x, "batch_size"), lr = dbl(x, "learning_rate");
+    if (!(b > 0) || !(lr > 0)) continue;
+    double d = std::fabs(std::log2(b / want_b)) + std::fabs(std::log10(lr / want_lr));
+    if (d < best_d - 1e-12) { best_d = d; base = &x; }
+  }
+  if (!base) return;
+  const double b0 = dbl(*base, "batch_size"), lr0 = dbl(*base, "learning_rate");
+  const bool exact = same_number(b0, want_b) && same_number(lr0, want_lr);
+  // e.g. "batch size 64, learning rate 0.001 (the setup of run 3 ('mine'))"
+  std::string base_text = fmt::format("batch size {:g}, learning rate {:g} ({} {})", b0, lr0,
+                                      exact ? "the setup of" : "the grid setup nearest to", who);
+  const std::string provenance = result.value("energy_provenance", std::string("missing"));
+  const std::string source = study_source(s);
+
+  // Rule 1: at the baseline's learning rate, the accurate batch size with the lowest
+  // energy per epoch (= per sample: every setup trains on the same examples).
+  const json* cheap = nullptr;
+  for (const auto& x : setups) {
+    if (!same_number(dbl(x, "learning_rate"), lr0) || !accurate(x)) continue;
+    double e = dbl(x, "energy_per_epoch_j");
+    if (std::isfinite(e) && (!cheap || e < dbl(*cheap, "energy_per_epoch_j"))) cheap = &x;
+  }
+  std::vector<Recommendation> found;
+  const double epe0 = dbl(*base, "energy_per_epoch_j"), epochs0 = dbl(*base, "epochs");
+  if (cheap && !same_number(dbl(*cheap, "batch_size"), b0) && dbl(*cheap, "energy_per_epoch_j") < epe0) {
+    const double epe1 = dbl(*cheap, "energy_per_epoch_j");
+    Recommendation r;
+    r.kind = "batch_size";
+    r.change = fmt::format("training.batch_size {:g} -> {:g}", b0, dbl(*cheap, "batch_size"));
+    r.evidence = fmt::format(
+        "{}: at learning rate {:g}, batch size {:g} used {} per epoch against {} at {}; validation accuracy {} "
+        "against {} (accurate = within {:.0f} points of the best setup, {})",
+        source, lr0, dbl(*cheap, "batch_size"), fmt_energy(epe1), fmt_energy(epe0), base_text, acc_text(dbl(*cheap, "best_val_accuracy")),
+        acc_text(dbl(*base, "best_val_accuracy")), 100 * kAccurateWithin, acc_text(top_acc));
+    r.saving_fraction = (epe0 - epe1) / epe0;
+    r.saving_j = std::isfinite(epochs0) ? (epe0 - epe1) * epochs0 : NAN;
+    r.basis = fmt::format("(energy per epoch {} - {}) x the baseline's {:g} epochs; energy per sample falls in the same ratio since "
+                          "both train on the same examples; assumes the number of epochs stays the same",
+                          fmt_energy(epe0), fmt_energy(epe1), epochs0);
+    r.provenance = provenance;
+    r.source = source;
+    r.confidence = confidence_note(provenance, dbl(*cheap, "runs"), (epe0 - epe1) * epochs0, dbl(*base, "energy_j_std"));
+    found.push_back(r);
+  }
+
+  // Rule 2: the cheapest accurate setup in total energy (energy per epoch x epochs).
+  const json* best = nullptr;
+  for (const auto& x : setups) {
+    double e = dbl(x, "energy_j");
+    if (std::isfinite(e) && accurate(x) && (!best || e < dbl(*best, "energy_j"))) best = &x;
+  }
+  const double e0 = dbl(*base, "energy_j");
+  if (best && best != base && std::isfinite(e0) && dbl(*best, "energy_j") < e0) {
+    const double e1 = dbl(*best, "energy_j"), b1 = dbl(*best, "batch_size"), lr1 = dbl(*best, "learning_rate");
+    Recommendation r;
+    const bool lr_changes = !same_number(lr1, lr0), b_changes = !same_number(b1, b0);
+    r.kind = lr_changes ? "learning_rate" : "batch_size";
+    if (b_changes) r.change = fmt::format("training.batch_size {:g} -> {:g}", b0, b1);
+    if (lr_changes) r.change += fmt::format("{}optimizer.lr {:g} -> {:g}", r.change.empty() ? "" : ", ", lr0, lr1);
+    r.evidence = fmt::format(
+        "{}: the cheapest accurate setup (batch size {:g}, learning rate {:g}) trained in {:g} epochs for {} ({:.0f}% of the worst "
+        "setup), against {:g} epochs and {} at {}; validation accuracy {} against {}",
+        source, b1, lr1, dbl(*best, "epochs"), fmt_energy(e1), dbl(*best, "percent_of_worst"), epochs0, fmt_energy(e0), base_text,
+        acc_text(dbl(*best, "best_val_accuracy")), acc_text(dbl(*base, "best_val_accuracy")));
+    r.saving_j = e0 - e1;
+    r.saving_fraction = (e0 - e1) / e0;
+    r.basis = "total training energy to early stopping of the two setups (mean over seeds), baseline minus recommended";
+    r.provenance = provenance;
+    r.source = source;
+    double sd = std::fmax(dbl(*best, "energy_j_std"), dbl(*base, "energy_j_std"));
+    r.confidence = confidence_note(provenance, dbl(*best, "runs"), e0 - e1, sd);
+    // The same change as rule 1: the measured total replaces the per-epoch estimate.
+    bool replaced = false;
+    for (auto& f : found) {
+      if (f.change == r.change) {
+        r.evidence += "; " + f.evidence;
+        f = r;
+        replaced = true;
+      }
+    }
+    if (!replaced) found.push_back(r);
+  }
+  for (auto& r : found) {
+    scale_to_run(r, current && exact ? current : nullptr);
+    out.push_back(r);
+  }
+}
+
+// ---- precision: mixed precision without an accuracy loss -----------------------------------
+
+void rule_precision(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
+  const json* fp32 = summary_entry(result, "precision", "fp32");
+  if (!fp32 || !result["summary"].is_array()) return;
+  std::string now = config_string(current, "training", "precision");
+  if (!now.empty() && now != "fp32") return;  // the study compares against fp32 only
+  const json* pick = nullptr;
+  double pick_ratio = NAN;
+  bool pick_to_target = false;
+  for (const auto& x : result["summary"]) {
+    std::string p = x.value("precision", std::string());
+    if (p.empty() || p == "fp32") continue;
+    if (!x.contains("accuracy_loss_flag") || !x["accuracy_loss_flag"].is_boolean() || x["accuracy_loss_flag"].get<bool>()) continue;
+    double ratio = dbl(x, "energy_to_target_ratio_vs_fp32");
+    bool to_target = std::isfinite(ratio);
+    if (!to_target) ratio = dbl(x, "energy_per_epoch_ratio_vs_fp32");
+    if (std::isfinite(ratio) && ratio < 1 && (!pick || ratio < pick_ratio)) {
+      pick = &x;
+      pick_ratio = ratio;
+      pick_to_target = to_target;
+    }
+  }
+  if (!pick) return;
+  const std::string p = (*pick)["precision"].get<std::string>();
+  const double e32 = pick_to_target ? dbl(*fp32, "energy_to_target_j") : dbl(*fp32, "energy_j");
+  Recommendation r;
+  r.kind = "precision";
+  r.change = "training.precision fp32 -> " + p;
+  r.evidence = fmt::format(
+      "{}: {} used {:.2f}x fp32's energy {} ({:.2f}x per epoch, {:.2f}x as fast); best validation accuracy {} against {} for fp32 "
+      "({:+.2f} points, within the study's tolerance {})",
+      study_source(s), p, pick_ratio, pick_to_target ? fmt::format("to the target accuracy {}", acc_text(dbl(result, "target_val_accuracy"))) : "per epoch",
+      dbl(*pick, "energy_per_epoch_ratio_vs_fp32"), dbl(*pick, "speedup_vs_fp32"), acc_text(dbl(*pick, "best_val_accuracy")),
+      acc_text(dbl(*fp32, "best_val_accuracy")), 100 * dbl(*pick, "accuracy_change_vs_fp32"),
+      result.contains("inputs") ? fmt::format("{:g}", dbl(result["inputs"], "tolerance")) : std::string("unknown"));
+  r.saving_fraction = 1 - pick_ratio;
+  r.saving_j = e32 * (1 - pick_ratio);
+  r.basis = pick_to_target ? fmt::format("fp32's energy to the target {} x (1 - {:.2f})", fmt_energy(e32), pick_ratio)
+                           : fmt::format("fp32's training energy {} x (1 - {:.2f}, the energy-per-epoch ratio; assumes equal epochs)",
+                                         fmt_energy(e32), pick_ratio);
+  r.provenance = result.value("energy_provenance", std::string("missing"));
+  r.source = study_source(s);
+  r.confidence = confidence_note(r.provenance, dbl(*pick, "runs"), NAN, NAN) +
+                 "; reduced precision can hurt convergence (notably Adam in short runs): confirm against fp32 before release";
+  scale_to_run(r, current);
+  out.push_back(r);
+}
+
+// ---- superconvergence: one-cycle against a constant rate -----------------------------------
+
+void rule_superconvergence(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
+  const json* oc = summary_entry(result, "variant", "one_cycle");
+  const json* cst = summary_entry(result, "variant", "constant");
+  if (!oc || !cst) return;
+  if (config_string(current, "schedule", "type") == "one_cycle") return;
+  double e_oc = dbl(*oc, "energy_to_target_with_lr_find_j"), e_c = dbl(*cst, "energy_to_target_j");
+  if (!std::isfinite(e_oc) || !std::isfinite(e_c) || !(e_oc < e_c) || !(e_c > 0)) return;
+  double max_lr = dbl(result, "max_lr");
+  Recommendation r;
+  r.kind = "schedule";
+  std::string now = config_string(current, "schedule", "type");
+  r.change = fmt::format("schedule.type {} -> one_cycle, schedule.max_lr {:.3g}, optimizer.lr {:.3g}, optimizer.type adamw "
+                         "(weight_decay 0.01)",
+                         now.empty() ? "constant" : now, max_lr, max_lr / 25);
+  r.evidence = fmt::format(
+      "{}: to validation accuracy {}, one-cycle AdamW needed {:.1f} epochs and {} (with the LR range test), constant-rate AdamW "
+      "{:.1f} epochs and {}",
+      study_source(s), acc_text(dbl(result, "target_val_accuracy")), dbl(*oc, "epochs_to_target"), fmt_energy(e_oc),
+      dbl(*cst, "epochs_to_target"), fmt_energy(e_c));
+  r.saving_j = e_c - e_oc;
+  r.saving_fraction = (e_c - e_oc) / e_c;
+  r.basis = "energy to the target accuracy: constant rate minus one-cycle (range test included once; a one-cycle run must be "
+            "given about the study's epoch budget, it is defined over its whole run)";
+  r.provenance = result.value("energy_provenance", std::string("missing"));
+  r.source = study_source(s);
+  double reached = dbl(*oc, "target_reached_runs"), runs = dbl(*oc, "runs");
+  r.confidence = confidence_note(r.provenance, runs, e_c - e_oc, dbl(*cst, "energy_to_target_j_std"));
+  if (std::isfinite(reached) && std::isfinite(runs) && reached < runs) {
+    r.confidence += fmt::format("; only {:g} of {:g} one-cycle runs reached the target", reached, runs);
+  }
+  scale_to_run(r, current);
+  out.push_back(r);
+}
+
+// ---- pretrain: freeze the pretrained encoder -------------------------------------------------
+
+void rule_pretrain(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
+  if (!result.contains("freeze_vs_finetune")) return;
+  const json& f = result["freeze_vs_finetune"];
+  double frac = dbl(f, "energy_saving_fraction"), e_frozen = dbl(f, "frozen_energy_j"), e_ft = dbl(f, "finetune_energy_j");
+  if (!std::isfinite(frac) || !(frac > 0) || !std::isfinite(e_frozen) || !std::isfinite(e_ft)) return;
+  if (current && current->config.is_object()) {
+    // Only a run that loads an encoder and fine-tunes it can freeze it.
+    const json& m = current->config.value("model", json::object());
+    if (m.value("freeze_encoder", false) || m.value("encoder_path", std::string()).empty()) return;
+  }
+  const json* fr = summary_entry(result, "variant", "frozen");
+  const json* ft = summary_entry(result, "variant", "finetune");
+  double a_fr = fr ? dbl(*fr, "best_val_accuracy") : NAN, a_ft = ft ? dbl(*ft, "best_val_accuracy") : NAN;
+  if (std::isfinite(a_fr) && std::isfinite(a_ft) && a_fr < a_ft - kAccurateWithin) return;  // freezing costs accuracy
+  std::string reuse = "unknown";
+  if (result.contains("break_even") && result["break_even"].contains("frozen")) {
+    reuse = result["break_even"]["frozen"].value("text", std::string("unknown"));
+  }
+  Recommendation r;
+  r.kind = "freeze_encoder";
+  r.change = "model.freeze_encoder false -> true (with model.encoder_path = the pretrained encoder)";
+  r.evidence = fmt::format(
+      "{}: the classifier on the pretrained encoder cost {} frozen against {} fine-tuned ({} less); best validation accuracy {} "
+      "frozen, {} fine-tuned; pretraining (E_enc = {}) pays for itself {} with a frozen encoder (Eq. 2)",
+      study_source(s), fmt_energy(e_frozen), fmt_energy(e_ft), fmt_percent(frac), acc_text(a_fr), acc_text(a_ft),
+      fmt_energy(result.contains("energies_j") ? dbl(result["energies_j"], "E_enc") : NAN), reuse);
+  r.saving_j = e_ft - e_frozen;
+  r.saving_fraction = frac;
+  r.basis = "per downstream training: fine-tuned classifier energy minus frozen classifier energy (means over seeds)";
+  r.provenance = result.value("energy_provenance", std::string("missing"));
+  r.source = study_source(s);
+  r.confidence = confidence_note(r.provenance, fr ? dbl(*fr, "runs") : NAN, e_ft - e_frozen, ft ? dbl(*ft, "energy_j_std") : NAN);
+  if (std::isfinite(a_fr) && std::isfinite(a_ft) && a_fr < a_ft) {
+    r.confidence += fmt::format("; freezing lost {:.2f} points of validation accuracy", 100 * (a_ft - a_fr));
+  }
+  scale_to_run(r, current);
+  out.push_back(r);
+}
+
+// ---- layers: the narrowest width that keeps the accuracy ------------------------------------
+
+void rule_layers(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
+  if (!result.contains("widths") || !result["widths"].is_array() || result["widths"].empty()) return;
+  const json& widths = result["widths"];
+  const std::string key = result.value("width_key", std::string("model.width"));
+  double top = NAN;
+  for (const auto& w : widths) {
+    double a = dbl(w, "best_val_accuracy");
+    if (std::isfinite(a) && !(a <= top)) top = a;
+  }
+  if (!std::isfinite(top)) return;
+  const json* narrow = nullptr;
+  for (const auto& w : widths) {
+    double a = dbl(w, "best_val_accuracy"), e = dbl(w, "energy_j");
+    if (!std::isfinite(a) || a < top - kWidthTolerance || !std::isfinite(e)) continue;
+    if (!narrow || dbl(w, "width") < dbl(*narrow, "width")) narrow = &w;
+  }
+  if (!narrow) return;
+  // The baseline: the user's width when the sweep has it, else the widest.
+  double mine = NAN;
+  std::vector<double> hidden;
+  if (current && current->config.is_object() && current->config.contains("model")) {
+    const json& m = current->config["model"];
+    if (key == "model.hidden" && m.contains("hidden") && m["hidden"].is_array() && !m["hidden"].empty()) {
+      for (const auto& h : m["hidden"]) hidden.push_back(h.get<double>());
+      mine = hidden[0];
+    } else if (key == "model.width") {
+      mine = dbl(m, "width");
+    }
+  }
+  const json* base = nullptr;
+  for (const auto& w : widths) {
+    if (std::isfinite(mine) ? same_number(dbl(w, "width"), mine) : (!base || dbl(w, "width") > dbl(*base, "width"))) base = &w;
+  }
+  bool users = base && std::isfinite(mine);
+  if (!base) {
+    for (const auto& w : widths) if (!base || dbl(w, "width") > dbl(*base, "width")) base = &w;
+  }
+  const double w0 = dbl(*base, "width"), w1 = dbl(*narrow, "width"), e0 = dbl(*base, "energy_j"), e1 = dbl(*narrow, "energy_j");
+  if (!(w1 < w0) || !std::isfinite(e0) || !(e1 < e0)) return;
+  Recommendation r;
+  r.kind = "model_width";
+  if (key == "model.hidden") {
+    if (users && !hidden.empty()) {
+      std::string from, to;
+      for (double h : hidden) {
+        from += (from.empty() ? "" : ",") + fmt::format("{:g}", h);
+        to += (to.empty() ? "" : ",") + fmt::format("{:g}", std::max(1.0, std::round(h * w1 / w0)));
+      }
+      r.change = fmt::format("model.hidden [{}] -> [{}]", from, to);
+    } else {
+      r.change = fmt::format("model.hidden[0] {:g} -> {:g} (every hidden layer by the same factor, {:g}x)", w0, w1, w1 / w0);
+    }
+  } else {
+    r.change = fmt::format("model.width {:g} -> {:g}", w0, w1);
+  }
+  r.evidence = fmt::format(
+      "{}: width {:g} reached validation accuracy {} for {}, width {:g} {} for {} ({}); the best width reached {} (narrowest "
+      "within {:.0f} point of it chosen)",
+      study_source(s), w1, acc_text(dbl(*narrow, "best_val_accuracy")), fmt_energy(e1), w0, acc_text(dbl(*base, "best_val_accuracy")),
+      fmt_energy(e0), users ? "the width of " + run_label(*current) : "the widest tried", acc_text(top), 100 * kWidthTolerance);
+  r.saving_j = e0 - e1;
+  r.saving_fraction = (e0 - e1) / e0;
+  r.basis = "training energy to early stopping of the two widths (mean over seeds), baseline minus recommended";
+  r.provenance = result.value("energy_provenance", std::string("missing"));
+  r.source = study_source(s);
+  r.confidence = confidence_note(r.provenance, dbl(*narrow, "runs"), e0 - e1, dbl(*base, "energy_j_std"));
+  scale_to_run(r, users ? current : nullptr);
+  out.push_back(r);
+}
+
+// ---- multitask: the tasks together --------------------------------------------------------
+
+void rule_multitask(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
+  if (!result.contains("comparison")) return;
+  const json& c = result["comparison"];
+  double sep = dbl(c, "separate_total_energy_j"), both = dbl(c, "multitask_energy_j");
+  if (!c.value("cheaper_than_separate", false) || !std::isfinite(sep) || !std::isfinite(both) || !(both < sep)) return;
+  const json* main_only = summary_entry(result, "variant", "main");
+  const json* together = summary_entry(result, "variant", "both");
+  double a_main = main_only ? dbl(*main_only, "main_task_val_accuracy") : NAN, a_both = together ? dbl(*together, "main_task_val_accuracy") : NAN;
+  if (std::isfinite(a_main) && std::isfinite(a_both) && a_both < a_main - kAccurateWithin) return;
+  std::string aux = "fashion_coarse", alpha = "[1, 0.5]";
+  if (result.contains("inputs")) {
+    const json& in = result["inputs"];
+    if (in.contains("aux") && in["aux"].is_string()) aux = in["aux"].get<std::string>();
+    if (in.contains("alpha") && in["alpha"].is_array()) alpha = in["alpha"].dump();
+  }
+  Recommendation r;
+  r.kind = "multitask";
+  r.change = fmt::format("train both tasks with one shared encoder: multitask.aux {}, multitask.alpha {}", aux, alpha);
+  r.evidence = fmt::format("{}: the multitask model cost {} against {} for the two tasks trained separately{}; main-task validation "
+                           "accuracy {} together, {} alone",
+                           study_source(s), fmt_energy(both), fmt_energy(sep),
+                           c.value("cheaper_than_each_alone", false) ? " (and less than either alone)" : "", acc_text(a_both),
+                           acc_text(a_main));
+  r.saving_j = sep - both;
+  r.saving_fraction = (sep - both) / sep;
+  r.basis = "sum of the two single-task trainings minus the multitask training (means over seeds)";
+  r.provenance = result.value("energy_provenance", std::string("missing"));
+  r.source = study_source(s);
+  r.confidence = confidence_note(r.provenance, together ? dbl(*together, "runs") : NAN, sep - both,
+                                 together ? dbl(*together, "energy_j_std") : NAN) +
+                 "; applies when both tasks are needed";
+  (void)current;
+  out.push_back(r);
+}
+
+// ---- a search study's trials: energy per epoch by batch size --------------------------------
+
+void rule_tune_batch(const Store& store, const StudyRecord& s, const RunView* current, std::vector<Recommendation>& out) {
+  struct PerBatch {
+    std::vector<double> per_epoch_j;
+    double best_metric = NAN;
+    double longest_epochs = 0, longest_energy_j = NAN;
+    int trials = 0;
+  };
+  std::map<double, PerBatch> by;
+  std::string key_used;
+  double best_metric = NAN;
+  std::vector<std::string> provenances;  // each trial records its energies' provenance
+  for (const auto& text : store.study_trials(s.id)) {
+    json t = json::parse(text, nullptr, false);
+    if (!t.is_object() || !t.contains("config") || !t["config"].is_object()) continue;
+    if (t.contains("energy_provenance") && t["energy_provenance"].is_string()) provenances.push_back(t["energy_provenance"]);
+    const json& cfg = t["config"];
+    const char* key = cfg.contains("training.batch_size") ? "training.batch_size" : cfg.contains("batch_size") ? "batch_size" : nullptr;
+    if (!key) continue;
+    double b = dbl(cfg, key), e = dbl(t, "config_energy_j"), n = dbl(t, "config_epochs"), m = dbl(t, "metric");
+    if (!(b > 0) || !std::isfinite(e) || !(n > 0)) continue;
+    key_used = key;
+    PerBatch& p = by[b];
+    p.per_epoch_j.push_back(e / n);
+    ++p.trials;
+    if (std::isfinite(m) && !(m <= p.best_metric)) p.best_metric = m;
+    if (std::isfinite(m) && !(m <= best_metric)) best_metric = m;
+    if (n > p.longest_epochs) { p.longest_epochs = n; p.longest_energy_j = e; }
+  }
+  if (by.size() < 2) return;
+  json spec = json::parse(s.spec_json, nullptr, false);
+  const bool simulated = spec.is_object() && spec.value("backend", std::string()) == "zeus-trace";
+  auto mean = [](const std::vector<double>& v) {
+    double sum = 0;
+    for (double x : v) sum += x;
+    return v.empty() ? NAN : sum / static_cast<double>(v.size());
+  };
+  // The pick: lowest mean energy per epoch among batch sizes whose best metric is within
+  // kAccurateWithin of the best trial (validation accuracy; simulated traces are not filtered).
+  double pick = NAN, pick_e = NAN;
+  for (const auto& [b, p] : by) {
+    bool ok = simulated || !std::isfinite(best_metric) || (std::isfinite(p.best_metric) && p.best_metric >= best_metric - kAccurateWithin);
+    double e = mean(p.per_epoch_j);
+    if (ok && std::isfinite(e) && (!std::isfinite(pick_e) || e < pick_e)) { pick = b; pick_e = e; }
+  }
+  if (!std::isfinite(pick)) return;
+  // The baseline: the user's batch size, else the study's base config, else the most expensive tried.
+  double b0 = config_number(current, "training", "batch_size");
+  const bool users = std::isfinite(b0) && by.count(b0) > 0;
+  std::string who = users ? run_label(*current) : "";
+  if (who.empty()) {
+    b0 = NAN;
+    if (spec.is_object() && spec.contains("study_text") && spec["study_text"].is_string()) {
+      json study = json::parse(spec["study_text"].get<std::string>(), nullptr, false, /*ignore_comments=*/true);
+      if (study.is_object() && study.contains("train") && study["train"].is_object() && study["train"].contains("training")) {
+        double b = dbl(study["train"]["training"], "batch_size");
+        if (by.count(b)) { b0 = b; who = "the study's base config"; }
+      }
+    }
+  }
+  if (who.empty()) {
+    double worst = NAN;
+    for (const auto& [b, p] : by) {
+      double e = mean(p.per_epoch_j);
+      if (std::isfinite(e) && !(e <= worst)) { worst = e; b0 = b; }
+    }
+    who = "the most expensive batch size tried";
+  }
+  if (!std::isfinite(b0) || same_number(b0, pick)) return;
+  const PerBatch& base = by[b0];
+  const double e0 = mean(base.per_epoch_j);
+  if (!(pick_e < e0)) return;
+  Recommendation r;
+  r.kind = "batch_size";
+  r.change = fmt::format("{} {:g} -> {:g}", key_used == "batch_size" ? "batch_size" : "training.batch_size", b0, pick);
+  r.evidence = fmt::format("{}: batch size {:g} averaged {} per epoch over {} trial(s) against {} for batch size {:g} ({}, {} "
+                           "trial(s)); best metric {} against {} (best of the study {})",
+                           study_source(s), pick, fmt_energy(pick_e), by[pick].trials, fmt_energy(e0), b0, who, base.trials,
+                           acc_text(by[pick].best_metric), acc_text(base.best_metric), acc_text(best_metric));
+  r.saving_fraction = (e0 - pick_e) / e0;
+  r.saving_j = r.saving_fraction * base.longest_energy_j;
+  r.basis = fmt::format("energy per epoch (= per sample: same data) of the trials, {:g} vs {:g}: {} of the baseline's longest "
+                        "trial ({:g} epochs, {}); assumes the same number of epochs",
+                        pick, b0, fmt_energy(pick_e), base.longest_epochs, fmt_energy(base.longest_energy_j));
+  r.provenance = simulated ? "simulated" : "unrecorded (trials written by an older powertrain store no provenance)";
+  if (!simulated && !provenances.empty()) {
+    r.provenance = provenances.front();
+    for (const char* weak : {"missing", "estimated"}) {
+      if (std::find(provenances.begin(), provenances.end(), weak) != provenances.end()) {
+        r.provenance = weak;
+        break;
+      }
+    }
+  }
+  r.source = study_source(s);
+  r.confidence = (simulated ? std::string("energies simulated from traces") : std::string("trial energies as the search measured them")) +
+                 fmt::format("; {} and {} trial(s) per batch size; short trials include warm-up effects", by[pick].trials, base.trials);
+  scale_to_run(r, users ? current : nullptr);
+  out.push_back(r);
+}
+
+// ---- stored runs differing in batch size -------------------------------------------------------
+
+void rule_runs_batch(const std::vector<RunView>& runs, const RunView* current, std::vector<Recommendation>& out) {
+  // Runs compare when model, data, task and precision match.
+  auto group_key = [](const RunView& r) -> std::string {
+    const json& c = r.config;
+    json k = {{"task", c.value("task", json())}, {"model", c.value("model", json())}};
+    if (c.contains("data")) k["data"] = {{"format", c["data"].value("format", json())}, {"path", c["data"].value("path", json())},
+                                         {"subset", c["data"].value("subset", json())}};
+    if (c.contains("training")) k["precision"] = c["training"].value("precision", json());
+    return k.dump();
+  };
+  std::map<std::string, std::vector<const RunView*>> groups;
+  for (const auto& r : runs) {
+    if (!r.config.is_object() || r.epochs.empty() || !std::isfinite(r.training_energy_j)) continue;
+    if (!std::isfinite(config_number(&r, "training", "batch_size"))) continue;
+    groups[group_key(r)].push_back(&r);
+  }
+  for (const auto& [key, members] : groups) {
+    std::map<double, std::vector<const RunView*>> by;
+    for (const RunView* r : members) by[config_number(r, "training", "batch_size")].push_back(r);
+    if (by.size() < 2) continue;
+    // The baseline run: the current run when it is in the group, else the newest.
+    const RunView* base = nullptr;
+    for (const RunView* r : members) {
+      if (current && r->run.id == current->run.id) base = r;
+    }
+    if (current && !base) continue;
+    if (!base) base = members.front();  // runs come newest first
+    auto metric_of = [](const RunView* r) {
+      double m = dbl(r->result, "best_val_metric");
+      if (std::isfinite(m)) return m;
+      for (const auto& e : r->epochs) if (std::isfinite(e.val_metric) && !(e.val_metric <= m)) m = e.val_metric;
+      return m;
+    };
+    double top = NAN;
+    for (const RunView* r : members) {
+      double m = metric_of(r);
+      if (std::isfinite(m) && !(m <= top)) top = m;
+    }
+    double pick = NAN, pick_e = NAN;
+    std::map<double, double> epe;
+    for (const auto& [b, rs] : by) {
+      double sum = 0, best = NAN;
+      for (const RunView* r : rs) {
+        sum += r->training_energy_j / static_cast<double>(r->epochs.size());
+        double m = metric_of(r);
+        if (std::isfinite(m) && !(m <= best)) best = m;
+      }
+      epe[b] = sum / static_cast<double>(rs.size());
+      bool ok = !std::isfinite(top) || (std::isfinite(best) && best >= top - kAccurateWithin);
+      if (ok && (!std::isfinite(pick_e) || epe[b] < pick_e)) { pick = b; pick_e = epe[b]; }
+    }
+    const double b0 = config_number(base, "training", "batch_size");
+    const double e0 = base->training_energy_j / static_cast<double>(base->epochs.size());
+    if (!std::isfinite(pick) || same_number(pick, b0) || !(pick_e < e0)) continue;
+    std::string ids;
+    for (const RunView* r : by[pick]) ids += (ids.empty() ? "" : ", ") + std::to_string(r->run.id);
+    std::vector<std::string> prov;
+    for (const RunView* r : members) prov.push_back(r->provenance);
+    Recommendation r;
+    r.kind = "batch_size";
+    r.change = fmt::format("training.batch_size {:g} -> {:g}", b0, pick);
+    r.evidence = fmt::format("runs {} (batch size {:g}) used {} per epoch on average against {} per epoch for {} (batch size {:g}); "
+                             "same model, data and precision; best validation metric {} against {}",
+                             ids, pick, fmt_energy(pick_e), fmt_energy(e0), run_label(*base), b0, acc_text(metric_of(by[pick].front())),
+                             acc_text(metric_of(base)));
+    r.saving_fraction = (e0 - pick_e) / e0;
+    r.saving_j = (e0 - pick_e) * static_cast<double>(base->epochs.size());
+    r.basis = fmt::format("(energy per epoch {} - {}) x the {} epochs of {}; per sample in the same ratio (same data); assumes the "
+                          "same number of epochs",
+                          fmt_energy(e0), fmt_energy(pick_e), base->epochs.size(), run_label(*base));
+    r.provenance = weakest_provenance(prov);
+    r.source = run_label(*base) + " and runs " + ids;
+    r.confidence = confidence_note(r.provenance, static_cast<double>(by[pick].size()), NAN, NAN) +
+                   "; the runs may differ in other settings (learning rate, epochs), which this comparison ignores";
+    out.push_back(r);
+  }
+}
+
+// ---- a run's validation curve: stop earlier ------------------------------------------------
+
+void rule_early_stopping(const RunView& run, std::vector<Recommendation>& out) {
+  if (run.epochs.size() < 3) return;
+  bool by_accuracy = false;
+  for (const auto& e : run.epochs) if (std::isfinite(e.val_metric)) by_accuracy = true;
+  // The last epoch that improved on the best so far by more than the threshold.
+  int plateau = 0;
+  double best = NAN;
+  for (const auto& e : run.epochs) {
+    double v = by_accuracy ? e.val_metric : e.val_loss;
+    if (!std::isfinite(v)) continue;
+    bool improved = !std::isfinite(best) || (by_accuracy ? v > best + kMinDeltaAccuracy : v < best - kMinDeltaLossFraction * std::fabs(best));
+    if (improved) { best = v; plateau = e.epoch; }
+  }
+  if (plateau == 0) return;
+  const int last = run.epochs.back().epoch;
+  const int after = last - plateau;
+  if (after <= kSuggestedPatience) return;  // patience would have kept these epochs anyway
+  double saving = 0, total = 0, with_patience = 0, final_best = NAN;
+  std::vector<std::string> prov;
+  for (const auto& e : run.epochs) {
+    total += e.energy_j;
+    if (e.epoch > plateau) { saving += e.energy_j; prov.push_back(e.energy_provenance); }
+    if (e.epoch > plateau + kSuggestedPatience) with_patience += e.energy_j;
+    double v = by_accuracy ? e.val_metric : e.val_loss;
+    if (std::isfinite(v) && (!std::isfinite(final_best) || (by_accuracy ? v > final_best : v < final_best))) final_best = v;
+  }
+  const std::string metric = by_accuracy ? "validation accuracy" : "validation loss";
+  std::string threshold = by_accuracy ? fmt::format("{:g}", kMinDeltaAccuracy) : fmt::format("{:.0f}% of the best loss", 100 * kMinDeltaLossFraction);
+  double patience = config_number(&run, "early_stopping", "patience"), min_delta = config_number(&run, "early_stopping", "min_delta");
+  std::string monitor = config_string(&run, "early_stopping", "monitor");
+  Recommendation r;
+  r.kind = "early_stopping";
+  std::string want_monitor = by_accuracy ? "val_metric" : "val_loss";
+  std::string min_delta_new = by_accuracy ? fmt::format("{:g}", kMinDeltaAccuracy) : fmt::format("{:.3g}", kMinDeltaLossFraction * std::fabs(best));
+  if (!monitor.empty() && monitor != want_monitor) r.change = "early_stopping.monitor " + monitor + " -> " + want_monitor + ", ";
+  r.change += std::isfinite(patience) ? fmt::format("early_stopping.patience {:g} -> {}", patience, kSuggestedPatience)
+                                      : fmt::format("early_stopping.patience -> {}", kSuggestedPatience);
+  r.change += std::isfinite(min_delta) ? fmt::format(", early_stopping.min_delta {:g} -> {}", min_delta, min_delta_new)
+                                       : fmt::format(", early_stopping.min_delta -> {}", min_delta_new);
+  r.evidence = fmt::format("{}: {} stopped improving by more than {} after epoch {} ({:.4f}); the {} epochs after it ({}..{}) "
+                           "changed the best to {:.4f} and cost {} of the run's {}",
+                           run_label(run), metric, threshold, plateau, best, after, plateau + 1, last, final_best, fmt_energy(saving),
+                           fmt_energy(total));
+  r.saving_j = saving;
+  r.saving_fraction = total > 0 ? saving / total : NAN;
+  r.basis = fmt::format("sum of the stored energies of epochs {}..{} (stopping right after epoch {}); with patience {} the run would "
+                        "have stopped at epoch {} and saved {}",
+                        plateau + 1, last, plateau, kSuggestedPatience, plateau + kSuggestedPatience, fmt_energy(with_patience));
+  r.provenance = weakest_provenance(prov);
+  r.source = fmt::format("run {}", run.run.id);
+  r.confidence = "one run's curve: another seed may flatten later; " +
+                 std::string(run.provenance == "estimated" ? "epoch energies are estimates" : "epoch energies " + run.provenance);
+  out.push_back(r);
+}
+
+}  // namespace powertrain::advice_rules

@@ -1,0 +1,69 @@
+// Private to the advisor: what the rules read (a stored run with its config and epochs)
+// and the rules themselves, one function per kind of evidence (docs/advise.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "powertrain/advise/advisor.h"
+#include "powertrain/store/store.h"
+
+namespace powertrain::advice_rules {
+
+using json = nlohmann::json;
+
+// Accuracy counts as "as good" within this of the best (absolute, validation accuracy):
+// the regime study's rule for its cheapest accurate setup.
+constexpr double kAccurateWithin = 0.02;
+// A narrower model is "as good" within this of the best width's accuracy.
+constexpr double kWidthTolerance = 0.01;
+// Early stopping: an epoch improves when validation accuracy rises by more than this ...
+constexpr double kMinDeltaAccuracy = 0.002;
+// ... or validation loss falls by more than this fraction of the best loss so far.
+constexpr double kMinDeltaLossFraction = 0.01;
+// The patience suggested for early stopping (epochs without an improvement).
+constexpr int kSuggestedPatience = 2;
+
+// A stored run as the rules see it.
+struct RunView {
+  RunRecord run;
+  json config;                      // meta_json["config"] (null for runs without one)
+  json result;                      // meta_json["result"] (null when absent)
+  std::vector<EpochRecord> epochs;
+  double training_energy_j = NAN;   // sum of the epochs' energies; NaN when none or any unknown
+  std::string provenance = "missing";  // the weakest epoch's
+  bool from_study = false;          // a run a study made (its command is `powertrain study ...`)
+};
+
+// Returns the run with its config, epochs and training energy.
+RunView load_run(const Store& store, const RunRecord& run);
+
+// Returns j[key] as a number, NaN when missing, null or not a number.
+double dbl(const json& j, const char* key);
+// Returns the weakest of the provenance names (missing < estimated < integrated_power <
+// measured_counter; simulated and unknown names count as their own, weakest but missing).
+std::string weakest_provenance(const std::vector<std::string>& names);
+// Returns "1.23 kJ"-style text, or "unknown" for NaN.
+std::string fmt_energy(double energy_j);
+// Returns "45%"-style text for a fraction, or "unknown" for NaN.
+std::string fmt_percent(double fraction);
+// Returns "study NAME (KIND)".
+std::string study_source(const StudyRecord& s);
+
+// Each appends what the evidence supports (nothing when it shows no saving). `current` is
+// the user's setup to compare against (a run), or null for the engine's defaults.
+void rule_regime(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
+void rule_precision(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
+void rule_superconvergence(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
+void rule_pretrain(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
+void rule_layers(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
+void rule_multitask(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
+// A search study (kind "tune"): energy per epoch of its trials by batch size.
+void rule_tune_batch(const Store& store, const StudyRecord& s, const RunView* current, std::vector<Recommendation>& out);
+// Stored training runs that differ in batch size (same model, data and precision).
+void rule_runs_batch(const std::vector<RunView>& runs, const RunView* current, std::vector<Recommendation>& out);
+// A run's validation curve: the epochs after it flattened.
+void rule_early_stopping(const RunView& run, std::vector<Recommendation>& out);
+
+}  // namespace powertrain::advice_rules
