@@ -161,7 +161,7 @@ void add_study_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<StudyCliOptions>();
   CLI::App* cmd = app.add_subcommand("study", "Reproduce a research experiment on this machine: regime, precision, "
                                               "superconvergence, pretrain, multitask (docs/studies.md)");
-  cmd->add_option("kind", o->kind, "regime | precision | superconvergence | pretrain | multitask | search")
+  cmd->add_option("kind", o->kind, "regime | precision | superconvergence | pretrain | multitask | search | layers")
       ->required()
       ->check(CLI::IsMember(study_kinds()));
   cmd->add_option("--scale", o->scale, "tiny (seconds), small (minutes on a CPU; default), full (research scale, GPU)")

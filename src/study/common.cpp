@@ -58,7 +58,7 @@ ScaleSpec scale_spec(const std::string& scale) {
 }
 
 std::vector<std::string> study_kinds() {
-  return {"regime", "precision", "superconvergence", "pretrain", "multitask", "search"};
+  return {"regime", "precision", "superconvergence", "pretrain", "multitask", "search", "layers"};
 }
 
 nlohmann::json run_study(const std::string& kind, const StudyOptions& opts, Store* store) {
@@ -68,6 +68,7 @@ nlohmann::json run_study(const std::string& kind, const StudyOptions& opts, Stor
   if (kind == "pretrain") return run_pretrain_study(opts, store);
   if (kind == "multitask") return run_multitask_study(opts, store);
   if (kind == "search") return run_search_study(opts, store);
+  if (kind == "layers") return run_layers_study(opts, store);
   std::string known;
   for (const auto& k : study_kinds()) known += (known.empty() ? "" : ", ") + k;
   throw StudyError("unknown study '" + kind + "'; use one of: " + known);
@@ -372,10 +373,14 @@ json Context::finish(json result) {
     double e = dbl(r, "energy_j");
     if (std::isfinite(e)) total += e; else known = false;
   }
-  if (result.contains("lr_find")) {
-    double e = dbl(result["lr_find"], "energy_j");
+  // Measured steps that are not training runs: the LR range test, the layer benchmark.
+  for (const char* step : {"lr_find", "layer_bench"}) {
+    if (!result.contains(step)) continue;
+    double e = dbl(result[step], "energy_j");
     if (std::isfinite(e)) total += e; else known = false;
+    prov.push_back(result[step].value("energy_provenance", "missing"));
   }
+  result["energy_provenance"] = weakest_provenance(prov);
   result["study_energy_j"] = known ? num(total) : json(nullptr);  // what the study itself cost
   // Other processes' work lands in every epoch's time and (estimated) energy: on a busy
   // machine the differences between setups can be noise. Say so next to the findings.

@@ -159,6 +159,23 @@ std::string search_text(const json& r) {
   return out + "\n";
 }
 
+std::string layers_text(const json& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : r["layer_costs"]) {
+    rows.push_back({c["layer"].get<std::string>(), std::to_string(c["parameters"].get<long>()),
+                    std::to_string(c["flops_forward"].get<long>()),
+                    f(c["forward_backward"]["time_per_pass_s"], "{:.6f}"), f(c["forward_backward"]["energy_per_pass_j"], "{:.4f}"),
+                    c["forward_backward"].value("energy_provenance", "missing")});
+  }
+  std::string out = table({"layer", "parameters", "forward FLOPs", "s/pass (fwd+bwd)", "J/pass (fwd+bwd)", "provenance"}, rows);
+  std::vector<std::vector<std::string>> widths;
+  for (const auto& w : r["widths"]) {
+    widths.push_back({w["width"].dump(), f(w["energy_j"], "{:.1f}"), f(w["best_val_accuracy"], "{:.4f}")});
+  }
+  out += "\nWidth sweep\n" + table({"width", "energy (J)", "best val acc"}, widths);
+  return out + "\n";
+}
+
 }  // namespace
 
 std::string study_text(const nlohmann::json& r) {
@@ -172,6 +189,7 @@ std::string study_text(const nlohmann::json& r) {
   else if (kind == "pretrain") out += pretrain_text(r);
   else if (kind == "multitask") out += multitask_text(r);
   else if (kind == "search") out += search_text(r);
+  else if (kind == "layers") out += layers_text(r);
   for (const auto& line : r["findings"]) out += line.get<std::string>() + "\n";
   out += fmt::format("\nEnergy provenance: {}; the study's runs used {} J in all.\n", r.value("energy_provenance", "missing"),
                      f(r["study_energy_j"], "{:.1f}"));

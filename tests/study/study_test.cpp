@@ -386,3 +386,29 @@ TEST(StudyCli, BadInputIsNamed) {
 
 }  // namespace
 }  // namespace powertrain::test
+
+namespace powertrain::test {
+namespace {
+
+// The layers study at tiny scale through the CLI: every layer type costed, the widths
+// swept, the benchmark's energy counted in the study's total, the report written.
+TEST(StudyCli, LayersTinyCostsEveryLayerAndSweepsWidths) {
+  SKIP_WITHOUT_DATA();
+  TempDir dir;
+  auto r = run_program({POWERTRAIN_BIN, "study", "layers", "--scale", "tiny", "--db", dir.file("s.db"), "--json",
+                              dir.file("l.json"), "--report", dir.file("layers.html"), "--powercap-root", dir.file("none"),
+                              "--no-gpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(read_file(dir.file("l.json")));
+  EXPECT_EQ(j["schema"], "powertrain.study.layers/1");
+  EXPECT_EQ(j["layer_costs"].size(), 5u);
+  ASSERT_FALSE(j["widths"].empty());
+  double runs_j = 0;
+  for (const auto& run : j["runs"]) runs_j += run["energy_j"].get<double>();
+  EXPECT_NEAR(j["study_energy_j"].get<double>(), runs_j + j["layer_bench"]["energy_j"].get<double>(), 1e-6 * runs_j);
+  EXPECT_NE(r.out.find("J/pass (fwd+bwd)"), std::string::npos) << r.out;
+  EXPECT_NE(read_file(dir.file("layers.html")).find("<svg"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace powertrain::test

@@ -10,6 +10,7 @@
 //   pretrain          autoencoder pretraining, frozen / fine-tuned reuse, break-even (Eq. 2)
 //   multitask         two tasks alone and together with a shared encoder (Table 4)
 //   search            search strategies by the energy they spend to reach a target (section 2, 3)
+//   layers            energy by layer type at matched sizes; accuracy vs training energy across widths
 // Every run is recorded in the store as it ends (a trial of the study), the study's result
 // JSON at the end. No LibTorch in this header or module: it only calls the trainer API.
 //
@@ -113,6 +114,9 @@ nlohmann::json run_multitask_study(const StudyOptions& opts, Store* store);
 // grid, random, TPE, successive halving and SM2 on one batch size x learning rate space (real
 // training; and on the Zeus traces with trace_dir): energy to the target, quality chosen.
 nlohmann::json run_search_study(const StudyOptions& opts, Store* store);
+// Energy by layer type at matched sizes (timed forward/backward passes x measured power) and
+// a model-width sweep: accuracy against training energy (diminishing returns).
+nlohmann::json run_layers_study(const StudyOptions& opts, Store* store);
 
 // Returns the study kinds, in the order of research.md.
 std::vector<std::string> study_kinds();
