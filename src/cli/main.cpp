@@ -35,7 +35,7 @@ DiscoverOptions discover_options(const SensorOptions& opt) {
 
 int main(int argc, char** argv) {
   CLI::App app{"powertrain: measure, and cut, the energy of deep-learning training"};
-  app.set_version_flag("--version", "powertrain 0.1.0");
+  app.set_version_flag("--version", "powertrain " POWERTRAIN_VERSION);
   app.require_subcommand(1);
   // Words after the first `--` are a command to run (measure): CLI11 never sees them.
   powertrain::cli::Trailing trailing;
