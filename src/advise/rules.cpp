@@ -17,16 +17,7 @@ double dbl(const json& j, const char* key) {
   return it->get<double>();
 }
 
-std::string weakest_provenance(const std::vector<std::string>& names) {
-  static const std::vector<std::string> order = {"missing", "simulated", "estimated", "integrated_power", "measured_counter"};
-  size_t weakest = order.size();
-  for (const auto& n : names) {
-    auto it = std::find(order.begin(), order.end(), n);
-    size_t i = it == order.end() ? 0 : static_cast<size_t>(it - order.begin());
-    weakest = std::min(weakest, i);
-  }
-  return weakest == order.size() ? "missing" : order[weakest];
-}
+std::string weakest_provenance(const std::vector<std::string>& names) { return provenance_weakest_name(names); }
 
 std::string fmt_energy(double energy_j) {
   if (!std::isfinite(energy_j)) return "unknown";
@@ -572,15 +563,7 @@ void rule_tune_batch(const Store& store, const StudyRecord& s, const RunView* cu
                         "trial ({:g} epochs, {}); assumes the same number of epochs",
                         pick, b0, fmt_energy(pick_e), base.longest_epochs, fmt_energy(base.longest_energy_j));
   r.provenance = simulated ? "simulated" : "unrecorded (trials written by an older powertrain store no provenance)";
-  if (!simulated && !provenances.empty()) {
-    r.provenance = provenances.front();
-    for (const char* weak : {"missing", "estimated"}) {
-      if (std::find(provenances.begin(), provenances.end(), weak) != provenances.end()) {
-        r.provenance = weak;
-        break;
-      }
-    }
-  }
+  if (!simulated && !provenances.empty()) r.provenance = provenance_weakest_name(provenances);
   r.source = study_source(s);
   r.confidence = (simulated ? std::string("energies simulated from traces") : std::string("trial energies as the search measured them")) +
                  fmt::format("; {} and {} trial(s) per batch size; short trials include warm-up effects", by[pick].trials, base.trials);

@@ -1,6 +1,8 @@
 // Terminal tables, JSON and CSV for measurements. Every value carries its provenance.
 #include "cli/output.h"
 
+#include "powertrain/interop/run_json.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -49,21 +51,7 @@ std::string fmt_duration(double s) {
   return fmt::format("{} h {:02d} m {:02.0f} s", m / 60, m % 60, s - 60.0 * m);
 }
 
-nlohmann::json to_json(const ComponentMeasurement& c) {
-  return {{"component", c.component},
-          {"kind", component_kind_name(c.kind)},
-          {"source", c.source},
-          {"energy_j", num(c.energy_j)},
-          {"uncertainty_j", num(c.uncertainty_j)},
-          {"avg_power_w", num(c.avg_power_w)},
-          {"peak_power_w", num(c.peak_power_w)},
-          {"idle_power_w", num(c.idle_power_w)},
-          {"static_energy_j", num(c.static_energy_j)},
-          {"dynamic_energy_j", num(c.dynamic_energy_j)},
-          {"samples", c.samples},
-          {"provenance", provenance_name(c.provenance)},
-          {"note", c.note}};
-}
+nlohmann::json to_json(const ComponentMeasurement& c) { return component_json(c); }
 
 nlohmann::json to_json(const Measurement& m) {
   nlohmann::json comps = nlohmann::json::array();

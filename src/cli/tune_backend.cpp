@@ -339,15 +339,7 @@ StudySummary summarize_study(const Backend& b, const tune::Strategy& strategy, d
   for (const auto& t : trials) {
     if (t.contains("energy_provenance") && t["energy_provenance"].is_string()) stored.push_back(t["energy_provenance"]);
   }
-  if (!stored.empty()) {
-    provenance = stored.front();
-    for (const char* weak : {"missing", "estimated"}) {
-      if (std::find(stored.begin(), stored.end(), weak) != stored.end()) {
-        provenance = weak;
-        break;
-      }
-    }
-  }
+  if (!stored.empty()) provenance = provenance_weakest_name(stored);
   double best_eta_j = best && b.true_eta_j ? b.true_eta_j(*best) : NAN;
   double grid_j = b.grid_energy_j ? b.grid_energy_j() : NAN;
   std::string out = fmt::format("\npowertrain: {} finished after {} trials\n", b.strategy, trials.size());

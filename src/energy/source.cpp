@@ -1,6 +1,8 @@
 // Names of provenances and component kinds, and discovery of the sources on this machine.
 #include "powertrain/energy/source.h"
 
+#include <algorithm>
+
 #include <cstdlib>
 
 #include "powertrain/energy/estimate.h"
@@ -32,6 +34,16 @@ static int provenance_rank(Provenance p) {
 
 Provenance provenance_weakest(Provenance a, Provenance b) {
   return provenance_rank(a) <= provenance_rank(b) ? a : b;
+}
+
+std::string provenance_weakest_name(const std::vector<std::string>& names) {
+  static const std::vector<std::string> order = {"missing", "simulated", "estimated", "integrated_power", "measured_counter"};
+  size_t weakest = order.size();
+  for (const auto& n : names) {
+    auto it = std::find(order.begin(), order.end(), n);
+    weakest = std::min(weakest, it == order.end() ? size_t{0} : static_cast<size_t>(it - order.begin()));
+  }
+  return weakest == order.size() ? "missing" : order[weakest];
 }
 
 const char* component_kind_name(ComponentKind k) {

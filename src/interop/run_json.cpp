@@ -57,21 +57,6 @@ std::optional<HostInfo> load_host(const Store& store, int64_t run_id) {
   return host;
 }
 
-nlohmann::json component_json(const ComponentMeasurement& c) {
-  return {{"component", c.component},
-          {"kind", component_kind_name(c.kind)},
-          {"source", c.source},
-          {"energy_j", num(c.energy_j)},
-          {"uncertainty_j", num(c.uncertainty_j)},
-          {"avg_power_w", num(c.avg_power_w)},
-          {"peak_power_w", num(c.peak_power_w)},
-          {"idle_power_w", num(c.idle_power_w)},
-          {"static_energy_j", num(c.static_energy_j)},
-          {"dynamic_energy_j", num(c.dynamic_energy_j)},
-          {"samples", c.samples},
-          {"provenance", provenance_name(c.provenance)},
-          {"note", c.note}};
-}
 
 nlohmann::json window_json(const Measurement& m) {
   nlohmann::json comps = nlohmann::json::array();
@@ -106,6 +91,22 @@ nlohmann::json epoch_json(const EpochRecord& e) {
 }
 
 }  // namespace
+
+nlohmann::json component_json(const ComponentMeasurement& c) {
+  return {{"component", c.component},
+          {"kind", component_kind_name(c.kind)},
+          {"source", c.source},
+          {"energy_j", num(c.energy_j)},
+          {"uncertainty_j", num(c.uncertainty_j)},
+          {"avg_power_w", num(c.avg_power_w)},
+          {"peak_power_w", num(c.peak_power_w)},
+          {"idle_power_w", num(c.idle_power_w)},
+          {"static_energy_j", num(c.static_energy_j)},
+          {"dynamic_energy_j", num(c.dynamic_energy_j)},
+          {"samples", c.samples},
+          {"provenance", provenance_name(c.provenance)},
+          {"note", c.note}};
+}
 
 std::optional<RunExport> run_export_load(const Store& store, int64_t run_id) {
   std::optional<RunRecord> run = store.run(run_id);

@@ -95,17 +95,7 @@ double std_of(const std::vector<double>& v) {
   return n > 1 ? std::sqrt(ss / (n - 1)) : NAN;
 }
 
-std::string weakest_provenance(const std::vector<std::string>& names) {
-  // Same order as provenance_weakest(): a total is only as good as its weakest part.
-  static const std::vector<std::string> order = {"missing", "estimated", "integrated_power", "measured_counter"};
-  size_t weakest = order.size();
-  for (const auto& n : names) {
-    auto it = std::find(order.begin(), order.end(), n);
-    size_t i = it == order.end() ? 0 : static_cast<size_t>(it - order.begin());
-    weakest = std::min(weakest, i);
-  }
-  return weakest == order.size() ? "missing" : order[weakest];
-}
+std::string weakest_provenance(const std::vector<std::string>& names) { return provenance_weakest_name(names); }
 
 namespace {
 

@@ -18,16 +18,8 @@ namespace powertrain::test {
 namespace {
 
 const std::string kBin = POWERTRAIN_BIN;
-const std::string kTraces = std::string(POWERTRAIN_SOURCE_DIR) + "/../shared/data/zeus-nsdi23";
+const std::string kTraces = zeus_traces_dir();
 
-// The traces live in the project's shared/ folder beside the checkout (CI has it).
-bool have_traces() {
-  FILE* f = std::fopen((kTraces + "/summary_train.csv").c_str(), "r");
-  if (f) std::fclose(f);
-  return f != nullptr;
-}
-#define SKIP_WITHOUT_TRACES() \
-  if (!have_traces()) GTEST_SKIP() << "no Zeus traces at " << kTraces
 
 TEST(TuneCli, SimulatedStudyFindsTheOptimumForLessThanGrid) {
   SKIP_WITHOUT_TRACES();

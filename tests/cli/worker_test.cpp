@@ -21,16 +21,9 @@ namespace powertrain::test {
 namespace {
 
 const std::string kBin = POWERTRAIN_BIN;
-const std::string kTraces = std::string(POWERTRAIN_SOURCE_DIR) + "/../shared/data/zeus-nsdi23";
+const std::string kTraces = zeus_traces_dir();
 const std::string kPgServer = std::string(POWERTRAIN_SOURCE_DIR) + "/tests/support/pg_server.sh";
 
-bool have_traces() {
-  FILE* f = std::fopen((kTraces + "/summary_train.csv").c_str(), "r");
-  if (f) std::fclose(f);
-  return f != nullptr;
-}
-#define SKIP_WITHOUT_TRACES() \
-  if (!have_traces()) GTEST_SKIP() << "no Zeus traces at " << kTraces
 
 // The study every test runs: successive halving on the V100 cifar100 trace.
 std::vector<std::string> study_args() {

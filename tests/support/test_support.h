@@ -37,4 +37,20 @@ struct RunResult {
 RunResult run_program(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
                       const std::string& stdin_text = "");
 
+#ifdef POWERTRAIN_SOURCE_DIR
+// The Zeus NSDI'23 traces live in the project's shared/ folder beside the checkout (CI has
+// it); tests that need them skip, saying where they looked, when it is absent.
+inline std::string zeus_traces_dir() { return std::string(POWERTRAIN_SOURCE_DIR) + "/../shared/data/zeus-nsdi23"; }
+inline bool have_zeus_traces() {
+  try {
+    read_file(zeus_traces_dir() + "/summary_train.csv");
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+#define SKIP_WITHOUT_TRACES() \
+  if (!::powertrain::test::have_zeus_traces()) GTEST_SKIP() << "no Zeus traces at " << ::powertrain::test::zeus_traces_dir()
+#endif
+
 }  // namespace powertrain::test

@@ -30,6 +30,10 @@ const char* provenance_name(Provenance p);
 
 // Returns the weaker of two provenances (missing < estimated < integrated < counter).
 Provenance provenance_weakest(Provenance a, Provenance b);
+// The same over provenance names as stored and printed, with "simulated" (trace-based
+// studies) between missing and estimated; an unknown name counts as missing, and so does
+// an empty list: a total is only as good as its weakest part.
+std::string provenance_weakest_name(const std::vector<std::string>& names);
 
 // What a component measures, for grouping in reports.
 enum class ComponentKind { gpu, cpu_package, dram, cpu_estimate, other };

@@ -57,4 +57,8 @@ std::vector<RunComponentTotal> run_component_totals(const RunExport& run);
 // (components with provenance and notes) and epochs. Unknown numbers are null, never 0.
 nlohmann::json run_json(const RunExport& run);
 
+// One component of a measurement as JSON (energy, uncertainty, powers, static/dynamic
+// split, samples, provenance, note); the CLI's JSON outputs use the same shape.
+nlohmann::json component_json(const ComponentMeasurement& c);
+
 }  // namespace powertrain
