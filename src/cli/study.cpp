@@ -159,8 +159,8 @@ int run_study_command(const StudyCliOptions& o) {
 
 void add_study_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<StudyCliOptions>();
-  CLI::App* cmd = app.add_subcommand("study", "Reproduce a research experiment on this machine: regime, precision, "
-                                              "superconvergence, pretrain, multitask (docs/studies.md)");
+  CLI::App* cmd = app.add_subcommand("study", "Reproduce a research experiment on this machine: regime, precision, superconvergence, pretrain, "
+                                              "multitask, search, layers (docs/studies.md)");
   cmd->add_option("kind", o->kind, "regime | precision | superconvergence | pretrain | multitask | search | layers")
       ->required()
       ->check(CLI::IsMember(study_kinds()));
