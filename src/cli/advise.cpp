@@ -25,11 +25,7 @@ struct AdviseOptions {
 
 int run_advise(const AdviseOptions& o) {
   const std::string who = "powertrain advise";
-  std::string db = o.db;
-  if (db.empty()) {
-    const char* env = std::getenv("POWERTRAIN_DB");
-    db = env && *env ? env : "powertrain.db";
-  }
+  std::string db = store_path(o.db);
   if (std::string why = check_output_path(o.json_path); !o.json_path.empty() && !why.empty()) {
     std::cerr << who << ": --json " << o.json_path << ": " << why << "\n";
     return 2;

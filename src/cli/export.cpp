@@ -31,12 +31,6 @@ struct ExportOptions {
   bool force = false;
 };
 
-std::string db_path(const std::string& db) {
-  if (!db.empty()) return db;
-  const char* env = std::getenv("POWERTRAIN_DB");
-  return env && *env ? env : "powertrain.db";
-}
-
 // Opens an existing store (an export never creates one). Returns nullopt after printing why.
 std::optional<Store> open_existing(const std::string& db, const char* what) {
   struct stat st;
@@ -58,7 +52,7 @@ int export_run(const ExportOptions& o) {
     std::cerr << "powertrain export run: --out " << o.out << ": " << why << "\n";
     return 2;
   }
-  std::string db = db_path(o.db);
+  std::string db = store_path(o.db);
   std::optional<Store> store = open_existing(db, "run");
   if (!store) return 2;
   std::optional<RunExport> run;
@@ -95,7 +89,7 @@ int export_run(const ExportOptions& o) {
 }
 
 int export_study(const ExportOptions& o) {
-  std::string db = db_path(o.db);
+  std::string db = store_path(o.db);
   std::optional<Store> store = open_existing(db, "study");
   if (!store) return 2;
   OptunaExportOptions opt;

@@ -177,11 +177,7 @@ int run_measure(const MeasureOptions& o) {
     return fail(e.what());
   }
   std::optional<Store> store;
-  std::string db = o.db;
-  if (db.empty()) {
-    const char* env = std::getenv("POWERTRAIN_DB");
-    db = env && *env ? env : "powertrain.db";
-  }
+  std::string db = store_path(o.db);
   if (!o.no_store) {
     try {
       store.emplace(Store::open(db));

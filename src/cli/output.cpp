@@ -4,6 +4,7 @@
 #include "powertrain/interop/run_json.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -159,5 +160,36 @@ bool write_output(const std::string& path, const std::string& text, std::string&
   }
   return true;
 }
+
+std::string store_path(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  const char* env = std::getenv("POWERTRAIN_DB");
+  return env && *env ? env : "powertrain.db";
+}
+
+namespace {
+std::atomic<bool> g_stop{false};
+struct sigaction g_previous_sigint {};
+
+void on_sigint(int) {
+  if (g_stop.load()) {  // a second Ctrl-C: stop now
+    signal(SIGINT, SIG_DFL);
+    raise(SIGINT);
+  }
+  g_stop.store(true);
+}
+}  // namespace
+
+StopOnCtrlC::StopOnCtrlC() {
+  g_stop.store(false);
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &g_previous_sigint);
+}
+
+StopOnCtrlC::~StopOnCtrlC() { sigaction(SIGINT, &g_previous_sigint, nullptr); }
+
+const std::atomic<bool>* StopOnCtrlC::stop_requested() const { return &g_stop; }
 
 }  // namespace powertrain::cli

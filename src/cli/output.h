@@ -2,6 +2,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -39,5 +41,20 @@ std::string measurement_csv(const Measurement& m, long long run_id, int exit_cod
 bool write_output(const std::string& path, const std::string& text, std::string& error);
 // Returns "" if `path` ("-" = stdout) can be written, else the reason.
 std::string check_output_path(const std::string& path);
+
+// The run store's path: `flag` (--db) when given, else $POWERTRAIN_DB, else ./powertrain.db.
+std::string store_path(const std::string& flag);
+
+// While alive, the first Ctrl-C sets stop_requested() (training stops after the current
+// step and keeps what it did); a second one ends the process at once. The previous
+// SIGINT handler is restored when it dies. One at a time.
+class StopOnCtrlC {
+ public:
+  StopOnCtrlC();
+  ~StopOnCtrlC();
+  StopOnCtrlC(const StopOnCtrlC&) = delete;
+  StopOnCtrlC& operator=(const StopOnCtrlC&) = delete;
+  const std::atomic<bool>* stop_requested() const;
+};
 
 }  // namespace powertrain::cli

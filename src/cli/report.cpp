@@ -54,7 +54,7 @@ std::string existing_targets(const Store& store) {
 }
 
 int report_main(ReportOptions o) {
-  std::string db = !o.db.empty() ? o.db : (std::getenv("POWERTRAIN_DB") && *std::getenv("POWERTRAIN_DB") ? std::getenv("POWERTRAIN_DB") : "powertrain.db");
+  std::string db = store_path(o.db);
   // The format: given, or from --out's extension, or (neither) text on stdout plus HTML.
   bool text_and_html = false;
   if (o.format.empty()) {

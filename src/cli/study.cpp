@@ -2,10 +2,10 @@
 // superconvergence, pretrain, multitask) on this machine; print its tables, store it.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <signal.h>
 
 #include <atomic>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include "cli/commands.h"
@@ -43,15 +43,6 @@ struct StudyCliOptions {
   bool no_report = false;
 };
 
-std::atomic<bool> g_stop{false};
-
-void on_sigint(int) {
-  if (g_stop.load()) {  // a second Ctrl-C: stop now
-    signal(SIGINT, SIG_DFL);
-    raise(SIGINT);
-  }
-  g_stop.store(true);
-}
 
 std::string command_line(const StudyCliOptions& o) {
   std::string c = "powertrain study " + o.kind + " --scale " + o.scale;
@@ -67,11 +58,7 @@ int run_study_command(const StudyCliOptions& o) {
     return 2;
   }
   std::optional<Store> store;
-  std::string db = o.db;
-  if (db.empty()) {
-    const char* env = std::getenv("POWERTRAIN_DB");
-    db = env && *env ? env : "powertrain.db";
-  }
+  std::string db = store_path(o.db);
   if (!o.no_store) {
     try {
       store.emplace(Store::open(db));
@@ -90,7 +77,6 @@ int run_study_command(const StudyCliOptions& o) {
   so.overrides = o.overrides;
   so.name = o.name;
   so.command = command_line(o);
-  so.stop_requested = &g_stop;
   so.verbose = o.verbose;
   so.batch_sizes = o.batch_sizes;
   so.learning_rates = o.lrs;
@@ -100,31 +86,25 @@ int run_study_command(const StudyCliOptions& o) {
   so.trace_dir = o.traces;
   if (!o.quiet) so.say = [](const std::string& line) { std::cerr << line << "\n"; };
 
-  struct sigaction sa{}, old{};
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old);
+  auto ctrl_c = std::make_unique<StopOnCtrlC>();  // until the training ends (also on error returns)
+  so.stop_requested = ctrl_c->stop_requested();
   nlohmann::json result;
   try {
     result = run_study(o.kind, so, store ? &*store : nullptr);
   } catch (const StudyInterrupted& e) {
-    sigaction(SIGINT, &old, nullptr);
     std::cerr << who << ": " << e.what() << "\n";
     return 130;
   } catch (const StudyError& e) {
-    sigaction(SIGINT, &old, nullptr);
     std::cerr << who << ": " << e.what() << "\n";
     return 2;
   } catch (const ConfigError& e) {
-    sigaction(SIGINT, &old, nullptr);
     std::cerr << who << ": " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    sigaction(SIGINT, &old, nullptr);
     std::cerr << who << ": " << e.what() << "\n";
     return 1;
   }
-  sigaction(SIGINT, &old, nullptr);
+  ctrl_c.reset();  // restore Ctrl-C before printing
 
   // With --json - the JSON owns stdout, so the tables go to stderr.
   const bool json_on_stdout = o.json_path == "-";

@@ -2,10 +2,10 @@
 // learning rate) with energy per epoch, and store the run.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <signal.h>
 
 #include <atomic>
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include "cli/commands.h"
@@ -32,15 +32,6 @@ struct TrainOptions {
   int steps = 100;
 };
 
-std::atomic<bool> g_stop{false};
-
-void on_sigint(int) {
-  if (g_stop.load()) {  // a second Ctrl-C: stop now
-    signal(SIGINT, SIG_DFL);
-    raise(SIGINT);
-  }
-  g_stop.store(true);
-}
 
 std::string command_line(const std::string& sub, const TrainOptions& o) {
   std::string c = "powertrain " + sub + " " + o.config;
@@ -50,11 +41,7 @@ std::string command_line(const std::string& sub, const TrainOptions& o) {
 
 // Opens the store unless --no-store; on failure prints why and returns false.
 bool open_store(const TrainOptions& o, std::optional<Store>& store, std::string& db) {
-  db = o.db;
-  if (db.empty()) {
-    const char* env = std::getenv("POWERTRAIN_DB");
-    db = env && *env ? env : "powertrain.db";
-  }
+  db = store_path(o.db);
   if (o.no_store) return true;
   try {
     store.emplace(Store::open(db));
@@ -89,7 +76,6 @@ int run_train(const TrainOptions& o) {
   hooks.store = store ? &*store : nullptr;
   hooks.command = command_line("train", o);
   hooks.sensors = discover_options(o.sensors);
-  hooks.stop_requested = &g_stop;
   hooks.print_summary = o.summary;
   hooks.on_message = [&](const std::string& m) { if (!o.quiet) { bar.clear(); std::cerr << m << "\n"; } };
   bool header = false;
@@ -109,25 +95,21 @@ int run_train(const TrainOptions& o) {
                              e.val_loss, fmt_metric(e.val_metric), e.lr, e.duration_s, fmt_energy(e.energy_j),
                              fmt_power(e.avg_power_w), e.energy_provenance);
   };
-  struct sigaction sa{}, old{};
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old);
+  auto ctrl_c = std::make_unique<StopOnCtrlC>();  // until the training ends (also on error returns)
+  hooks.stop_requested = ctrl_c->stop_requested();
 
   TrainResult r;
   try {
     r = train_model(cfg, hooks);
   } catch (const ConfigError& e) {
-    sigaction(SIGINT, &old, nullptr);
     std::cerr << "powertrain train: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    sigaction(SIGINT, &old, nullptr);
     bar.clear();
     std::cerr << "powertrain train: " << e.what() << "\n";
     return 1;
   }
-  sigaction(SIGINT, &old, nullptr);
+  ctrl_c.reset();  // restore Ctrl-C before printing
 
   if (!o.quiet) {
     std::string out = fmt::format("\npowertrain: trained '{}': {} after {} epochs ({})\n", cfg.name, r.status, r.epochs_run, r.stop_reason);

@@ -35,11 +35,7 @@ struct TuneOptions {
 int run_study(TuneOptions o) {
   // The study: a stored one to continue, or a new one.
   std::optional<Store> store;
-  std::string db = o.db;
-  if (db.empty()) {
-    const char* env = std::getenv("POWERTRAIN_DB");
-    db = env && *env ? env : "powertrain.db";
-  }
+  std::string db = store_path(o.db);
   std::vector<std::string> stored;
   int64_t study_id = 0;
   nlohmann::json spec;

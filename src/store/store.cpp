@@ -3,6 +3,7 @@
 #include "powertrain/store/store.h"
 
 #include "store/sqlite.h"
+#include "store/study_rows.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -683,13 +684,7 @@ void Store::set_study_result(int64_t study_id, const std::string& result_json) {
 void Store::record_trial(int64_t study_id, int64_t seq, const std::string& trial_json, double energy_j, double metric) {
   require_open(db_);
   Transaction tx(db_, path_);
-  Stmt s(db_, path_, "INSERT INTO study_trials(study_id, seq, trial_json, energy_j, metric) VALUES(?1, ?2, ?3, ?4, ?5)");
-  s.integer(1, study_id);
-  s.integer(2, seq);
-  s.text(3, trial_json);
-  s.real(4, energy_j);
-  s.real(5, metric);
-  s.run();
+  sqlite::insert_study_trial(db_, path_, study_id, seq, trial_json, energy_j, metric);
   tx.commit();
 }
 
@@ -704,10 +699,7 @@ std::vector<std::string> Store::study_trials(int64_t study_id) const {
 
 void Store::set_study_status(int64_t study_id, const std::string& status) {
   require_open(db_);
-  Stmt s(db_, path_, "UPDATE studies SET status = ?1 WHERE id = ?2");
-  s.text(1, status);
-  s.integer(2, study_id);
-  s.run();
+  sqlite::update_study_status(db_, path_, study_id, status);
 }
 
 std::optional<RunRecord> Store::run(int64_t id) const {

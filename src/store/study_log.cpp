@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "store/sqlite.h"
+#include "store/study_rows.h"
 #include "store/study_log_postgres.h"
 
 namespace powertrain {
@@ -73,19 +74,10 @@ class SqliteTxn : public StudyTxn {
     s.run();
   }
   void record_trial(int64_t seq, const std::string& trial_json, double energy_j, double metric) override {
-    Stmt s(db_, path_, "INSERT INTO study_trials(study_id, seq, trial_json, energy_j, metric) VALUES(?1, ?2, ?3, ?4, ?5)");
-    s.integer(1, study_id_);
-    s.integer(2, seq);
-    s.text(3, trial_json);
-    s.real(4, energy_j);
-    s.real(5, metric);
-    s.run();
+    sqlite::insert_study_trial(db_, path_, study_id_, seq, trial_json, energy_j, metric);
   }
   void set_status(const std::string& status) override {
-    Stmt s(db_, path_, "UPDATE studies SET status = ?1 WHERE id = ?2");
-    s.text(1, status);
-    s.integer(2, study_id_);
-    s.run();
+    sqlite::update_study_status(db_, path_, study_id_, status);
   }
 
  private:
