@@ -16,6 +16,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "powertrain/store/live.h"
 #include "powertrain/energy/carbon.h"
 #include "powertrain/energy/meter.h"
 #include "powertrain/store/store.h"
@@ -232,6 +233,11 @@ int run_measure(const MeasureOptions& o) {
       store.reset();
     }
   }
+  std::unique_ptr<LiveSamples> live;  // the timeline reaches the store while the command runs
+  if (store && run_id > 0) {
+    live = std::make_unique<LiveSamples>(store->path(), run_id, [&meter] { return meter.samples(); }, o.sample_bucket_s,
+                                         1.0, [](const std::string& m) { std::cerr << "powertrain: " << m << "\n"; });
+  }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) break;
@@ -239,6 +245,7 @@ int run_measure(const MeasureOptions& o) {
   g_child.store(0);
   Measurement m = meter.end(window);
   meter.stop();
+  if (live) live->stop();
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   sigaction(SIGHUP, &old_hup, nullptr);

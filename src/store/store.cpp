@@ -390,6 +390,40 @@ Store Store::open(const std::string& path) {
   return store;
 }
 
+Store Store::open_read_only(const std::string& path) {
+  if (path.empty() || path == ":memory:") throw StoreError("the store path is empty: pass --db PATH");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    if (err == ENOENT) {
+      throw StoreError("no powertrain store at " + path +
+                       ": train or measure something first (that creates it), or pass --db PATH naming an existing store");
+    }
+    throw StoreError("cannot open powertrain store " + path + ": " + std::strerror(err) + ": check the path and its permissions");
+  }
+  if (S_ISDIR(st.st_mode)) throw StoreError(path + " is a directory, not a powertrain store: pass --db PATH naming a file");
+  Store store;
+  store.path_ = path;
+  try {
+    int rc = sqlite3_open_v2(path.c_str(), &store.db_, SQLITE_OPEN_READONLY, nullptr);
+    if (rc != SQLITE_OK) fail(store.db_, path, "open the store for reading", rc);
+    sqlite3_busy_timeout(store.db_, 5000);
+    exec(store.db_, path, "PRAGMA query_only=1", "make the connection read-only");
+    check_is_powertrain_store(store.db_, path);
+    int version = pragma_int(store.db_, path, "PRAGMA user_version");
+    if (version != kSchemaVersion) {
+      throw StoreError(path + " has schema version " + std::to_string(version) + ", this powertrain reads version " +
+                       std::to_string(kSchemaVersion) + ": run 'powertrain report --db " + path +
+                       "' once (it migrates the store), then open it again");
+    }
+  } catch (...) {
+    sqlite3_close_v2(store.db_);
+    store.db_ = nullptr;
+    throw;
+  }
+  return store;
+}
+
 Store::~Store() {
   if (db_) sqlite3_close_v2(db_);
 }
@@ -563,6 +597,21 @@ void Store::finish_run(int64_t run_id, const RunRecord& run, const std::vector<M
   tx.commit();
 }
 
+void Store::append_samples(int64_t run_id, const std::vector<PowerSample>& samples) {
+  require_open(db_);
+  if (samples.empty()) return;
+  Transaction tx(db_, path_);
+  Stmt insert_sample(db_, path_, "INSERT INTO samples(run_id, t_s, component, power_w) VALUES(?1, ?2, ?3, ?4)");
+  for (const PowerSample& s : samples) {
+    insert_sample.integer(1, run_id);
+    insert_sample.real(2, s.t_s);
+    insert_sample.text(3, s.component);
+    insert_sample.real(4, s.power_w);
+    insert_sample.run();
+  }
+  tx.commit();
+}
+
 void Store::record_epoch(int64_t run_id, const EpochRecord& e) {
   require_open(db_);
   Transaction tx(db_, path_);
@@ -663,6 +712,15 @@ std::optional<StudyRecord> Store::study(const std::string& name) const {
   return read_study(s);
 }
 
+std::optional<StudyRecord> Store::study_by_id(int64_t id) const {
+  require_open(db_);
+  std::string sql = std::string("SELECT ") + kStudyColumns + " FROM studies WHERE id = ?1";
+  Stmt s(db_, path_, sql.c_str());
+  s.integer(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_study(s);
+}
+
 std::vector<StudyRecord> Store::studies(int limit) const {
   require_open(db_);
   std::string sql = std::string("SELECT ") + kStudyColumns + " FROM studies ORDER BY id DESC LIMIT ?1";
@@ -716,6 +774,28 @@ std::vector<RunRecord> Store::runs(int limit) const {
   std::string sql = std::string("SELECT id, ") + kRunColumns + " FROM runs ORDER BY id DESC LIMIT ?1";
   Stmt s(db_, path_, sql.c_str());
   s.integer(1, limit);
+  std::vector<RunRecord> out;
+  while (s.step()) out.push_back(read_run(s));
+  return out;
+}
+
+std::vector<RunRecord> Store::runs(const RunFilter& f) const {
+  require_open(db_);
+  // Every value is a bound parameter; the name is matched literally (LIKE wildcards escaped).
+  std::string like = "%";
+  for (char c : f.name_contains) {
+    if (c == '%' || c == '_' || c == '\\') like += '\\';
+    like += c;
+  }
+  like += "%";
+  std::string sql = std::string("SELECT id, ") + kRunColumns +
+                    " FROM runs WHERE name LIKE ?1 ESCAPE '\\' AND (?2 = '' OR kind = ?2) AND (?3 = '' OR status = ?3)"
+                    " ORDER BY id DESC LIMIT ?4";
+  Stmt s(db_, path_, sql.c_str());
+  s.text(1, like);
+  s.text(2, f.kind);
+  s.text(3, f.status);
+  s.integer(4, f.limit);
   std::vector<RunRecord> out;
   while (s.step()) out.push_back(read_run(s));
   return out;
@@ -779,6 +859,48 @@ std::vector<PowerSample> Store::samples(int64_t run_id) const {
     p.component = s.col_text(1);
     p.power_w = s.col_real(2);
     out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<PowerSample> Store::samples_after(int64_t run_id, double after_s, int limit) const {
+  require_open(db_);
+  Stmt s(db_, path_,
+         "SELECT t_s, component, power_w FROM samples WHERE run_id = ?1 AND t_s > ?2 ORDER BY t_s, rowid LIMIT ?3");
+  s.integer(1, run_id);
+  s.real(2, after_s);
+  s.integer(3, limit);
+  std::vector<PowerSample> out;
+  while (s.step()) {
+    PowerSample p;
+    p.t_s = s.col_real(0);
+    p.component = s.col_text(1);
+    p.power_w = s.col_real(2);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<RecordedDevice> Store::recorded_devices(int limit) const {
+  require_open(db_);
+  Stmt s(db_, path_,
+         "SELECT d.component, d.source, d.description, d.working, d.detail, g.n, g.last_run "
+         "FROM (SELECT source, component, count(*) AS n, max(run_id) AS last_run FROM devices "
+         "      GROUP BY source, component) g "
+         "JOIN devices d ON d.run_id = g.last_run AND d.source = g.source AND d.component = g.component "
+         "GROUP BY g.source, g.component ORDER BY g.last_run DESC, g.source, g.component LIMIT ?1");
+  s.integer(1, limit);
+  std::vector<RecordedDevice> out;
+  while (s.step()) {
+    RecordedDevice d;
+    d.sensor.component = s.col_text(0);
+    d.sensor.source = s.col_text(1);
+    d.sensor.description = s.col_text(2);
+    d.sensor.working = s.col_int(3) != 0;
+    d.sensor.detail = s.col_text(4);
+    d.runs = s.col_int(5);
+    d.last_run_id = s.col_int(6);
+    out.push_back(std::move(d));
   }
   return out;
 }

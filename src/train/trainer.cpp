@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "powertrain/energy/carbon.h"
+#include "powertrain/store/live.h"
 #include "powertrain/train/early_stopping.h"
 #include "powertrain/train/schedule.h"
 #include "train/compat.h"
@@ -105,6 +106,12 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
   meter->start();
   int64_t run_id = begin_store_run(hooks, cfg, "train", *meter, grid);
   r.run_id = run_id;
+  // The power timeline reaches the store while training, for live dashboards.
+  std::unique_ptr<LiveSamples> live;
+  if (hooks.store) {
+    live = std::make_unique<LiveSamples>(hooks.store->path(), run_id, [&meter] { return meter->samples(); }, 1.0, 1.0,
+                                         [say](const std::string& m) { say("energy: " + m); });
+  }
   try {
     r.checkpoint_path = "";
     int run_window = meter->begin("run");
@@ -213,6 +220,7 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
 
     r.run_energy = meter->end(run_window);
     meter->stop();
+    if (live) live->stop();
     r.energy_j = r.run_energy.total_energy_j();
     r.energy_uncertainty_j = r.run_energy.total_uncertainty_j();
     r.energy_provenance = provenance_name(r.run_energy.total_provenance());
@@ -256,6 +264,7 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
     return r;
   } catch (const std::exception& e) {
     // Keep what was trained: the epochs are already stored; mark the run as failed.
+    if (live) live->stop();
     if (hooks.store) {
       RunRecord run;
       run.kind = "train";

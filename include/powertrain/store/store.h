@@ -2,7 +2,9 @@
 //
 // A run is inserted with status "running" when it starts and completed in one
 // transaction when it ends (windows, downsampled power samples, totals), so a crash
-// leaves either the running row or the whole run, never half of one. The schema has a
+// leaves either the running row or the whole run, never half of one. While it runs, its
+// power samples may be appended (LiveSamples, live.h) so a dashboard can chart it; the
+// final write replaces them with the whole timeline. The schema has a
 // version (PRAGMA user_version) and forward migrations applied on open.
 //
 // Example:
@@ -94,6 +96,21 @@ struct StudyRecord {
   double created_at_unix_s = NAN;
 };
 
+// Which runs Store::runs(filter) returns; empty fields match everything.
+struct RunFilter {
+  std::string name_contains;   // substring of the run name (matched literally, no wildcards)
+  std::string kind;            // exact: measure, train, trial
+  std::string status;          // exact: running, completed, failed, ...
+  int limit = 100;             // at most this many, newest first
+};
+
+// A sensor seen in stored runs (the devices page of the dashboard).
+struct RecordedDevice {
+  SensorInfo sensor;           // component, source, description, working, detail of the newest run
+  int64_t runs = 0;            // how many runs recorded it
+  int64_t last_run_id = 0;
+};
+
 class Store {
  public:
   // Opens (creating if needed) the store at `path` and migrates it to the current
@@ -103,6 +120,11 @@ class Store {
   ~Store();
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
+
+  // Opens an existing store for reading only (PRAGMA query_only): nothing is created,
+  // migrated or written. Throws StoreError naming the path and the fix when the file is
+  // missing, not a powertrain store, or of another schema version than this build's.
+  static Store open_read_only(const std::string& path);
 
   // Returns the schema version of the open file.
   int schema_version() const;
@@ -118,17 +140,27 @@ class Store {
   void finish_run(int64_t run_id, const RunRecord& run, const std::vector<Measurement>& windows,
                   const std::vector<PowerSample>& samples);
 
+  // Appends power samples of a running run, in one transaction (live charts). finish_run
+  // later replaces every sample of the run.
+  void append_samples(int64_t run_id, const std::vector<PowerSample>& samples);
+
   // Returns the run with `id`, or nullopt.
   std::optional<RunRecord> run(int64_t id) const;
   // Returns the newest runs first, at most `limit`.
   std::vector<RunRecord> runs(int limit = 100) const;
+  // Returns the runs matching `filter`, newest first.
+  std::vector<RunRecord> runs(const RunFilter& filter) const;
   // Returns the windows of a run with their components, in id order. Measurement::id
   // and parent_id are row ids.
   std::vector<Measurement> windows(int64_t run_id) const;
   // Returns the stored samples of a run, oldest first.
   std::vector<PowerSample> samples(int64_t run_id) const;
+  // Returns the stored samples of a run with t_s > after_s, oldest first, at most `limit`.
+  std::vector<PowerSample> samples_after(int64_t run_id, double after_s, int limit) const;
   // Returns the sensors recorded for a run.
   std::vector<SensorInfo> devices(int64_t run_id) const;
+  // Returns every sensor recorded by any run (one per source and component), newest first.
+  std::vector<RecordedDevice> recorded_devices(int limit = 200) const;
 
   // Writes (or replaces) one epoch of a run, in its own transaction.
   void record_epoch(int64_t run_id, const EpochRecord& epoch);
@@ -147,6 +179,8 @@ class Store {
   void set_study_status(int64_t study_id, const std::string& status);
   // Stores a finished study's result (JSON) and marks it finished.
   void set_study_result(int64_t study_id, const std::string& result_json);
+  // Returns the study with `id`, or nullopt.
+  std::optional<StudyRecord> study_by_id(int64_t id) const;
   // The stored studies, newest first.
   std::vector<StudyRecord> studies(int limit = 100) const;
 
