@@ -71,6 +71,11 @@ class Document {
   // Returns the document as one self-contained HTML5 file (inline CSS, inline SVG, no
   // scripts or external resources). The markup is also well-formed XML after the doctype.
   std::string html() const;
+  // Returns the HTML of the content alone (the title as <h1> unless it is empty, then
+  // every block), for pages that bring their own <head> and layout (`powertrain serve`).
+  std::string body_html() const;
+  // Returns the stylesheet html() inlines, for pages that embed body_html().
+  static const char* css();
   // Returns the document as Markdown; a chart becomes its numbered caption with a note
   // that the chart is in the HTML report.
   std::string markdown() const;
