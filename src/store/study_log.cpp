@@ -88,10 +88,12 @@ class SqliteTxn : public StudyTxn {
 
 class SqliteStudyLog : public StudyLog {
  public:
-  explicit SqliteStudyLog(const std::string& path) : store_(Store::open(path)) {}
+  explicit SqliteStudyLog(const std::string& path, bool read_only = false)
+      : store_(read_only ? Store::open_read_only(path) : Store::open(path)) {}
 
   std::string where() const override { return store_.path(); }
   std::optional<StudyRecord> study(const std::string& name) override { return store_.study(name); }
+  std::vector<StudyRecord> studies(int limit) override { return store_.studies(limit); }
   int64_t ensure_study(const std::string& name, const std::string& spec_json, const std::string& kind) override {
     // Under the write lock, so of two workers racing to create it one creates and one finds it.
     sqlite::Transaction tx(store_.handle(), store_.path());
@@ -160,6 +162,13 @@ std::unique_ptr<StudyLog> StudyLog::open(const std::string& url) {
     throw StoreError("--storage: empty path: give postgresql://USER@HOST[:PORT]/DB, sqlite:FILE or a FILE path");
   }
   return std::make_unique<SqliteStudyLog>(path);
+}
+
+std::unique_ptr<StudyLog> StudyLog::open_read_only(const std::string& url) {
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) return open_postgres_log(url, true);
+  std::string path = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+  if (path.empty()) throw StoreError("--storage: empty path: give postgresql://USER@HOST[:PORT]/DB, sqlite:FILE or a FILE path");
+  return std::make_unique<SqliteStudyLog>(path, true);
 }
 
 }  // namespace powertrain

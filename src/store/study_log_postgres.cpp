@@ -123,14 +123,42 @@ class PostgresTxn : public StudyTxn {
   int64_t study_id_;
 };
 
+constexpr const char* kStudySelect =
+    "SELECT id, name, spec_json, status, kind, COALESCE(result_json, ''), created_at_unix_s FROM studies";
+
+// Reads a row of kStudySelect.
+StudyRecord read_study(const pqxx::row& row) {
+  StudyRecord s;
+  s.id = row[0].as<int64_t>();
+  s.name = row[1].as<std::string>();
+  s.spec_json = row[2].as<std::string>();
+  s.status = row[3].as<std::string>();
+  s.kind = row[4].as<std::string>();
+  s.result_json = row[5].as<std::string>();
+  s.created_at_unix_s = field_real(row[6]);
+  return s;
+}
+
 class PostgresStudyLog : public StudyLog {
  public:
-  explicit PostgresStudyLog(const std::string& url) : url_(url) {
+  PostgresStudyLog(const std::string& url, bool read_only) : url_(url) {
     try {
       conn_ = std::make_unique<pqxx::connection>(url);
     } catch (const std::exception& e) {
       throw StoreError("cannot connect to " + where() + ": " + trim(e.what()) +
                        ": check that the server runs and the URL (postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE)");
+    }
+    if (read_only) {
+      guard("open the study tables for reading", [&] {
+        conn_->set_variable("default_transaction_read_only", "on");
+        pqxx::work w(*conn_);
+        pqxx::result t = w.exec("SELECT to_regclass('powertrain_meta') IS NOT NULL AND to_regclass('studies') IS NOT NULL");
+        if (!t[0][0].as<bool>()) {
+          throw StoreError(where() + " holds no powertrain studies: start 'powertrain worker --storage URL' first");
+        }
+        w.commit();
+      });
+      return;
     }
     guard("create the study tables", [&] {
       pqxx::work w(*conn_);
@@ -155,19 +183,19 @@ class PostgresStudyLog : public StudyLog {
     std::optional<StudyRecord> out;
     guard("read study " + name, [&] {
       pqxx::work w(*conn_);
-      pqxx::result r = w.exec_params(
-          "SELECT id, name, spec_json, status, kind, COALESCE(result_json, ''), created_at_unix_s FROM studies WHERE name = $1",
-          name);
-      if (!r.empty()) {
-        StudyRecord s;
-        s.id = r[0][0].as<int64_t>();
-        s.name = r[0][1].as<std::string>();
-        s.spec_json = r[0][2].as<std::string>();
-        s.status = r[0][3].as<std::string>();
-        s.kind = r[0][4].as<std::string>();
-        s.result_json = r[0][5].as<std::string>();
-        s.created_at_unix_s = field_real(r[0][6]);
-        out = s;
+      pqxx::result r = w.exec_params(std::string(kStudySelect) + " WHERE name = $1", name);
+      if (!r.empty()) out = read_study(r[0]);
+      w.commit();
+    });
+    return out;
+  }
+
+  std::vector<StudyRecord> studies(int limit) override {
+    std::vector<StudyRecord> out;
+    guard("list the studies", [&] {
+      pqxx::work w(*conn_);
+      for (const auto& row : w.exec_params(std::string(kStudySelect) + " ORDER BY id DESC LIMIT $1", limit)) {
+        out.push_back(read_study(row));
       }
       w.commit();
     });
@@ -256,6 +284,8 @@ class PostgresStudyLog : public StudyLog {
 
 bool postgres_log_available() { return true; }
 
-std::unique_ptr<StudyLog> open_postgres_log(const std::string& url) { return std::make_unique<PostgresStudyLog>(url); }
+std::unique_ptr<StudyLog> open_postgres_log(const std::string& url, bool read_only) {
+  return std::make_unique<PostgresStudyLog>(url, read_only);
+}
 
 }  // namespace powertrain

@@ -10,6 +10,6 @@
 namespace powertrain {
 
 bool postgres_log_available();
-std::unique_ptr<StudyLog> open_postgres_log(const std::string& url);
+std::unique_ptr<StudyLog> open_postgres_log(const std::string& url, bool read_only = false);
 
 }  // namespace powertrain

@@ -5,7 +5,7 @@ namespace powertrain {
 
 bool postgres_log_available() { return false; }
 
-std::unique_ptr<StudyLog> open_postgres_log(const std::string& url) {
+std::unique_ptr<StudyLog> open_postgres_log(const std::string& url, bool) {
   throw StoreError("cannot open " + redact_url(url) +
                    ": this powertrain was built without PostgreSQL support: install libpqxx-dev "
                    "(scripts/install-deps.sh does) and rebuild, or use sqlite:FILE storage");

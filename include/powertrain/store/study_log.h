@@ -64,6 +64,9 @@ class StudyLog {
   // Opens the storage at `url`: "postgresql://..." (or "postgres://..."), "sqlite:FILE", or
   // a plain FILE path (SQLite). Throws StoreError naming the problem and the fix.
   static std::unique_ptr<StudyLog> open(const std::string& url);
+  // Opens an existing log for reading only (dashboards): nothing is created; every
+  // transaction is read-only. Throws StoreError when there is no powertrain log there.
+  static std::unique_ptr<StudyLog> open_read_only(const std::string& url);
   // True when this build can open postgresql:// URLs (it was built with libpqxx).
   static bool postgresql_available();
   virtual ~StudyLog() = default;
@@ -72,6 +75,8 @@ class StudyLog {
   virtual std::string where() const = 0;
   // Returns the study named `name`, or nullopt.
   virtual std::optional<StudyRecord> study(const std::string& name) = 0;
+  // The studies in the log, newest first, at most `limit`.
+  virtual std::vector<StudyRecord> studies(int limit) = 0;
   // Creates the study unless it exists (several workers may race to create it; one wins)
   // and returns its id. An existing study's spec must equal `spec_json`, else StoreError.
   virtual int64_t ensure_study(const std::string& name, const std::string& spec_json, const std::string& kind) = 0;
