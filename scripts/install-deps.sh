@@ -20,6 +20,8 @@ packages=(
   libpqxx-dev                                     # PostgreSQL storage for studies shared by many workers
   postgresql                                      # a real server the tests start on loopback
   python3-optuna                                  # tests: studies exported to Optuna's storage open in Optuna
+  libcpp-httplib-dev                              # powertrain serve: the dashboard's HTTP server (cpp-httplib)
+  chromium                                        # tests: the dashboard's browser test (driven by playwright-core)
 )
 
 missing=()
@@ -29,14 +31,29 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages already installed"
-  exit 0
-fi
-
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+else
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The browser test's driver: playwright-core from the npm registry, pinned by tests/web/package-lock.json.
+# It drives Debian's chromium; no browser is downloaded.
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install-deps: installing nodejs npm"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+if [ ! -d "$repo/tests/web/node_modules/playwright-core" ]; then
+  echo "install-deps: npm ci in tests/web (playwright-core)"
+  npm ci --prefix "$repo/tests/web" --no-audit --no-fund
+else
+  echo "install-deps: tests/web/node_modules/playwright-core already installed"
+fi

@@ -25,6 +25,9 @@ void add_sensor_options(CLI::App* cmd, SensorOptions& opt);
 // Returns discovery options from the environment, then the flags.
 DiscoverOptions discover_options(const SensorOptions& opt);
 
+// Every sensor of every source discovery would try, working or not (`devices`, `serve`).
+// Throws when a replay file cannot be read.
+std::vector<SensorInfo> all_sensors(const DiscoverOptions& d);
 // Each adds its subcommand to `app`; the callback stores the exit code in `exit_code`.
 // The words after the first `--` of the command line, which CLI11 never sees.
 struct Trailing {
@@ -43,5 +46,6 @@ void add_export_command(CLI::App& app, int& exit_code);
 void add_worker_command(CLI::App& app, int& exit_code);
 void add_report_command(CLI::App& app, int& exit_code);
 void add_advise_command(CLI::App& app, int& exit_code);
+void add_serve_command(CLI::App& app, int& exit_code);
 
 }  // namespace powertrain::cli

@@ -14,25 +14,31 @@
 
 namespace powertrain::cli {
 
+std::vector<SensorInfo> all_sensors(const DiscoverOptions& d) {
+  std::vector<SensorInfo> all;
+  if (!d.replay_file.empty()) {
+    auto v = ReplaySource(d.replay_file).sensors();
+    all.insert(all.end(), v.begin(), v.end());
+    return all;
+  }
+  if (d.use_nvml) { auto v = NvmlSource(d.nvml_library).sensors(); all.insert(all.end(), v.begin(), v.end()); }
+  auto rapl = RaplSource(d.powercap_root).sensors();
+  all.insert(all.end(), rapl.begin(), rapl.end());
+  CpuEstimateOptions eo;
+  eo.proc_root = d.proc_root;
+  eo.tdp_w = d.cpu_tdp_w;
+  auto est = CpuEstimateSource(eo).sensors();
+  all.insert(all.end(), est.begin(), est.end());
+  return all;
+}
+
 namespace {
 
 int run_devices(const SensorOptions& so, bool json) {
   DiscoverOptions d = discover_options(so);
   std::vector<SensorInfo> all;
   try {
-    if (!d.replay_file.empty()) {
-      auto v = ReplaySource(d.replay_file).sensors();
-      all.insert(all.end(), v.begin(), v.end());
-    } else {
-      if (d.use_nvml) { auto v = NvmlSource(d.nvml_library).sensors(); all.insert(all.end(), v.begin(), v.end()); }
-      auto rapl = RaplSource(d.powercap_root).sensors();
-      all.insert(all.end(), rapl.begin(), rapl.end());
-      CpuEstimateOptions eo;
-      eo.proc_root = d.proc_root;
-      eo.tdp_w = d.cpu_tdp_w;
-      auto est = CpuEstimateSource(eo).sensors();
-      all.insert(all.end(), est.begin(), est.end());
-    }
+    all = all_sensors(d);
   } catch (const std::exception& e) {
     std::cerr << "powertrain devices: " << e.what() << "\n";
     return 2;

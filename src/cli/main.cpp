@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   powertrain::cli::add_worker_command(app, exit_code);
   powertrain::cli::add_report_command(app, exit_code);
   powertrain::cli::add_advise_command(app, exit_code);
+  powertrain::cli::add_serve_command(app, exit_code);
   try {
     app.parse(cli_argc, argv);
   } catch (const CLI::CallForHelp& e) {

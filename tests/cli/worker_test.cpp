@@ -15,6 +15,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "powertrain/serve/dashboard.h"
+#include "powertrain/store/store.h"
+#include "support/http_client.h"
 #include "support/test_support.h"
 
 namespace powertrain::test {
@@ -224,6 +227,50 @@ TEST_F(Postgres, WorkersClaimAtomicallyAndAKilledWorkersTrialIsRetried) {
   ASSERT_FALSE(url_.empty());
   TempDir dir;
   kill_one_and_finish(url_, dir);
+}
+
+// `powertrain serve --storage URL`: the dashboard lists the shared log's studies and draws
+// a study's page from it, through a read-only connection that changes nothing.
+TEST_F(Postgres, DashboardShowsTheSharedStudiesReadOnly) {
+  SKIP_WITHOUT_TRACES();
+  ASSERT_FALSE(url_.empty());
+  TempDir dir;
+  Worker w = start_worker(url_, "dash", "wd", dir, {"--pace-ms", "0"});
+  ASSERT_EQ(wait_worker(w), 0) << read_file(w.err_path);
+  Store::open(dir.file("empty.db"));
+  auto rows = [&](const std::string& sql) { return run_program({"psql", url_, "-Atc", sql}).out; };
+  const std::string count_sql =
+      "SELECT (SELECT count(*) FROM studies) || '/' || (SELECT count(*) FROM study_trials) || '/' || "
+      "(SELECT count(*) FROM study_events)";
+  std::string before = rows(count_sql);
+
+  DashboardOptions o;
+  o.db_path = dir.file("empty.db");
+  o.storage_url = url_;
+  o.port = 0;
+  Dashboard d(o);
+  int port = d.bind();
+  std::thread server([&] { d.serve(); });
+  Reply list = get(port, "/studies");
+  EXPECT_EQ(list.status, 200);
+  EXPECT_NE(list.body.find(">dash</a>"), std::string::npos) << list.body;
+  EXPECT_NE(list.body.find("the study log postgresql://"), std::string::npos);
+  std::string id = rows("SELECT id FROM studies WHERE name = 'dash'");
+  id = id.substr(0, id.find('\n'));
+  Reply page = get(port, "/studies/" + id);
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<svg"), std::string::npos);      // metric against energy, the Pareto front
+  EXPECT_NE(page.body.find("id=\"rungs\""), std::string::npos);  // successive halving's rungs
+  EXPECT_EQ(get(port, "/studies/999999").status, 404);
+  d.stop();
+  server.join();
+  EXPECT_EQ(rows(count_sql), before);
+
+  // A database without powertrain's tables is refused and left without them.
+  std::string other = url_.substr(0, url_.rfind('/')) + "/template1";
+  o.storage_url = other;
+  EXPECT_THROW(Dashboard{o}, StoreError);
+  EXPECT_EQ(run_program({"psql", other, "-Atc", "SELECT to_regclass('studies') IS NULL"}).out, "t\n");
 }
 
 TEST_F(Postgres, UnreachableServerIsAClearError) {
