@@ -73,6 +73,9 @@ nlohmann::json window_json(const Measurement& m) {
           {"components", comps}};
 }
 
+
+}  // namespace
+
 nlohmann::json epoch_json(const EpochRecord& e) {
   return {{"epoch", e.epoch},
           {"train_loss", num(e.train_loss)},
@@ -89,8 +92,6 @@ nlohmann::json epoch_json(const EpochRecord& e) {
           {"skipped_steps", e.skipped_steps},
           {"metrics", parse_or_text(e.metrics_json)}};
 }
-
-}  // namespace
 
 nlohmann::json component_json(const ComponentMeasurement& c) {
   return {{"component", c.component},

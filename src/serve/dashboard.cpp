@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "powertrain/interop/run_json.h"
 #include "powertrain/report/document.h"
 #include "powertrain/store/store.h"
 #include "powertrain/store/study_log.h"
@@ -130,20 +131,27 @@ struct Dashboard::Impl {
   std::atomic<int> streams{0};
   std::mutex sensors_mu;
 
-  // Runs `fn(store)` with a fresh read-only connection; answers errors of the store and
-  // of the request's parameters.
+  // Sends what `fn()` answers; a bad parameter is 400, an unreadable `source` 503.
   template <class Fn>
-  void with_store(const httplib::Request& req, httplib::Response& res, Fn fn) {
+  void guarded(const httplib::Request& req, httplib::Response& res, const char* source, Fn fn) {
     try {
-      Store store = Store::open_read_only(o.db_path);
-      send(res, fn(store));
+      send(res, fn());
     } catch (const BadRequest& e) {
       send(res, error_answer(req, 400, e.message));
     } catch (const StoreError& e) {
-      send(res, error_answer(req, 503, std::string("the store cannot be read: ") + e.what()));
+      send(res, error_answer(req, 503, std::string(source) + " cannot be read: " + e.what()));
     } catch (const std::exception& e) {
       send(res, error_answer(req, 500, std::string("internal error: ") + e.what()));
     }
+  }
+
+  // Runs `fn(store)` with a fresh read-only connection.
+  template <class Fn>
+  void with_store(const httplib::Request& req, httplib::Response& res, Fn fn) {
+    guarded(req, res, "the store", [&] {
+      Store store = Store::open_read_only(o.db_path);
+      return fn(store);
+    });
   }
 
   // The studies shown: the store's, or a shared study log's (--storage).
@@ -164,7 +172,7 @@ struct Dashboard::Impl {
       });
       return;
     }
-    try {
+    guarded(req, res, "the study log", [&] {
       std::shared_ptr<StudyLog> log = StudyLog::open_read_only(o.storage_url);
       auto find = [log](int64_t id) -> std::optional<StudyRecord> {
         for (const StudyRecord& s : log->studies(1 << 30)) if (s.id == id) return s;
@@ -172,14 +180,8 @@ struct Dashboard::Impl {
       };
       Studies st{"the study log " + log->where(), [log](int n) { return log->studies(n); },
                  [log](int64_t id) { return log->study_trials(id); }, find};
-      send(res, fn(st));
-    } catch (const BadRequest& e) {
-      send(res, error_answer(req, 400, e.message));
-    } catch (const StoreError& e) {
-      send(res, error_answer(req, 503, std::string("the study log cannot be read: ") + e.what()));
-    } catch (const std::exception& e) {
-      send(res, error_answer(req, 500, std::string("internal error: ") + e.what()));
-    }
+      return fn(st);
+    });
   }
 
   void routes();
@@ -383,7 +385,7 @@ void Dashboard::Impl::events(const httplib::Request& req, httplib::Response& res
           for (const EpochRecord& e : st->store->epochs(st->run_id)) {
             if (e.epoch <= st->after_epoch) continue;
             st->after_epoch = e.epoch;
-            if (!write("event: epoch\ndata: " + serve::epoch_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n")) return false;
+            if (!write("event: epoch\ndata: " + epoch_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n")) return false;
             st->last_sent_s = clock_s();
           }
           if (run->status != "running" && static_cast<int>(fresh.size()) < kMaxSamplesPerAnswer) {

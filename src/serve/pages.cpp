@@ -11,6 +11,7 @@
 #include <set>
 
 #include "powertrain/interop/prometheus.h"
+#include "powertrain/interop/run_json.h"
 #include "powertrain/report/document.h"
 #include "powertrain/report/format.h"
 #include "powertrain/report/reports.h"
@@ -417,19 +418,6 @@ json run_json(const RunRecord& r) {
           {"exit_code", r.exit_code ? json(*r.exit_code) : json(nullptr)}};
 }
 
-json epoch_json(const EpochRecord& e) {
-  return {{"epoch", e.epoch},
-          {"train_loss", num(e.train_loss)},
-          {"val_loss", num(e.val_loss)},
-          {"val_metric", num(e.val_metric)},
-          {"lr", num(e.lr)},
-          {"duration_s", num(e.duration_s)},
-          {"energy_j", num(e.energy_j)},
-          {"energy_uncertainty_j", num(e.energy_uncertainty_j)},
-          {"energy_provenance", e.energy_provenance},
-          {"avg_power_w", num(e.avg_power_w)},
-          {"samples_per_s", num(e.samples_per_s)}};
-}
 
 json sample_json(const PowerSample& s) { return {{"t_s", num(s.t_s)}, {"component", s.component}, {"power_w", num(s.power_w)}}; }
 

@@ -44,7 +44,6 @@ Answer devices_page(const Store& store, const std::vector<SensorInfo>& now, int 
 
 // JSON API.
 nlohmann::json run_json(const RunRecord& r);
-nlohmann::json epoch_json(const EpochRecord& e);
 nlohmann::json sample_json(const PowerSample& s);
 Answer api_runs(const Store& store, const RunFilter& filter);
 Answer api_run(const Store& store, int64_t run_id);

@@ -331,6 +331,18 @@ RunRecord read_run(const Stmt& s) {
   return r;
 }
 
+// Inserts a run's samples (inside the caller's transaction).
+void insert_samples(sqlite3* db, const std::string& path, int64_t run_id, const std::vector<PowerSample>& samples) {
+  Stmt insert(db, path, "INSERT INTO samples(run_id, t_s, component, power_w) VALUES(?1, ?2, ?3, ?4)");
+  for (const PowerSample& s : samples) {
+    insert.integer(1, run_id);
+    insert.real(2, s.t_s);
+    insert.text(3, s.component);
+    insert.real(4, s.power_w);
+    insert.run();
+  }
+}
+
 }  // namespace
 
 Store Store::open(const std::string& path) {
@@ -586,14 +598,7 @@ void Store::finish_run(int64_t run_id, const RunRecord& run, const std::vector<M
     }
   }
 
-  Stmt insert_sample(db_, path_, "INSERT INTO samples(run_id, t_s, component, power_w) VALUES(?1, ?2, ?3, ?4)");
-  for (const PowerSample& s : samples) {
-    insert_sample.integer(1, run_id);
-    insert_sample.real(2, s.t_s);
-    insert_sample.text(3, s.component);
-    insert_sample.real(4, s.power_w);
-    insert_sample.run();
-  }
+  insert_samples(db_, path_, run_id, samples);
   tx.commit();
 }
 
@@ -601,14 +606,7 @@ void Store::append_samples(int64_t run_id, const std::vector<PowerSample>& sampl
   require_open(db_);
   if (samples.empty()) return;
   Transaction tx(db_, path_);
-  Stmt insert_sample(db_, path_, "INSERT INTO samples(run_id, t_s, component, power_w) VALUES(?1, ?2, ?3, ?4)");
-  for (const PowerSample& s : samples) {
-    insert_sample.integer(1, run_id);
-    insert_sample.real(2, s.t_s);
-    insert_sample.text(3, s.component);
-    insert_sample.real(4, s.power_w);
-    insert_sample.run();
-  }
+  insert_samples(db_, path_, run_id, samples);
   tx.commit();
 }
 
@@ -849,18 +847,7 @@ std::vector<Measurement> Store::windows(int64_t run_id) const {
 }
 
 std::vector<PowerSample> Store::samples(int64_t run_id) const {
-  require_open(db_);
-  Stmt s(db_, path_, "SELECT t_s, component, power_w FROM samples WHERE run_id = ?1 ORDER BY t_s, rowid");
-  s.integer(1, run_id);
-  std::vector<PowerSample> out;
-  while (s.step()) {
-    PowerSample p;
-    p.t_s = s.col_real(0);
-    p.component = s.col_text(1);
-    p.power_w = s.col_real(2);
-    out.push_back(std::move(p));
-  }
-  return out;
+  return samples_after(run_id, -INFINITY, -1);  // LIMIT -1: no limit
 }
 
 std::vector<PowerSample> Store::samples_after(int64_t run_id, double after_s, int limit) const {

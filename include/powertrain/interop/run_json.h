@@ -61,4 +61,8 @@ nlohmann::json run_json(const RunExport& run);
 // split, samples, provenance, note); the CLI's JSON outputs use the same shape.
 nlohmann::json component_json(const ComponentMeasurement& c);
 
+// Returns one epoch as the run JSON writes it (unknown numbers null, `metrics` parsed);
+// also what the dashboard's API and live events send.
+nlohmann::json epoch_json(const EpochRecord& e);
+
 }  // namespace powertrain
