@@ -1,9 +1,10 @@
 // `powertrain serve`: the read-only web dashboard of a store (src/serve).
 #include <CLI/CLI.hpp>
 
-#include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -16,6 +17,9 @@
 namespace powertrain::cli {
 
 namespace {
+
+std::atomic<int> g_stop_signal{0};
+extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
 
 struct ServeOptions {
   std::string db;
@@ -47,19 +51,6 @@ int run_serve(const ServeOptions& o) {
       return std::vector<SensorInfo>{s};
     }
   };
-  // SIGINT/SIGTERM are taken by a watcher thread (blocked here, so every server thread
-  // inherits the block); it stops the server, which ends open event streams.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  sigset_t previous;
-  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
-  struct Unblock {
-    sigset_t* previous;
-    ~Unblock() { pthread_sigmask(SIG_SETMASK, previous, nullptr); }
-  } unblock{&previous};
-
   std::unique_ptr<Dashboard> dash;
   try {
     dash = std::make_unique<Dashboard>(d);
@@ -75,16 +66,29 @@ int run_serve(const ServeOptions& o) {
               << "(no authentication; put it behind a proxy with TLS and a login to share it)\n";
   }
   std::cerr << who << ": Ctrl-C stops it\n";
+  // SIGINT and SIGTERM set a flag (other threads, e.g. the BLAS pool's, may receive them);
+  // a watcher thread sees it and stops the server, which ends open event streams.
+  struct sigaction sa {}, old_int {}, old_term {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  g_stop_signal.store(0);
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  std::atomic<bool> served{false};
   Dashboard* dp = dash.get();
-  std::thread watcher([dp, stop_signals] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    if (sig == SIGINT || sig == SIGTERM) dp->stop();
+  std::thread watcher([dp, &served] {
+    while (!served.load() && g_stop_signal.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    // Until serve() returns: a stop just before it starts listening would otherwise be lost.
+    while (!served.load()) {
+      dp->stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   });
   dash->serve();
-  // serve() also returns when stopped otherwise; wake the watcher if it still waits.
-  pthread_kill(watcher.native_handle(), SIGTERM);
+  served.store(true);
   watcher.join();
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
   std::cerr << who << ": stopped\n";
   return 0;
 }

@@ -128,6 +128,7 @@ struct Dashboard::Impl {
   httplib::Server svr;
   int port = -1;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> stop_sent{false};
   std::atomic<int> streams{0};
   std::mutex sensors_mu;
 
@@ -441,7 +442,8 @@ void Dashboard::serve() {
 void Dashboard::stop() {
   if (!impl_) return;
   impl_->stopping.store(true);
-  impl_->svr.stop();
+  // httplib's stop() is for a listening server, once.
+  if (impl_->svr.is_running() && !impl_->stop_sent.exchange(true)) impl_->svr.stop();
 }
 
 std::string Dashboard::url() const {

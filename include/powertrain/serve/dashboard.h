@@ -66,7 +66,9 @@ class Dashboard {
   int bind();
   // Serves requests until stop() (bind() first). Returns when stopped.
   void serve();
-  // Stops serve() and ends open event streams. Safe from another thread or a signal watcher.
+  // Stops serve() and ends open event streams; before serve(), makes it return at once.
+  // Safe from another thread. (A stop in the instant serve() starts listening can be
+  // missed: a signal watcher calls it until serve() has returned.)
   void stop();
   // "http://HOST:PORT/" once bound.
   std::string url() const;
