@@ -160,11 +160,19 @@ nlohmann::json run_regime_study(const StudyOptions& opts, Store* store) {
     worst_j_ = {{"batch_size", batch_sizes[worst_i]}, {"learning_rate", lrs[worst_j]}, {"energy_j", num(total[worst_i][worst_j])},
                 {"percent_of_worst", 100.0}, {"epochs", num(epochs[worst_i][worst_j])},
                 {"best_val_accuracy", num(acc[worst_i][worst_j])}};
-    findings.push_back(fmt::format(
-        "The cheapest accurate setup (batch size {}, learning rate {}; within 2 points of the best accuracy) used {:.0f}% of the total energy of the most expensive one "
-        "(batch size {}, learning rate {}): {:.1f} J against {:.1f} J; best validation accuracy {} against {}.",
-        batch_sizes[best_i], lrs[best_j], percent[best_i][best_j], batch_sizes[worst_i], lrs[worst_j], total[best_i][best_j],
-        total[worst_i][worst_j], pct(acc[best_i][best_j]), pct(acc[worst_i][worst_j])));
+    if (best_i == worst_i && best_j == worst_j) {
+      // Only the most expensive setup is accurate: nothing cheaper to recommend.
+      findings.push_back(fmt::format(
+          "Only the most expensive setup (batch size {}, learning rate {}: {:.1f} J, best validation accuracy {}) came within "
+          "2 points of the best accuracy: no cheaper setup matched it here.",
+          batch_sizes[best_i], lrs[best_j], total[best_i][best_j], pct(acc[best_i][best_j])));
+    } else {
+      findings.push_back(fmt::format(
+          "The cheapest accurate setup (batch size {}, learning rate {}; within 2 points of the best accuracy) used {:.0f}% of the total energy of the most expensive one "
+          "(batch size {}, learning rate {}): {:.1f} J against {:.1f} J; best validation accuracy {} against {}.",
+          batch_sizes[best_i], lrs[best_j], percent[best_i][best_j], batch_sizes[worst_i], lrs[worst_j], total[best_i][best_j],
+          total[worst_i][worst_j], pct(acc[best_i][best_j]), pct(acc[worst_i][worst_j])));
+    }
   }
 
   json result = ctx.header(inputs);
