@@ -206,9 +206,12 @@ Answer run_page(const Store& store, int64_t run_id) {
   body += facts_html(run_facts(store, *r));
   body += "<h2>Power</h2>\n<div id=\"power-chart\" class=\"chart\" data-points=\"0\"></div>\n"
           "<p class=\"note\">Power per component, averaged per second; estimated components are a model, not a reading.</p>\n";
-  body += "<h2>Energy per epoch</h2>\n<div id=\"epoch-energy-chart\" class=\"chart\" data-points=\"0\"></div>\n";
-  body += "<h2>Validation metric and loss</h2>\n<div id=\"metric-chart\" class=\"chart\" data-points=\"0\"></div>\n";
-  body += "<h2>Epochs</h2>\n<div class=\"table-wrap\"><table id=\"epochs\">" + std::string(kEpochHeader) + "<tbody></tbody></table></div>\n";
+  if (r->kind != "measure") {  // a measured command has no epochs
+    body += "<h2>Energy per epoch</h2>\n<div id=\"epoch-energy-chart\" class=\"chart\" data-points=\"0\"></div>\n";
+    body += "<h2>Validation metric and loss</h2>\n<div id=\"metric-chart\" class=\"chart\" data-points=\"0\"></div>\n";
+    body += "<h2>Epochs</h2>\n<div class=\"table-wrap\"><table id=\"epochs\">" + std::string(kEpochHeader) +
+            "<tbody></tbody></table></div>\n";
+  }
   // The windows of a finished run (what measure and train split it into).
   std::vector<Measurement> windows = store.windows(run_id);
   if (!windows.empty()) {

@@ -47,6 +47,12 @@ class DashboardTest : public ::testing::Test {
     e.energy_j = 100;
     e.energy_provenance = "estimated";
     store.record_epoch(running_id, e);
+    RunRecord measured;
+    measured.kind = "measure";
+    measured.name = "sleep";
+    measure_id = store.begin_run(measured, HostInfo{}, {cpu});
+    measured.status = "completed";
+    store.finish_run(measure_id, measured, {}, samples);
     study_id = add_tune_study(store, "search-" + kHostile);
     regime_id = add_study(store, "regime-study", "regime", regime_result());
 
@@ -67,7 +73,7 @@ class DashboardTest : public ::testing::Test {
 
   TempDir dir;
   std::string db;
-  int64_t finished_id = 0, running_id = 0, study_id = 0, regime_id = 0;
+  int64_t finished_id = 0, running_id = 0, measure_id = 0, study_id = 0, regime_id = 0;
   std::unique_ptr<Dashboard> dash;
   int port = 0;
   std::thread server;
@@ -87,6 +93,11 @@ TEST_F(DashboardTest, PagesListRunsStudiesAndDevicesWithStoredTextEscaped) {
   ASSERT_EQ(run.status, 200);
   EXPECT_NE(run.body.find("id=\"power-chart\""), std::string::npos);
   EXPECT_NE(run.body.find("data-status=\"running\""), std::string::npos);
+  EXPECT_NE(run.body.find("id=\"epoch-energy-chart\""), std::string::npos);
+  Reply measured = get(port, "/runs/" + std::to_string(measure_id));
+  ASSERT_EQ(measured.status, 200);
+  EXPECT_NE(measured.body.find("id=\"power-chart\""), std::string::npos);
+  EXPECT_EQ(measured.body.find("id=\"epoch-energy-chart\""), std::string::npos);  // a command has no epochs
   Reply report = get(port, "/runs/" + std::to_string(finished_id) + "/report");
   ASSERT_EQ(report.status, 200);
   EXPECT_NE(report.body.find("<svg"), std::string::npos);
@@ -137,14 +148,14 @@ TEST_F(DashboardTest, FilterValuesAreDataNotSql) {
     for (const auto& run : j["runs"]) out.push_back(run["id"].get<int64_t>());
     return out;
   };
-  EXPECT_EQ(ids("").size(), 2u);
+  EXPECT_EQ(ids("").size(), 3u);
   EXPECT_EQ(ids("?name=live"), std::vector<int64_t>{running_id});
   EXPECT_EQ(ids("?status=running"), std::vector<int64_t>{running_id});
   EXPECT_TRUE(ids("?name=%27%20OR%201%3D1%20--").empty());  // ' OR 1=1 --
   EXPECT_TRUE(ids("?name=%25").empty());                     // % is a character, not a wildcard
   EXPECT_TRUE(ids("?name=_").empty());
   EXPECT_EQ(ids("?limit=1").size(), 1u);
-  EXPECT_EQ(ids("?limit=999999999").size(), 2u);  // clamped to max_rows
+  EXPECT_EQ(ids("?limit=999999999").size(), 3u);  // clamped to max_rows
   EXPECT_EQ(get(port, "/api/runs?kind=train%27%20OR%20%271%27%3D%271").status, 400);
   EXPECT_EQ(get(port, "/api/runs?limit=-1").status, 400);
   EXPECT_EQ(get(port, "/api/runs?limit=1e9").status, 400);
@@ -153,7 +164,7 @@ TEST_F(DashboardTest, FilterValuesAreDataNotSql) {
   EXPECT_NE(long_name.body.find("longer than 100 characters"), std::string::npos);
   // The store is intact.
   Store store = Store::open(db);
-  EXPECT_EQ(store.runs(10).size(), 2u);
+  EXPECT_EQ(store.runs(10).size(), 3u);
 }
 
 TEST_F(DashboardTest, HostileRequestsAreAnsweredSafely) {
