@@ -67,8 +67,9 @@ if(CMAKE_STRIP)
     endif()")
 endif()
 unset(pkg_archives)
+# The dashboard (serve) is the command's, not a library the package exports: no header.
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/powertrain DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-  FILES_MATCHING PATTERN "*.h")
+  FILES_MATCHING PATTERN "*.h" PATTERN "serve" EXCLUDE)
 install(EXPORT powertrainTargets NAMESPACE powertrain:: DESTINATION ${POWERTRAIN_CMAKE_DIR})
 
 # The config file recreates what the exported link lines name: Threads, SQLite, fmt,
