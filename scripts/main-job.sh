@@ -37,3 +37,4 @@ echo "== 5. what to change: powertrain advise"
 "$pt" advise --db "$db"
 echo
 echo "main job done in $(( $(date +%s) - start_s )) s: study '$study' and run $run_id in $db; reports in $out/"
+echo "to browse them (runs, the search's Pareto front, devices): $pt serve --db $db   (then open http://127.0.0.1:8050/)"
