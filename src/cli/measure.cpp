@@ -235,7 +235,7 @@ int run_measure(const MeasureOptions& o) {
   }
   std::unique_ptr<LiveSamples> live;  // the timeline reaches the store while the command runs
   if (store && run_id > 0) {
-    live = std::make_unique<LiveSamples>(store->path(), run_id, [&meter] { return meter.samples(); }, o.sample_bucket_s,
+    live = std::make_unique<LiveSamples>(store->path(), run_id, [&meter](double t) { return meter.samples_since(t); }, o.sample_bucket_s,
                                          1.0, [](const std::string& m) { std::cerr << "powertrain: " << m << "\n"; });
   }
   int status = 0;

@@ -378,11 +378,15 @@ void Meter::set_idle_baseline(const IdleBaseline& b) {
   impl_->baseline = b;
 }
 
-std::vector<PowerSample> Meter::samples() const {
+std::vector<PowerSample> Meter::samples() const { return samples_since(-INFINITY); }
+
+std::vector<PowerSample> Meter::samples_since(double t_s) const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<PowerSample> out;
   for (const auto& tl : impl_->timelines) {
-    for (size_t i = 0; i < tl.t_s.size(); ++i) {
+    // Readings are appended in time order: the first one at or after t_s by bisection.
+    size_t first = static_cast<size_t>(std::lower_bound(tl.t_s.begin(), tl.t_s.end(), t_s) - tl.t_s.begin());
+    for (size_t i = first; i < tl.t_s.size(); ++i) {
       if (std::isfinite(tl.power_w[i])) out.push_back(PowerSample{tl.t_s[i], tl.component, tl.power_w[i]});
     }
   }

@@ -1,6 +1,7 @@
 // LiveSamples: appends a running run's complete 1-s power buckets to the store.
 #include "powertrain/store/live.h"
 
+#include <algorithm>
 #include <cmath>
 #include <condition_variable>
 #include <map>
@@ -14,7 +15,7 @@ namespace powertrain {
 struct LiveSamples::Impl {
   std::string path;
   int64_t run_id = 0;
-  std::function<std::vector<PowerSample>()> read;
+  std::function<std::vector<PowerSample>(double since_s)> read;
   double bucket_s = 1.0;
   double every_s = 1.0;
   std::function<void(const std::string&)> on_error;
@@ -25,34 +26,49 @@ struct LiveSamples::Impl {
   bool failed = false;
   std::unique_ptr<Store> store;                 // opened on the first write
   std::map<std::string, long long> written;     // component -> last bucket written
+  double from_s = -INFINITY;                    // read from here: the oldest unwritten bucket
   std::thread thread;
 
   size_t flush_locked() {
     if (failed || path.empty() || path == ":memory:") return 0;
     try {
-      std::vector<PowerSample> all = read();
-      if (all.empty()) return 0;
+      // Only the readings of buckets not written yet: the cost stays that of the new data
+      // however long the run.
+      std::vector<PowerSample> fresh_readings = read(from_s);
+      if (fresh_readings.empty()) return 0;
       // The newest reading's bucket may still grow: write only the buckets before it.
-      std::map<std::string, long long> open_bucket;
-      for (const auto& s : all) {
+      std::map<std::string, long long> open_bucket, first_bucket;
+      for (const auto& s : fresh_readings) {
         long long b = static_cast<long long>(std::floor(s.t_s / bucket_s));
         auto it = open_bucket.find(s.component);
         if (it == open_bucket.end() || b > it->second) open_bucket[s.component] = b;
+        auto f = first_bucket.find(s.component);
+        if (f == first_bucket.end() || b < f->second) first_bucket[s.component] = b;
       }
       std::vector<PowerSample> fresh;
-      std::map<std::string, long long> newest;
-      for (const auto& s : downsample(all, bucket_s)) {
+      for (const auto& s : downsample(fresh_readings, bucket_s)) {
         long long b = static_cast<long long>(std::floor(s.t_s / bucket_s));
         if (b >= open_bucket[s.component]) continue;
         auto w = written.find(s.component);
         if (w != written.end() && b <= w->second) continue;
         fresh.push_back(s);
-        if (!newest.count(s.component) || b > newest[s.component]) newest[s.component] = b;
       }
-      if (fresh.empty()) return 0;
-      if (!store) store = std::make_unique<Store>(Store::open(path));
-      store->append_samples(run_id, fresh);
-      for (const auto& [c, b] : newest) written[c] = b;
+      if (!fresh.empty()) {
+        if (!store) store = std::make_unique<Store>(Store::open(path));
+        store->append_samples(run_id, fresh);
+        for (const auto& s : fresh) {
+          long long b = static_cast<long long>(std::floor(s.t_s / bucket_s));
+          if (!written.count(s.component) || b > written[s.component]) written[s.component] = b;
+        }
+      }
+      // Next time, start at the earliest bucket some component has not written.
+      double next = INFINITY;
+      for (const auto& [c, first] : first_bucket) {
+        auto w = written.find(c);
+        long long b = w != written.end() ? w->second + 1 : first;
+        next = std::min(next, static_cast<double>(b) * bucket_s);
+      }
+      if (std::isfinite(next)) from_s = next;
       return fresh.size();
     } catch (const std::exception& e) {
       failed = true;
@@ -62,7 +78,8 @@ struct LiveSamples::Impl {
   }
 };
 
-LiveSamples::LiveSamples(std::string store_path, int64_t run_id, std::function<std::vector<PowerSample>()> read_samples,
+LiveSamples::LiveSamples(std::string store_path, int64_t run_id,
+                         std::function<std::vector<PowerSample>(double since_s)> read_samples,
                          double bucket_s, double every_s, std::function<void(const std::string&)> on_error)
     : impl_(std::make_unique<Impl>()) {
   impl_->path = std::move(store_path);

@@ -109,7 +109,7 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
   // The power timeline reaches the store while training, for live dashboards.
   std::unique_ptr<LiveSamples> live;
   if (hooks.store) {
-    live = std::make_unique<LiveSamples>(hooks.store->path(), run_id, [&meter] { return meter->samples(); }, 1.0, 1.0,
+    live = std::make_unique<LiveSamples>(hooks.store->path(), run_id, [&meter](double t) { return meter->samples_since(t); }, 1.0, 1.0,
                                          [say](const std::string& m) { say("energy: " + m); });
   }
   try {

@@ -234,6 +234,25 @@ TEST(Meter, SamplerThreadRecordsPowerTimeline) {
   for (size_t i = 1; i < s.size(); ++i) EXPECT_LE(s[i - 1].t_s, s[i].t_s);
 }
 
+TEST(Meter, SamplesSinceReturnsOnlyTheNewReadings) {
+  ManualClock clock;
+  Meter meter(one(std::make_unique<ScriptedSource>("gpu:0", ComponentKind::gpu, false,
+                                                   std::vector<double>{10.0, 20.0, 30.0, 40.0})),
+              MeterOptions().interval_s(0).clock_s(clock.fn()));
+  for (int i = 0; i < 4; ++i) {
+    meter.sample_now();
+    clock.t += 1;
+  }
+  auto all = meter.samples();
+  ASSERT_EQ(all.size(), 4u);
+  auto since = meter.samples_since(all[2].t_s);
+  ASSERT_EQ(since.size(), 2u);  // at or after: the third and fourth readings
+  EXPECT_DOUBLE_EQ(since[0].power_w, 30.0);
+  EXPECT_DOUBLE_EQ(since[1].power_w, 40.0);
+  EXPECT_TRUE(meter.samples_since(all[3].t_s + 0.5).empty());
+  EXPECT_EQ(meter.samples_since(-INFINITY).size(), 4u);
+}
+
 TEST(Downsample, AveragesPerComponentAndBucket) {
   std::vector<PowerSample> in = {{0.1, "a", 10}, {0.6, "a", 20}, {1.2, "a", 40}, {0.2, "b", 5}, {0.3, "a", NAN}};
   auto out = downsample(in, 1.0);

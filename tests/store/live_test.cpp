@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <mutex>
 #include <thread>
 
@@ -30,10 +31,14 @@ struct Fixture {
     std::lock_guard<std::mutex> lock(mu);
     timeline.push_back({t_s, component, power_w});
   }
-  std::function<std::vector<PowerSample>()> reader() {
-    return [this] {
+  std::vector<double> asked_since;  // what LiveSamples asked for
+  std::function<std::vector<PowerSample>(double)> reader() {
+    return [this](double since) {
       std::lock_guard<std::mutex> lock(mu);
-      return timeline;
+      asked_since.push_back(since);
+      std::vector<PowerSample> out;
+      for (const auto& s : timeline) if (s.t_s >= since) out.push_back(s);
+      return out;
     };
   }
 };
@@ -46,6 +51,11 @@ TEST(LiveSamples, WritesCompleteBucketsOnceEach) {
   EXPECT_EQ(live.flush(), 0u);  // nothing new
   for (double t = 2.5; t < 3.4; t += 0.2) f.record(t, 200);
   EXPECT_EQ(live.flush(), 1u);  // [2,3) closed
+  // Each read starts at the oldest bucket not written: never the whole timeline again.
+  ASSERT_EQ(f.asked_since.size(), 3u);
+  EXPECT_EQ(f.asked_since[0], -INFINITY);
+  EXPECT_DOUBLE_EQ(f.asked_since[1], 2.0);
+  EXPECT_DOUBLE_EQ(f.asked_since[2], 2.0);
   Store store = Store::open(f.db);
   std::vector<PowerSample> stored = store.samples(f.run_id);
   ASSERT_EQ(stored.size(), 3u);

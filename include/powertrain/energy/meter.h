@@ -126,6 +126,9 @@ class Meter {
 
   // Returns the power timeline recorded so far (sampler and edges), oldest first.
   std::vector<PowerSample> samples() const;
+  // Returns the readings at or after `t_s` (meter clock), oldest first: what is new since
+  // an earlier call, without copying the whole timeline (live writers).
+  std::vector<PowerSample> samples_since(double t_s) const;
   // Returns every sensor of every source (working or not).
   std::vector<SensorInfo> sensors() const;
   // Returns the measurements of all ended windows, in the order they ended.
