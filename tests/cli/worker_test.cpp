@@ -127,20 +127,29 @@ void kill_one_and_finish(const std::string& storage, const TempDir& dir) {
   Worker a = start_worker(storage, "shared", "wa", dir, slow);
   Worker b = start_worker(storage, "shared", "wb", dir, slow);
   Worker c = start_worker(storage, "shared", "wc", dir, slow);
-  // Kill wa while it is running a trial (its claim is 'running'), after a few trials.
+  // Kill wa while it is running a trial (its claim is 'running'), after a few trials. wa is
+  // frozen (SIGSTOP) before its claims are read: a worker read as running a trial could
+  // otherwise finish it between the read and the kill (CI saw claim 'wa|1|done').
   std::string held;
   for (int i = 0; i < 400 && held.empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
     auto done = query(storage, "SELECT COUNT(*) FROM study_claims WHERE state = 'done'", true);
     if (done.empty() || std::stoi(done[0]) < 5) continue;
+    kill(a.pid, SIGSTOP);
     auto rows = query(storage, "SELECT trial_id FROM study_claims WHERE worker = 'wa' AND state = 'running'", true);
-    if (!rows.empty()) {
-      kill(a.pid, SIGKILL);
-      held = rows[0];
+    if (rows.empty()) {
+      kill(a.pid, SIGCONT);  // between two trials: let it claim the next one
+      continue;
     }
+    kill(a.pid, SIGKILL);
+    held = rows[0];
   }
   ASSERT_FALSE(held.empty()) << "worker wa never held a claim";
   EXPECT_EQ(wait_worker(a), 128 + SIGKILL);
+  // Dead now, wa never finished that trial: it is still wa's, or already taken over.
+  auto after = query(storage, "SELECT worker, state FROM study_claims WHERE trial_id = " + held);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_NE(after[0], "wa|done") << "wa finished trial " << held << " before it was killed";
   EXPECT_EQ(wait_worker(b), 0) << read_file(b.err_path);
   EXPECT_EQ(wait_worker(c), 0) << read_file(c.err_path);
   // The killed worker's trial was taken over by another worker and finished once.
