@@ -2,6 +2,7 @@
 #include "powertrain/tune/strategy.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -12,6 +13,15 @@ namespace {
 // True when `a` should replace the current best `b` (see Strategy::best()).
 bool better(const Trial& ta, const TrialResult& a, const Trial& tb, const TrialResult& b) {
   if (a.reached_target != b.reached_target) return a.reached_target;
+  if (!a.reached_target) {
+    // Neither reached the target: a failed or stopped trial (+inf) never wins, and the
+    // longer-trained result wins. An energy-to-target loss is then an extrapolation from
+    // the progress so far, and learning curves rise fastest at first, so it is the more
+    // optimistic the smaller the budget: comparing across budgets chose 1-epoch configs.
+    const bool fa = a.loss < INFINITY, fb = b.loss < INFINITY;
+    if (fa != fb) return fa;
+    if (ta.budget != tb.budget) return ta.budget > tb.budget;
+  }
   if (a.loss != b.loss) return a.loss < b.loss;
   if (ta.budget != tb.budget) return ta.budget > tb.budget;
   return false;  // the earlier trial stays

@@ -257,6 +257,30 @@ TEST(SuccessiveHalving, WaitsForTheRungBeforePromoting) {
   EXPECT_EQ(next->budget, 3.0);
 }
 
+// Nobody reached the target: an energy-to-target loss is then extrapolated from the progress
+// so far, far too optimistic after one epoch. The config SH kept to the last rung is the
+// best, not the one with the lowest 1-epoch extrapolation; a stopped (+inf) one never is.
+TEST(SuccessiveHalving, BestWithoutTheTargetIsTheLongestTrainedNotTheLowestExtrapolation) {
+  SuccessiveHalvingOptions o;
+  o.max_budget = 81;
+  SuccessiveHalving sh(integers(7), o);
+  while (!sh.finished()) {
+    std::vector<Trial> asked;
+    while (auto t = sh.ask()) asked.push_back(*t);
+    for (const auto& t : asked) {
+      TrialResult r;
+      const double k = num(t.config, "k");
+      // At budget 1, k=5 looks cheapest (loss 1); after that k=2 is promoted and wins at
+      // budget 3 with loss 20, worse than k=5's 1-epoch number.
+      r.loss = t.budget == 1 ? (k == 5 ? 1.0 : 10.0 + std::fabs(k - 2)) : 20.0 + std::fabs(k - 2);
+      if (t.budget == 1 && k == 6) r.loss = INFINITY;
+      sh.tell(t, r);
+    }
+  }
+  EXPECT_EQ(num(*sh.best(), "k"), 2.0);
+  EXPECT_EQ(sh.best_result()->loss, 20.0);
+}
+
 TEST(SuccessiveHalving, UsesAllOfASmallFiniteSpace) {
   SuccessiveHalvingOptions o;
   o.max_budget = 81;  // n0 = 81 > 7 configurations

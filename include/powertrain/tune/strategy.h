@@ -52,9 +52,11 @@ class Strategy {
   // trial id this strategy never asked or already told.
   void tell(const Trial& trial, const TrialResult& result);
 
-  // The best configuration so far by what the strategy has been told: among results that
-  // reached the target if any did, else among all; lowest loss, ties to the larger
-  // budget then the earlier trial. std::nullopt before the first tell.
+  // The best configuration so far by what the strategy has been told. Results that
+  // reached the target come first: lowest loss, ties to the larger budget then the earlier
+  // trial. Else, among results with a finite loss, the largest budget (a score at a small
+  // budget is an extrapolation), then the lowest loss, then the earlier trial.
+  // std::nullopt before the first tell.
   std::optional<Config> best() const;
   // The result behind best() (nullptr before the first tell).
   const TrialResult* best_result() const;
