@@ -39,12 +39,7 @@ int run_advise(const AdviseOptions& o) {
     return 2;
   }
   std::optional<Store> store;
-  try {
-    store.emplace(Store::open(db));
-  } catch (const StoreError& e) {
-    std::cerr << who << ": " << e.what() << "\n";
-    return 2;
-  }
+  if (!open_store(who, db, false, store)) return 2;
   Advice advice;
   try {
     advice = advise(*store, o.target);

@@ -179,13 +179,7 @@ int run_measure(const MeasureOptions& o) {
   }
   std::optional<Store> store;
   std::string db = store_path(o.db);
-  if (!o.no_store) {
-    try {
-      store.emplace(Store::open(db));
-    } catch (const StoreError& e) {
-      return fail(e.what());
-    }
-  }
+  if (!open_store("powertrain measure", db, o.no_store, store)) return 2;
 
   for (const auto& w : warnings) std::cerr << "powertrain: " << w << "\n";
   Meter meter(std::move(sources), MeterOptions().interval_s(o.interval_ms / 1000.0));

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 namespace powertrain::cli {
 
@@ -165,6 +166,17 @@ std::string store_path(const std::string& flag) {
   if (!flag.empty()) return flag;
   const char* env = std::getenv("POWERTRAIN_DB");
   return env && *env ? env : "powertrain.db";
+}
+
+bool open_store(const std::string& who, const std::string& db, bool no_store, std::optional<Store>& store) {
+  if (no_store) return true;
+  try {
+    store.emplace(Store::open(db));
+  } catch (const StoreError& e) {
+    std::cerr << who << ": " << e.what() << "\n";
+    return false;
+  }
+  return true;
 }
 
 namespace {

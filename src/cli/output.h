@@ -4,12 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "powertrain/energy/carbon.h"
 #include "powertrain/energy/meter.h"
 #include "powertrain/energy/source.h"
+#include "powertrain/store/store.h"
 
 namespace powertrain::cli {
 
@@ -44,6 +46,9 @@ std::string check_output_path(const std::string& path);
 
 // The run store's path: `flag` (--db) when given, else $POWERTRAIN_DB, else ./powertrain.db.
 std::string store_path(const std::string& flag);
+// Opens the store at `db` into `store` unless `no_store`. On failure prints "<who>: why"
+// and returns false (the caller exits 2).
+bool open_store(const std::string& who, const std::string& db, bool no_store, std::optional<Store>& store);
 
 // While alive, the first Ctrl-C sets stop_requested() (training stops after the current
 // step and keeps what it did); a second one ends the process at once. The previous

@@ -59,14 +59,7 @@ int run_study_command(const StudyCliOptions& o) {
   }
   std::optional<Store> store;
   std::string db = store_path(o.db);
-  if (!o.no_store) {
-    try {
-      store.emplace(Store::open(db));
-    } catch (const StoreError& e) {
-      std::cerr << who << ": " << e.what() << "\n";
-      return 2;
-    }
-  }
+  if (!open_store(who, db, o.no_store, store)) return 2;
 
   StudyOptions so;
   so.scale = o.scale;

@@ -40,16 +40,9 @@ std::string command_line(const std::string& sub, const TrainOptions& o) {
 }
 
 // Opens the store unless --no-store; on failure prints why and returns false.
-bool open_store(const TrainOptions& o, std::optional<Store>& store, std::string& db) {
+bool open_train_store(const TrainOptions& o, std::optional<Store>& store, std::string& db) {
   db = store_path(o.db);
-  if (o.no_store) return true;
-  try {
-    store.emplace(Store::open(db));
-  } catch (const StoreError& e) {
-    std::cerr << "powertrain: " << e.what() << "\n";
-    return false;
-  }
-  return true;
+  return open_store("powertrain", db, o.no_store, store);
 }
 
 std::string fmt_metric(double v) { return std::isfinite(v) ? fmt::format("{:.2f}%", 100 * v) : "-"; }
@@ -68,7 +61,7 @@ int run_train(const TrainOptions& o) {
   }
   std::optional<Store> store;
   std::string db;
-  if (!open_store(o, store, db)) return 2;
+  if (!open_train_store(o, store, db)) return 2;
 
   bool terminal = stderr_is_terminal() && !o.quiet;
   ProgressBar bar(terminal);
@@ -173,7 +166,7 @@ int run_lr_find(const TrainOptions& o) {
   }
   std::optional<Store> store;
   std::string db;
-  if (!open_store(o, store, db)) return 2;
+  if (!open_train_store(o, store, db)) return 2;
   ProgressBar bar(stderr_is_terminal() && !o.quiet);
   TrainHooks hooks;
   hooks.store = store ? &*store : nullptr;
