@@ -29,6 +29,7 @@ struct TuneOptions {
   std::string study;           // study name (default: made from the options and the time)
   std::string resume;          // continue this stored study
   double pace_ms = 0;          // pause between simulated trials (to watch a study live)
+  std::string states_dir;      // real training: where configuration states are kept
   SensorOptions sensors;
 };
 
@@ -72,6 +73,19 @@ int run_study(TuneOptions o) {
       o.study = fmt::format("{}-{}", b.name.empty() ? b.strategy : b.name,
                             std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
     }
+  }
+  // Real training keeps each configuration's state, so that --resume continues it (made
+  // before the study is stored: a directory that cannot be made leaves nothing behind).
+  std::string states_dir = o.states_dir.empty() && !o.no_store ? default_states_dir(db, o.study) : o.states_dir;
+  try {
+    std::string line = use_states_dir(b, states_dir);
+    if (line.empty()) states_dir.clear();
+    if (!line.empty() && !o.quiet) std::cerr << "tune: " << line << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "powertrain tune: " << e.what() << "\n";
+    return 2;
+  }
+  if (o.resume.empty() && !o.no_store) {
     try {
       store.emplace(Store::open(db));
       study_id = store->create_study(o.study, spec.dump());
@@ -115,6 +129,7 @@ int run_study(TuneOptions o) {
     return true;
   });
   if (store) store->set_study_status(study_id, "finished");
+  remove_states_dir(states_dir);
 
   StudySummary summary = summarize_study(b, *strategy, tuner.search_energy_j(), trials);
   if (store) {
@@ -156,6 +171,8 @@ void add_tune_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--no-store", o->no_store, "do not store the study");
   cmd->add_option("--study", o->study, "name of the study (default: strategy-workload-gpu-seed-time)");
   cmd->add_option("--resume", o->resume, "continue the stored study NAME after an interruption");
+  cmd->add_option("--states-dir", o->states_dir,
+                  "real training: keep each configuration's state here so --resume continues it (default FILE.states/STUDY beside the --db)");
   cmd->add_option("--pace-ms", o->pace_ms, "pause between simulated trials, to watch a study live")->check(CLI::Range(0.0, 60000.0));
   cmd->callback([o, &exit_code] {
     if (std::string why = check_output_path(o->json_path); !why.empty()) {

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -94,6 +96,31 @@ bool same_trial(const tune::Trial& t, const nlohmann::json& j) {
 }
 
 std::string backend_provenance(const Backend& b) { return b.live_provenance ? b.live_provenance() : b.provenance; }
+
+std::string default_states_dir(const std::string& storage, const std::string& study) {
+  std::string name = study;
+  for (char& ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') ch = '_';
+  }
+  if (name.empty() || name == "." || name == "..") name = "study";
+  if (storage.rfind("postgresql://", 0) == 0 || storage.rfind("postgres://", 0) == 0) return "powertrain-states/" + name;
+  std::string file = storage.rfind("sqlite:", 0) == 0 ? storage.substr(7) : storage;
+  return file + ".states/" + name;
+}
+
+std::string use_states_dir(const Backend& b, const std::string& dir) {
+  if (!b.keep_states_in || dir.empty()) return "";
+  b.keep_states_in(dir);
+  return "configuration states in " + dir + " (a resumed study or another worker continues from them; removed when the study ends)";
+}
+
+void remove_states_dir(const std::string& dir) {
+  if (dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  const auto parent = std::filesystem::path(dir).parent_path();
+  if (!parent.empty() && std::filesystem::is_empty(parent, ec)) std::filesystem::remove(parent, ec);
+}
 
 std::string trial_line(const tune::TrialRecord& r) {
   return fmt::format("trial {:>4}  {:<32} epochs {:>3} -> {:<3} metric {:>8.4f}{}  +{:>10}  search {:>10}", r.trial.id,
@@ -295,6 +322,7 @@ Backend training_backend(const nlohmann::json& spec, const DiscoverOptions& sens
   auto objective = std::make_unique<TrainingObjective>(base, sensors, say);
   TrainingObjective* raw = objective.get();
   b.live_provenance = [raw] { return raw->energy_provenance(); };
+  b.keep_states_in = [raw](const std::string& dir) { raw->keep_states_in(dir); };
   b.description = fmt::format("{} over {} parameters ({} grid points) training {} on {}; {} epochs at most; the strategy "
                               "minimises {}",
                               b.strategy, b.space.params().size(), b.space.grid_size(), base.model.type, base.data.path,

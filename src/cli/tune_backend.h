@@ -73,6 +73,8 @@ struct Backend {
   std::function<double()> grid_energy_j;
   // Real training: the training config of a chosen configuration (base + its keys), as JSON.
   std::function<std::string(const tune::Config&)> train_config_for;
+  // Real training: keep each configuration's state in this directory (see TrainingObjective).
+  std::function<void(const std::string&)> keep_states_in;
   // Keeps what the objective refers to alive.
   std::shared_ptr<void> keep;
 };
@@ -92,6 +94,16 @@ StudySummary summarize_study(const Backend& b, const tune::Strategy& strategy, d
 
 // The provenance of the energies the backend's objective has produced so far.
 std::string backend_provenance(const Backend& b);
+
+// Where a real-training study keeps its configurations' states unless --states-dir says:
+// beside the SQLite file (`FILE.states/STUDY`), or `powertrain-states/STUDY` in the current
+// directory for a PostgreSQL study (workers on other machines pass a shared --states-dir).
+std::string default_states_dir(const std::string& storage, const std::string& study);
+// Points the backend at `dir` for its states (real training only; "" = none). Returns a
+// line for the user, "" when nothing is kept. Throws when the directory cannot be made.
+std::string use_states_dir(const Backend& b, const std::string& dir);
+// Removes a finished study's states directory (and its parent when that is left empty).
+void remove_states_dir(const std::string& dir);
 
 // A trial's progress line.
 std::string trial_line(const tune::TrialRecord& r);

@@ -38,6 +38,7 @@ struct WorkerOptions {
   int max_attempts = 3;           // a trial that failed this often is not retried
   long max_trials = 0;            // this worker stops after this many trials (0 = until the study ends)
   double pace_ms = 0;             // pause inside each trial (to watch or test a study)
+  std::string states_dir;         // real training: configuration states, shared by the workers that see it
   std::string json_path;
   bool quiet = false;
   SensorOptions sensors;
@@ -152,6 +153,15 @@ int run_worker(WorkerOptions o) {
     return 2;
   }
   say(fmt::format("joined study '{}' in {}: {}", o.study, log->where(), b.description));
+  std::string states_dir = o.states_dir.empty() ? default_states_dir(o.storage, o.study) : o.states_dir;
+  try {
+    std::string line = use_states_dir(b, states_dir);
+    if (line.empty()) states_dir.clear();
+    if (!line.empty()) say(line);
+  } catch (const std::exception& e) {
+    std::cerr << "powertrain worker: " << e.what() << "\n";
+    return 2;
+  }
 
   long ran = 0;
   nlohmann::json mine = nlohmann::json::array();
@@ -205,7 +215,10 @@ int run_worker(WorkerOptions o) {
         }
         last = std::move(r);
       });
-      if (next == Next::kDone) break;
+      if (next == Next::kDone) {
+        remove_states_dir(states_dir);  // the study is over: no configuration will be trained again
+        break;
+      }
       if (next == Next::kStuck) {
         std::cerr << "powertrain worker: study '" << o.study << "' cannot go on: " << stuck << "\n";
         return 1;
@@ -303,6 +316,9 @@ void add_worker_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 100));
   cmd->add_option("--max-trials", o->max_trials, "this worker stops after this many trials (default: when the study ends)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--states-dir", o->states_dir,
+                  "real training: keep configuration states here, shared with the workers that see it (default FILE.states/STUDY "
+                  "beside a SQLite store, ./powertrain-states/STUDY for PostgreSQL)");
   cmd->add_option("--pace-ms", o->pace_ms, "pause inside each trial (to watch or test a study)")->check(CLI::Range(0.0, 600000.0));
   cmd->add_option("--json", o->json_path, "write the study as this worker sees it at the end as JSON to FILE ('-' for stdout)");
   cmd->add_flag("-q,--quiet", o->quiet, "print nothing but errors");

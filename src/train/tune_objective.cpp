@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
+#include <system_error>
 
 #include "powertrain/energy/meter.h"
 #include "train/compat.h"
@@ -22,6 +24,13 @@ bool integral_key(const std::string& key) {
     if (key == k) return true;
   }
   return false;
+}
+
+// A stable file-name stem for a configuration: FNV-1a of its key, in hex.
+std::string state_stem(const std::string& key) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+  return fmt::format("{:016x}", h);
 }
 
 }  // namespace
@@ -52,6 +61,9 @@ struct TrainingObjective::Impl {
   std::unique_ptr<Meter> meter;
   Provenance provenance = Provenance::missing;
   bool any_epoch = false;
+  std::string states_dir;  // "" = states are not kept
+  int epochs_trained = 0;
+  int states_restored = 0;
 
   struct Live {
     train::Session session;
@@ -62,6 +74,32 @@ struct TrainingObjective::Impl {
     int epochs = 0;
   };
   std::map<std::string, std::unique_ptr<Live>> live;
+
+  void tell(const std::string& line) const {
+    if (say) say(line);
+  }
+
+  std::string state_path(const std::string& key, int epochs) const {
+    return (std::filesystem::path(states_dir) / fmt::format("{}.e{}.pt", state_stem(key), epochs)).string();
+  }
+
+  // Loads the saved state of `key` after `epochs` epochs into `l`, if there is one.
+  void restore(Live& l, const std::string& key, int epochs) {
+    const std::string path = state_path(key, epochs);
+    std::error_code ec;
+    if (epochs < 1 || !std::filesystem::exists(path, ec)) return;
+    try {
+      const int saved = train::load_checkpoint(path, l.session, true);
+      if (saved != epochs) throw std::runtime_error("it holds epoch " + std::to_string(saved));
+    } catch (const std::exception& e) {
+      tell(fmt::format("tune: cannot continue {} from {} ({}): training it again from the start", key, path, e.what()));
+      return;
+    }
+    l.epochs = epochs;
+    l.step = static_cast<long>(epochs * l.batches->batches_per_epoch());
+    ++states_restored;
+    tell(fmt::format("tune: {} continues from its state after epoch {} ({})", key, epochs, path));
+  }
 
   Live& session_for(const tune::Config& config) {
     std::string key = tune::config_key(config);
@@ -88,12 +126,13 @@ struct TrainingObjective::Impl {
     auto& s = l.session;
     int window = meter->begin("trial epoch");
     s.model->train();
-    l.batches->reset();
+    l.batches->start_epoch(l.epochs);
     train::Batch b;
     while (l.batches->next(b)) train::train_step(s, b.x, b.y, *l.schedule, l.step++, *l.scaler);
     train::Evaluation val = train::evaluate(s, s.data.val);
     Measurement m = meter->end(window);
     ++l.epochs;
+    ++epochs_trained;
     *energy_j = m.total_energy_j();
     *duration_s = m.duration_s;
     provenance = any_epoch ? provenance_weakest(provenance, m.total_provenance()) : m.total_provenance();
@@ -124,9 +163,15 @@ TrainingObjective::TrainingObjective(const TrainConfig& base, const DiscoverOpti
 TrainingObjective::~TrainingObjective() { impl_->meter->stop(); }
 
 tune::EpochOutcome TrainingObjective::train_epoch(const tune::Config& config, int epoch) {
+  const std::string key = tune::config_key(config);
+  if (auto it = impl_->live.find(key); it != impl_->live.end() && it->second->epochs >= epoch) {
+    impl_->live.erase(it);  // ahead of what the study recorded (another worker's result won): start again
+  }
   Impl::Live& l = impl_->session_for(config);
+  if (l.epochs != epoch - 1 && !impl_->states_dir.empty()) impl_->restore(l, key, epoch - 1);
   tune::EpochOutcome out;
-  // After a resume the session is new: retrain the epochs it lacks (their energy is spent again).
+  // A session behind the study (a new process, or another worker trained this config): retrain
+  // the epochs it lacks (their energy is spent again).
   while (l.epochs < epoch) {
     double e = NAN, d = 0;
     out.metric = impl_->run_epoch(l, &e, &d);
@@ -137,5 +182,39 @@ tune::EpochOutcome TrainingObjective::train_epoch(const tune::Config& config, in
 }
 
 std::string TrainingObjective::energy_provenance() const { return provenance_name(impl_->provenance); }
+
+void TrainingObjective::keep_states_in(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) {
+    throw std::runtime_error("cannot create the directory for configuration states " + dir + ": " +
+                             (ec ? ec.message() : "not a directory") + " (pick another --states-dir)");
+  }
+  impl_->states_dir = dir;
+}
+
+void TrainingObjective::trial_done(const tune::Config& config, int epochs) {
+  if (impl_->states_dir.empty()) return;
+  const std::string key = tune::config_key(config);
+  auto it = impl_->live.find(key);
+  if (it == impl_->live.end() || it->second->epochs != epochs) return;
+  const std::string path = impl_->state_path(key, epochs);
+  try {
+    train::save_checkpoint(path, it->second->session, epochs, NAN, NAN);
+  } catch (const std::exception& e) {
+    impl_->tell(fmt::format("tune: cannot save the state of {} ({}): a later process would train it again", key, e.what()));
+    return;
+  }
+  // Only the newest state of a configuration is kept.
+  const std::string prefix = state_stem(key) + ".e";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(impl_->states_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && entry.path().string() != path) std::filesystem::remove(entry.path(), ec);
+  }
+}
+
+int TrainingObjective::epochs_trained() const { return impl_->epochs_trained; }
+int TrainingObjective::states_restored() const { return impl_->states_restored; }
 
 }  // namespace powertrain

@@ -66,6 +66,7 @@ TrialRecord Tuner::evaluate(const Trial& trial) {
     if (options_.beta > 0 && !s.reached && s.energy_j > options_.beta * best_eta_j_) s.stopped = true;
   }
   rec.to_epoch = s.epochs;
+  if (rec.to_epoch > rec.from_epoch) objective_.trial_done(trial.config, s.epochs);
   rec.result.loss = loss(s);
   rec.result.metric = s.metric;
   rec.result.energy_j = s.energy_j;

@@ -127,25 +127,6 @@ TEST(Measure, CountersFromFakeGpuAndRaplAreExactAndStored) {
   EXPECT_NE(csv.find(",total,total,"), std::string::npos) << csv;
 }
 
-// Starts powertrain without waiting; stdout/stderr go to files. Returns the pid.
-pid_t start(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log,
-            bool own_group) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (own_group) setpgid(0, 0);
-    FILE* f = std::fopen(log.c_str(), "w");
-    dup2(fileno(f), 1);
-    dup2(fileno(f), 2);
-    for (const auto& kv : env) putenv(const_cast<char*>(kv.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 // Waits until the run row exists (the child is running). Returns false after 30 s.
 bool wait_for_running_row(const std::string& db) {
   for (int i = 0; i < 600; ++i) {
@@ -160,20 +141,14 @@ bool wait_for_running_row(const std::string& db) {
   return false;
 }
 
-int wait_exit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 TEST(Measure, SigtermIsForwardedAndThePartialRunIsRecorded) {
   TempDir dir;
   std::string db = dir.file("p.db");
   auto env = no_hardware_env(dir);
-  pid_t pid = start(cmd({"--db", db, "--", "sleep", "30"}), env, dir.file("log"), false);
+  pid_t pid = start_program(cmd({"--db", db, "--", "sleep", "30"}), dir.file("log"), env);
   ASSERT_TRUE(wait_for_running_row(db));
   kill(pid, SIGTERM);  // sent to powertrain alone: it must reach the child
-  EXPECT_EQ(wait_exit(pid), 128 + SIGTERM);
+  EXPECT_EQ(wait_program(pid), 128 + SIGTERM);
   auto rows = query(db, "SELECT status, exit_code FROM runs");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][0], "interrupted");
@@ -184,10 +159,10 @@ TEST(Measure, SigtermIsForwardedAndThePartialRunIsRecorded) {
 TEST(Measure, CtrlCToTheProcessGroupStopsTheChildAndKeepsTheRun) {
   TempDir dir;
   std::string db = dir.file("p.db");
-  pid_t pid = start(cmd({"--db", db, "--", "sleep", "30"}), no_hardware_env(dir), dir.file("log"), true);
+  pid_t pid = start_program(cmd({"--db", db, "--", "sleep", "30"}), dir.file("log"), no_hardware_env(dir), true);
   ASSERT_TRUE(wait_for_running_row(db));
   kill(-pid, SIGINT);  // what a terminal does on Ctrl-C: the whole foreground group
-  EXPECT_EQ(wait_exit(pid), 128 + SIGINT);
+  EXPECT_EQ(wait_program(pid), 128 + SIGINT);
   auto rows = query(db, "SELECT status FROM runs");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][0], "interrupted");

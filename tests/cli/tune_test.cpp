@@ -117,19 +117,10 @@ TEST(TuneCli, KilledStudyResumesWithoutLosingOrDoubleCountingTrials) {
   // Start it stored, kill -9 in the middle, resume.
   auto args = study;
   args.insert(args.end(), {"--db", dir.file("p.db"), "--study", "s", "--pace-ms", "20", "-q"});
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  pid_t pid = start_program(args);
   for (int i = 0; i < 1000 && stored_trials(dir.file("p.db")) < 8; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "the study finished before it could be killed";
+  ASSERT_EQ(wait_program(pid), 128 + SIGKILL) << "the study finished before it could be killed";
   int before = stored_trials(dir.file("p.db"));
   ASSERT_GE(before, 8);
   ASSERT_LT(static_cast<size_t>(before), expected["trials"].size());

@@ -48,26 +48,11 @@ Worker start_worker(const std::string& storage, const std::string& study, const 
   argv.insert(argv.end(), extra.begin(), extra.end());
   Worker w;
   w.err_path = dir.file(id + ".err");
-  w.pid = fork();
-  if (w.pid == 0) {
-    FILE* err = std::freopen(w.err_path.c_str(), "w", stderr);
-    (void)err;
-    FILE* out = std::freopen("/dev/null", "w", stdout);
-    (void)out;
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
+  w.pid = start_program(argv, w.err_path);
   return w;
 }
 
-int wait_worker(const Worker& w) {
-  int status = 0;
-  waitpid(w.pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+int wait_worker(const Worker& w) { return wait_program(w.pid); }
 
 // The sequential `powertrain tune` of the same study: what the workers together must find.
 nlohmann::json sequential_result(const TempDir& dir) {

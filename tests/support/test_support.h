@@ -1,6 +1,8 @@
 // Helpers shared by the tests: temporary directories, files, and running the CLI.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -36,6 +38,14 @@ struct RunResult {
 // `stdin_text` on its standard input (/dev/null when empty); returns its exit code and output.
 RunResult run_program(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
                       const std::string& stdin_text = "");
+
+// Starts `argv` (argv[0] a path) in the background with extra environment `env`, its stdout
+// and stderr written to `log` ("" = /dev/null), in a process group of its own when
+// `own_group` (so that a signal to the group reaches its children). Returns the pid.
+pid_t start_program(const std::vector<std::string>& argv, const std::string& log = "",
+                    const std::vector<std::string>& env = {}, bool own_group = false);
+// Waits for a started program; returns its exit code, or 128 + the signal that killed it.
+int wait_program(pid_t pid);
 
 #ifdef POWERTRAIN_SOURCE_DIR
 // The Zeus NSDI'23 traces live in the project's shared/ folder beside the checkout (CI has

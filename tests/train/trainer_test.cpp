@@ -4,7 +4,14 @@
 #include "powertrain/train/trainer.h"
 
 #include <gtest/gtest.h>
+#include <filesystem>
 #include <set>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "support/test_support.h"
@@ -328,6 +335,78 @@ TEST(TrainingStudy, Sm2ExploresThenHalvesOnRealTraining) {
   EXPECT_TRUE(strategy->best().has_value());
 }
 
+// Saved configuration states: a later objective (a resumed study, another worker) continues
+// a configuration from the state of the epoch the study recorded, trains only the epochs it
+// lacks and ends where an uninterrupted run ends; a state of another epoch, or an unreadable
+// one, is not used (the configuration is trained again from its start).
+TEST(TrainingStudy, AConfigurationContinuesFromItsSavedStateAsIfNeverStopped) {
+  TempDir dir;
+  TrainConfig base = small({"optimizer.type=adamw", "optimizer.lr=0.003"});
+  const DiscoverOptions sensors = no_hardware(dir).sensors;
+  const tune::Config config = {{"training.batch_size", 128.0}};
+  const std::string states = dir.file("states");
+  auto state_files = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(states)) names.push_back(e.path().filename().string());
+    return names;
+  };
+
+  TrainingObjective straight(base, sensors);  // never stopped
+  double straight_metric[4] = {};
+  for (int e = 1; e <= 3; ++e) straight_metric[e] = straight.train_epoch(config, e).metric;
+
+  {
+    TrainingObjective first(base, sensors);
+    first.keep_states_in(states);
+    first.train_epoch(config, 1);
+    first.trial_done(config, 1);
+    first.train_epoch(config, 2);
+    first.trial_done(config, 2);  // the study recorded 2 epochs; only the newest state is kept
+    auto names = state_files();
+    ASSERT_EQ(names.size(), 1u);
+    EXPECT_NE(names[0].find(".e2.pt"), std::string::npos) << names[0];
+  }
+  {
+    std::vector<std::string> said;
+    TrainingObjective later(base, sensors, [&](const std::string& m) { said.push_back(m); });
+    later.keep_states_in(states);
+    const double metric = later.train_epoch(config, 3).metric;
+    EXPECT_EQ(later.states_restored(), 1);
+    EXPECT_EQ(later.epochs_trained(), 1);  // epoch 3 only
+    EXPECT_DOUBLE_EQ(metric, straight_metric[3]);  // same weights, optimizer state and batch order
+    bool told = false;
+    for (const auto& m : said) told |= m.find("continues from its state after epoch 2") != std::string::npos;
+    EXPECT_TRUE(told);
+    later.trial_done(config, 3);
+  }
+  {
+    // The study recorded only epoch 1 (the state of epoch 3 came from a trial it never kept).
+    TrainingObjective other(base, sensors);
+    other.keep_states_in(states);
+    EXPECT_DOUBLE_EQ(other.train_epoch(config, 2).metric, straight_metric[2]);
+    EXPECT_EQ(other.states_restored(), 0);
+    EXPECT_EQ(other.epochs_trained(), 2);
+  }
+  {
+    // An unreadable state is reported and the configuration trained again.
+    auto names = state_files();
+    ASSERT_EQ(names.size(), 1u);
+    test::write_file(states + "/" + names[0], "not a checkpoint");
+    std::vector<std::string> said;
+    TrainingObjective broken(base, sensors, [&](const std::string& m) { said.push_back(m); });
+    broken.keep_states_in(states);
+    broken.train_epoch(config, 4);
+    EXPECT_EQ(broken.states_restored(), 0);
+    EXPECT_EQ(broken.epochs_trained(), 4);
+    bool told = false;
+    for (const auto& m : said) told |= m.find("training it again from the start") != std::string::npos;
+    EXPECT_TRUE(told);
+  }
+  test::write_file(dir.file("a-file"), "x");
+  TrainingObjective nowhere(base, sensors);
+  EXPECT_THROW(nowhere.keep_states_in(dir.file("a-file") + "/states"), std::runtime_error);
+}
+
 TEST(TrainingStudy, StudyKeysAreValidatedAsConfigKeys) {
   TrainConfig base = small();
   tune::Config bad = {{"optimizer.learning_rate", 0.1}};
@@ -359,6 +438,70 @@ TEST(TuneCliTraining, RealStudyRunsStoresAndEstimatesGrid) {
   auto bad = test::run_program({POWERTRAIN_BIN, "tune", dir.file("bad.json"), "--no-store"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("space.optimizer.lr"), std::string::npos) << bad.err;
+}
+
+// Stored trials of a study store (0 while it cannot be read).
+int stored_trials(const std::string& db) {
+  auto r = test::run_program({"sqlite3", db, "SELECT COUNT(*) FROM study_trials"});
+  return r.exit_code == 0 && !r.out.empty() ? std::stoi(r.out) : 0;
+}
+
+// A real-training study killed with SIGKILL in the middle of successive halving resumes with
+// every half-trained configuration continued from its saved state, not retrained, and ends
+// exactly where an uninterrupted study ends (the same trials with the same metrics).
+TEST(TuneCliTraining, KilledRealStudyContinuesHalfTrainedConfigsFromTheirStates) {
+  TempDir dir;
+  test::write_file(dir.file("study.json"), R"({
+    "name": "halving", "train": {"data": {"subset": 2000}, "model": {"hidden": [64]}, "optimizer": {"type": "adamw"}},
+    "space": {"training.batch_size": {"type": "categorical", "values": [32, 64, 128, 256]}},
+    "strategy": "sh", "max_epochs": 4, "budget": {"min": 1, "max": 4, "eta": 2}})");
+  const std::string none = dir.file("no-powercap");
+  auto straight = test::run_program({POWERTRAIN_BIN, "tune", dir.file("study.json"), "--no-store", "-q", "--json",
+                                     dir.file("straight.json"), "--powercap-root", none});
+  ASSERT_EQ(straight.exit_code, 0) << straight.err;
+  auto expected = nlohmann::json::parse(test::read_file(dir.file("straight.json")));
+  ASSERT_EQ(expected["trials"].size(), 7u);  // rungs of 4, 2 and 1 configurations
+
+  // A state directory that cannot be made is refused before anything is stored.
+  test::write_file(dir.file("a-file"), "x");
+  auto bad = test::run_program({POWERTRAIN_BIN, "tune", dir.file("study.json"), "--db", dir.file("bad.db"), "--states-dir",
+                                dir.file("a-file") + "/s", "--powercap-root", none});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("pick another --states-dir"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.db")));
+
+  const std::string db = dir.file("p.db");
+  std::vector<std::string> args = {POWERTRAIN_BIN, "tune", dir.file("study.json"), "--db", db, "--study", "s",
+                                   "-q", "--pace-ms", "400", "--powercap-root", none};
+  pid_t pid = test::start_program(args);
+  // Kill it once the first rung (4 trials of one epoch) is stored.
+  for (int i = 0; i < 6000 && stored_trials(db) < 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  kill(pid, SIGKILL);
+  ASSERT_EQ(test::wait_program(pid), 128 + SIGKILL) << "the study finished before it could be killed";
+  const int before = stored_trials(db);
+  ASSERT_GE(before, 4);
+  ASSERT_LT(before, 7);
+  const std::string states = db + ".states/s";
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(states)) files += e.path().extension() == ".pt";
+  EXPECT_EQ(files, 4u);  // one state per configuration
+
+  auto resumed = test::run_program({POWERTRAIN_BIN, "tune", "--resume", "s", "--db", db, "--json", dir.file("resumed.json"),
+                                    "--powercap-root", none});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("continues from its state after epoch"), std::string::npos) << resumed.err;
+  EXPECT_EQ(resumed.err.find("training it again"), std::string::npos) << resumed.err;
+  auto got = nlohmann::json::parse(test::read_file(dir.file("resumed.json")));
+  ASSERT_EQ(got["trials"].size(), expected["trials"].size());
+  for (size_t i = 0; i < got["trials"].size(); ++i) {
+    const auto& a = got["trials"][i];
+    const auto& b = expected["trials"][i];
+    EXPECT_EQ(a["config"], b["config"]) << "trial " << i;
+    EXPECT_EQ(a["from_epoch"], b["from_epoch"]) << "trial " << i;
+    EXPECT_EQ(a["metric"], b["metric"]) << "trial " << i;
+  }
+  EXPECT_EQ(got["best_config"], expected["best_config"]);
+  EXPECT_FALSE(std::filesystem::exists(db + ".states")) << "a finished study's states are removed";
 }
 
 }  // namespace

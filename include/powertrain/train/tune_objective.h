@@ -4,9 +4,13 @@
 // "model.width", ... as with --set). Each configuration keeps its own model, optimizer and
 // schedule in memory, so training it further continues where it stopped; all share one copy
 // of the dataset. Every epoch is a meter window: its energy (counter or Eq. 1, provenance as
-// measured) is what the study counts. After a resume (the process died), a configuration's
-// earlier epochs are retrained first and their energy is counted again, because it is spent
-// again. No LibTorch in this header.
+// measured) is what the study counts. With keep_states_in(dir), every trial's end saves the
+// configuration's state (weights, optimizer, epoch) there, and a later process (a resumed
+// study, another worker on the same files) continues from it. Without a saved state for the
+// epoch the study recorded, a configuration's earlier epochs are retrained first and their
+// energy is counted again, because it is spent again. Each epoch's batch order depends only
+// on the seed and the epoch, so a continued configuration trains as it would have. No
+// LibTorch in this header.
 //
 // Example:
 //   powertrain::TrainingObjective objective(base_config, powertrain::DiscoverOptions());
@@ -34,6 +38,17 @@ class TrainingObjective : public tune::Objective {
   tune::EpochOutcome train_epoch(const tune::Config& config, int epoch) override;
   // Energy provenance of the epochs so far: the weakest seen ("missing" before any).
   std::string energy_provenance() const;
+  // Saves configuration states in `dir` (created if missing; one file per configuration,
+  // its latest trial's end) and continues from them. Throws std::runtime_error naming the
+  // directory when it cannot be created.
+  void keep_states_in(const std::string& dir);
+  // Saves the state of `config` after `epochs` epochs (with keep_states_in). A failed save
+  // is reported through `say` and the study goes on (the config is then retrained if needed).
+  void trial_done(const tune::Config& config, int epochs) override;
+  // Epochs trained by this objective (retrained ones included), and configurations
+  // continued from a saved state.
+  int epochs_trained() const;
+  int states_restored() const;
 
  private:
   struct Impl;

@@ -42,6 +42,13 @@ class Objective {
   virtual ~Objective() = default;
   // Trains epoch `epoch` (1-based) of `config`; the Tuner calls epochs of a config in order.
   virtual EpochOutcome train_epoch(const Config& config, int epoch) = 0;
+  // Called by the Tuner after a trial trained `epochs` epochs of `config` in all (at least
+  // one of them in this trial): the state the study records next. Real training saves it
+  // there, so that a later process continues the config instead of retraining it.
+  virtual void trial_done(const Config& config, int epochs) {
+    (void)config;
+    (void)epochs;
+  }
 };
 
 enum class BudgetUnit { kEpochs, kJoules };

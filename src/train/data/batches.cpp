@@ -13,6 +13,7 @@ BatchIterator::BatchIterator(const Dataset& data, int64_t batch_size, bool shuff
       shuffle_(shuffle),
       drop_last_(drop_last),
       device_(device),
+      seed_(seed),
       gen_(at::make_generator<at::CPUGeneratorImpl>(seed)) {
   if (batch_size < 1) throw DataError("batch size must be at least 1, got " + std::to_string(batch_size));
   reset();
@@ -28,6 +29,15 @@ void BatchIterator::reset() {
   } else if (!order_.defined() || order_.size(0) != n) {
     order_ = torch::arange(n, torch::TensorOptions().dtype(torch::kInt64).device(data_.x.device()));
   }
+}
+
+void BatchIterator::start_epoch(int64_t epoch) {
+  // splitmix64 of (seed, epoch): neighbouring epochs get unrelated orders.
+  uint64_t z = seed_ + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(epoch + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  gen_.set_current_seed(z ^ (z >> 31));
+  reset();
 }
 
 bool BatchIterator::next(Batch& out) {

@@ -93,6 +93,9 @@ class BatchIterator {
                 torch::Device device = torch::kCPU, bool drop_last = false);
   // Starts a new epoch (new order when shuffling).
   void reset();
+  // Starts epoch `epoch` (0-based) with an order that depends only on the seed and the
+  // epoch, so that training continued from a saved state sees the batches it would have.
+  void start_epoch(int64_t epoch);
   // Fills `out` with the next batch; returns false at the end of the epoch.
   bool next(Batch& out);
   int64_t batches_per_epoch() const;
@@ -103,6 +106,7 @@ class BatchIterator {
   bool shuffle_;
   bool drop_last_;
   torch::Device device_;
+  uint64_t seed_;
   torch::Generator gen_;
   torch::Tensor order_;
   int64_t pos_ = 0;
