@@ -449,18 +449,40 @@ int stored_trials(const std::string& db) {
 // A real-training study killed with SIGKILL in the middle of successive halving resumes with
 // every half-trained configuration continued from its saved state, not retrained, and ends
 // exactly where an uninterrupted study ends (the same trials with the same metrics).
-TEST(TuneCliTraining, KilledRealStudyContinuesHalfTrainedConfigsFromTheirStates) {
-  TempDir dir;
+// Successive halving over four batch sizes on real training: rungs of 4, 2 and 1
+// configurations at 1, 2 and 4 epochs. Writes study.json into `dir` and returns what an
+// uninterrupted `powertrain tune` of it gives (--json).
+nlohmann::json halving_study(const TempDir& dir) {
   test::write_file(dir.file("study.json"), R"({
     "name": "halving", "train": {"data": {"subset": 2000}, "model": {"hidden": [64]}, "optimizer": {"type": "adamw"}},
     "space": {"training.batch_size": {"type": "categorical", "values": [32, 64, 128, 256]}},
     "strategy": "sh", "max_epochs": 4, "budget": {"min": 1, "max": 4, "eta": 2}})");
-  const std::string none = dir.file("no-powercap");
   auto straight = test::run_program({POWERTRAIN_BIN, "tune", dir.file("study.json"), "--no-store", "-q", "--json",
-                                     dir.file("straight.json"), "--powercap-root", none});
-  ASSERT_EQ(straight.exit_code, 0) << straight.err;
+                                     dir.file("straight.json"), "--powercap-root", dir.file("no-powercap")});
+  EXPECT_EQ(straight.exit_code, 0) << straight.err;
   auto expected = nlohmann::json::parse(test::read_file(dir.file("straight.json")));
-  ASSERT_EQ(expected["trials"].size(), 7u);  // rungs of 4, 2 and 1 configurations
+  EXPECT_EQ(expected["trials"].size(), 7u);
+  return expected;
+}
+
+// The same trials, configurations and metrics (the energies differ from run to run).
+void expect_same_trials(const nlohmann::json& got, const nlohmann::json& expected) {
+  ASSERT_EQ(got["trials"].size(), expected["trials"].size());
+  for (size_t i = 0; i < got["trials"].size(); ++i) {
+    const auto& a = got["trials"][i];
+    const auto& b = expected["trials"][i];
+    EXPECT_EQ(a["config"], b["config"]) << "trial " << i;
+    EXPECT_EQ(a["from_epoch"], b["from_epoch"]) << "trial " << i;
+    EXPECT_EQ(a["metric"], b["metric"]) << "trial " << i;
+  }
+  EXPECT_EQ(got["best_config"], expected["best_config"]);
+}
+
+TEST(TuneCliTraining, KilledRealStudyContinuesHalfTrainedConfigsFromTheirStates) {
+  TempDir dir;
+  const auto expected = halving_study(dir);
+  ASSERT_EQ(expected["trials"].size(), 7u);
+  const std::string none = dir.file("no-powercap");
 
   // A state directory that cannot be made is refused before anything is stored.
   test::write_file(dir.file("a-file"), "x");
@@ -491,17 +513,31 @@ TEST(TuneCliTraining, KilledRealStudyContinuesHalfTrainedConfigsFromTheirStates)
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_NE(resumed.err.find("continues from its state after epoch"), std::string::npos) << resumed.err;
   EXPECT_EQ(resumed.err.find("training it again"), std::string::npos) << resumed.err;
-  auto got = nlohmann::json::parse(test::read_file(dir.file("resumed.json")));
-  ASSERT_EQ(got["trials"].size(), expected["trials"].size());
-  for (size_t i = 0; i < got["trials"].size(); ++i) {
-    const auto& a = got["trials"][i];
-    const auto& b = expected["trials"][i];
-    EXPECT_EQ(a["config"], b["config"]) << "trial " << i;
-    EXPECT_EQ(a["from_epoch"], b["from_epoch"]) << "trial " << i;
-    EXPECT_EQ(a["metric"], b["metric"]) << "trial " << i;
-  }
-  EXPECT_EQ(got["best_config"], expected["best_config"]);
+  expect_same_trials(nlohmann::json::parse(test::read_file(dir.file("resumed.json"))), expected);
   EXPECT_FALSE(std::filesystem::exists(db + ".states")) << "a finished study's states are removed";
+}
+
+// Workers share configuration states: the first worker trains the first rung and leaves; the
+// second continues every promoted configuration from the first one's states.
+TEST(WorkerCliTraining, ASecondWorkerContinuesTheFirstWorkersConfigurations) {
+  TempDir dir;
+  const auto expected = halving_study(dir);
+  ASSERT_EQ(expected["trials"].size(), 7u);
+  const std::string storage = "sqlite:" + dir.file("w.db");
+  auto first = test::run_program({POWERTRAIN_BIN, "worker", "--storage", storage, "--study", "s", dir.file("study.json"),
+                                  "--worker-id", "wa", "--max-trials", "4", "--powercap-root", dir.file("none")});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  auto second = test::run_program({POWERTRAIN_BIN, "worker", "--storage", storage, "--study", "s", "--worker-id", "wb",
+                                   "--poll-s", "0.05", "--json", dir.file("wb.json"), "--powercap-root", dir.file("none")});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  size_t continued = 0;
+  for (size_t at = 0; (at = second.err.find("continues from its state after epoch", at)) != std::string::npos; ++at) ++continued;
+  EXPECT_EQ(continued, 2u) << second.err;  // the two configurations of the second rung
+  EXPECT_EQ(second.err.find("training it again"), std::string::npos) << second.err;
+  auto got = nlohmann::json::parse(test::read_file(dir.file("wb.json")));
+  EXPECT_EQ(got["worker_trials"].size(), 3u);
+  expect_same_trials(got, expected);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("w.db.states")));
 }
 
 }  // namespace
