@@ -124,7 +124,9 @@ nlohmann::json run_regime_study(const StudyOptions& opts, Store* store) {
   for (const auto& row : acc) for (double a : row) if (std::isfinite(a) && !(a <= top_acc)) top_acc = a;
   for (size_t i = 0; i < nb; ++i) {
     for (size_t j = 0; j < nl; ++j) {
-      percent[i][j] = worst > 0 ? 100.0 * total[i][j] / worst : NAN;
+      // The ratio first: x / worst is exactly 1 for the worst setup and never above 1 for the
+      // others, so no percentage comes out as 100.00000000000001 (100 * x / worst can).
+      percent[i][j] = worst > 0 ? 100.0 * (total[i][j] / worst) : NAN;
       json s = study::summarize(cells[i][j]);
       s["batch_size"] = batch_sizes[i];
       s["learning_rate"] = lrs[j];
