@@ -3,8 +3,10 @@
 //   URL     the server's base URL (the line `powertrain serve` prints), e.g. http://127.0.0.1:41234/
 //   RUN_ID  a run that is still training when the test starts (its charts must update live)
 //   --study the store also holds a study: check /studies and one study page
-// Env: SCREENSHOT_DIR=DIR saves full-page PNGs there (runs, run, compare, study, devices).
-//      RUN_END_S=N waits up to N s (default 90) for the run to end once it streams live.
+// Env: TRAIN_PID=PID  the process training RUN_ID: sent SIGINT once a new epoch has arrived live,
+//                     so that the end of the run arrives live too (required)
+//      SCREENSHOT_DIR=DIR saves full-page PNGs there (runs, run, compare, study, devices).
+//      FIRST_EPOCH_S=N waits up to N s (default 120) for a new epoch to arrive live.
 // Exits 0 when every check passes, 1 with a message naming the failed check otherwise.
 // Started by tests/web/browser_test.sh, which trains the run and starts the server.
 import http from 'node:http';
@@ -15,13 +17,15 @@ import { chromium } from 'playwright-core';
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const FIRST_POINTS_MS = 15000;   // the power chart shows its first points
 const LIVE_UPDATE_MS = 20000;    // then a live SSE update arrives and the chart grows
-const RUN_END_MS = 1000 * Number(process.env.RUN_END_S || 90);  // then the run ends, epoch charts filled
+const FIRST_EPOCH_MS = 1000 * Number(process.env.FIRST_EPOCH_S || 120);  // then a new epoch arrives live
+const RUN_END_MS = 30000;        // after SIGINT the run ends (after its current step) and the page says so
+const trainPid = Number(process.env.TRAIN_PID || 0);  // the training, stopped with SIGINT once seen live
 
 const args = process.argv.slice(2);
 const withStudy = args.includes('--study');
 const positional = args.filter((a) => !a.startsWith('--'));
-if (positional.length !== 2 || !/^\d+$/.test(positional[1])) {
-  console.error('usage: node dashboard_test.mjs URL RUN_ID [--study]');
+if (positional.length !== 2 || !/^\d+$/.test(positional[1]) || !(trainPid > 0)) {
+  console.error('usage: TRAIN_PID=PID node dashboard_test.mjs URL RUN_ID [--study]');
   process.exit(2);
 }
 const base = positional[0].endsWith('/') ? positional[0] : positional[0] + '/';
@@ -149,14 +153,34 @@ async function main() {
       log(`     live: data-points ${points0} -> ${points1}, events ${events0} -> ${await attr(page, '#power-chart', 'data-live-events')}`);
     });
 
-    await check(`/runs/${runId} ends with epochs charted`, async () => {
+    await check(`/runs/${runId} charts a new epoch live`, async () => {
+      const rows0 = await page.$$eval('#epochs tbody tr', (r) => r.length).catch(() => 0);
+      await page.waitForFunction((r0) => {
+        const num = (s) => Number(document.querySelector(s)?.getAttribute('data-points'));
+        const rows = document.querySelectorAll('#epochs tbody tr').length;
+        return rows > r0 && num('#epoch-energy-chart') >= rows && num('#metric-chart') >= rows;
+      }, rows0, { timeout: FIRST_EPOCH_MS, polling: 500 })
+        .catch(async () => fail(`after ${FIRST_EPOCH_MS / 1000} s (${rows0} epoch rows at the start): ` +
+          `epoch-energy data-points ${await attr(page, '#epoch-energy-chart', 'data-points')}, ` +
+          `metric data-points ${await attr(page, '#metric-chart', 'data-points')}, ` +
+          `${await page.$$eval('#epochs tbody tr', (r) => r.length).catch(() => 0)} epoch rows`));
+      const status = await page.$eval('#run-status', (e) => e.textContent.trim()).catch(() => '?');
+      if (status !== 'running') fail(`the run is "${status}" before the test stopped it: it must still train here`);
+    });
+
+    await check(`/runs/${runId} ends live after SIGINT, epochs charted`, async () => {
+      try {
+        process.kill(trainPid, 'SIGINT');
+      } catch (err) {
+        fail(`cannot send SIGINT to the training (pid ${trainPid}): ${err.message}`);
+      }
       await page.waitForFunction(() => {
         const num = (s) => Number(document.querySelector(s)?.getAttribute('data-points'));
         const status = document.querySelector('#run-status')?.textContent.trim();
         return status && status !== 'running' && num('#epoch-energy-chart') >= 1 && num('#metric-chart') >= 1 &&
           document.querySelectorAll('#epochs tbody tr').length >= 1;
       }, null, { timeout: RUN_END_MS, polling: 500 })
-        .catch(async () => fail(`after ${RUN_END_MS / 1000} s: #run-status "${await page.$eval('#run-status', (e) => e.textContent.trim()).catch(() => '?')}", ` +
+        .catch(async () => fail(`${RUN_END_MS / 1000} s after SIGINT: #run-status "${await page.$eval('#run-status', (e) => e.textContent.trim()).catch(() => '?')}", ` +
           `epoch-energy data-points ${await attr(page, '#epoch-energy-chart', 'data-points')}, ` +
           `metric data-points ${await attr(page, '#metric-chart', 'data-points')}, ` +
           `${await page.$$eval('#epochs tbody tr', (r) => r.length).catch(() => 0)} epoch rows`));
