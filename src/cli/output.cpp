@@ -181,27 +181,39 @@ bool open_store(const std::string& who, const std::string& db, bool no_store, st
 
 namespace {
 std::atomic<bool> g_stop{false};
-struct sigaction g_previous_sigint {};
+std::atomic<int> g_stop_signal{0};
+struct sigaction g_previous_sigint {}, g_previous_sigterm {};
 
-void on_sigint(int) {
-  if (g_stop.load()) {  // a second Ctrl-C: stop now
-    signal(SIGINT, SIG_DFL);
-    raise(SIGINT);
+void on_stop_signal(int sig) {
+  if (g_stop.load()) {  // a second one: stop now
+    signal(sig, SIG_DFL);
+    raise(sig);
   }
+  g_stop_signal.store(sig);
   g_stop.store(true);
 }
 }  // namespace
 
-StopOnCtrlC::StopOnCtrlC() {
+StopOnSignal::StopOnSignal() {
   g_stop.store(false);
+  g_stop_signal.store(0);
   struct sigaction sa {};
-  sa.sa_handler = on_sigint;
+  sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &g_previous_sigint);
+  sigaction(SIGTERM, &sa, &g_previous_sigterm);
 }
 
-StopOnCtrlC::~StopOnCtrlC() { sigaction(SIGINT, &g_previous_sigint, nullptr); }
+StopOnSignal::~StopOnSignal() {
+  sigaction(SIGINT, &g_previous_sigint, nullptr);
+  sigaction(SIGTERM, &g_previous_sigterm, nullptr);
+}
 
-const std::atomic<bool>* StopOnCtrlC::stop_requested() const { return &g_stop; }
+int StopOnSignal::exit_code() {
+  const int sig = g_stop_signal.load();
+  return 128 + (sig > 0 ? sig : SIGINT);
+}
+
+const std::atomic<bool>* StopOnSignal::stop_requested() const { return &g_stop; }
 
 }  // namespace powertrain::cli

@@ -50,15 +50,19 @@ std::string store_path(const std::string& flag);
 // and returns false (the caller exits 2).
 bool open_store(const std::string& who, const std::string& db, bool no_store, std::optional<Store>& store);
 
-// While alive, the first Ctrl-C sets stop_requested() (training stops after the current
-// step and keeps what it did); a second one ends the process at once. The previous
-// SIGINT handler is restored when it dies. One at a time.
-class StopOnCtrlC {
+// While alive, the first SIGINT (Ctrl-C) or SIGTERM (kill, `timeout`, a batch scheduler or
+// `docker stop` ending the job) sets stop_requested(): training stops after the current step
+// and keeps what it did, so the run ends `interrupted` instead of staying `running` in the
+// store. A second one ends the process at once. The previous handlers are restored when it
+// dies. One at a time.
+class StopOnSignal {
  public:
-  StopOnCtrlC();
-  ~StopOnCtrlC();
-  StopOnCtrlC(const StopOnCtrlC&) = delete;
-  StopOnCtrlC& operator=(const StopOnCtrlC&) = delete;
+  StopOnSignal();
+  ~StopOnSignal();
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+  // The exit code for a stop it caused: 128 + the signal (130 for SIGINT, 143 for SIGTERM).
+  static int exit_code();
   const std::atomic<bool>* stop_requested() const;
 };
 

@@ -79,14 +79,14 @@ int run_study_command(const StudyCliOptions& o) {
   so.trace_dir = o.traces;
   if (!o.quiet) so.say = [](const std::string& line) { std::cerr << line << "\n"; };
 
-  auto ctrl_c = std::make_unique<StopOnCtrlC>();  // until the training ends (also on error returns)
-  so.stop_requested = ctrl_c->stop_requested();
+  auto stop_signal = std::make_unique<StopOnSignal>();  // until the training ends (also on error returns)
+  so.stop_requested = stop_signal->stop_requested();
   nlohmann::json result;
   try {
     result = run_study(o.kind, so, store ? &*store : nullptr);
   } catch (const StudyInterrupted& e) {
     std::cerr << who << ": " << e.what() << "\n";
-    return 130;
+    return StopOnSignal::exit_code();
   } catch (const StudyError& e) {
     std::cerr << who << ": " << e.what() << "\n";
     return 2;
@@ -97,7 +97,7 @@ int run_study_command(const StudyCliOptions& o) {
     std::cerr << who << ": " << e.what() << "\n";
     return 1;
   }
-  ctrl_c.reset();  // restore Ctrl-C before printing
+  stop_signal.reset();  // restore SIGINT and SIGTERM before printing
 
   // With --json - the JSON owns stdout, so the tables go to stderr.
   const bool json_on_stdout = o.json_path == "-";

@@ -88,8 +88,8 @@ int run_train(const TrainOptions& o) {
                              e.val_loss, fmt_metric(e.val_metric), e.lr, e.duration_s, fmt_energy(e.energy_j),
                              fmt_power(e.avg_power_w), e.energy_provenance);
   };
-  auto ctrl_c = std::make_unique<StopOnCtrlC>();  // until the training ends (also on error returns)
-  hooks.stop_requested = ctrl_c->stop_requested();
+  auto stop_signal = std::make_unique<StopOnSignal>();  // until the training ends (also on error returns)
+  hooks.stop_requested = stop_signal->stop_requested();
 
   TrainResult r;
   try {
@@ -102,7 +102,7 @@ int run_train(const TrainOptions& o) {
     std::cerr << "powertrain train: " << e.what() << "\n";
     return 1;
   }
-  ctrl_c.reset();  // restore Ctrl-C before printing
+  stop_signal.reset();  // restore SIGINT and SIGTERM before printing
 
   if (!o.quiet) {
     std::string out = fmt::format("\npowertrain: trained '{}': {} after {} epochs ({})\n", cfg.name, r.status, r.epochs_run, r.stop_reason);
@@ -152,7 +152,7 @@ int run_train(const TrainOptions& o) {
     std::string err;
     if (!write_output(o.json_path, j.dump(2) + "\n", err)) std::cerr << "powertrain: " << err << "\n";
   }
-  if (r.status == "interrupted") return 130;
+  if (r.status == "interrupted") return StopOnSignal::exit_code();  // 130 after Ctrl-C, 143 after SIGTERM
   return r.status == "diverged" ? 1 : 0;
 }
 
