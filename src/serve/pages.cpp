@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <map>
@@ -26,6 +28,21 @@ namespace {
 json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
 std::string esc(const std::string& s) { return escape_html(s); }
+
+// Seconds since a running run last wrote a power sample (since it started, before its first),
+// NaN when its start is unknown.
+double silent_for_s(const Store& store, const RunRecord& r) {
+  if (!std::isfinite(r.started_at_unix_s)) return NAN;
+  const double last_t_s = store.last_sample_t_s(r.id);
+  const double wrote_unix_s = r.started_at_unix_s + (std::isfinite(last_t_s) ? std::max(last_t_s, 0.0) : 0.0);
+  const double now_unix_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return now_unix_s - wrote_unix_s;
+}
+
+bool stopped_writing(const Store& store, const RunRecord& r) {
+  const double silent_s = silent_for_s(store, r);
+  return std::isfinite(silent_s) && silent_s > kSilentAfter_s;
+}
 
 // "2026-11-23 17:40 UTC", or "n/a".
 std::string date_text(double unix_s) {
@@ -201,7 +218,13 @@ Answer run_page(const Store& store, int64_t run_id) {
   std::string body = fmt::format("<section id=\"run\" data-run-id=\"{}\" data-status=\"{}\">\n", r->id, esc(r->status));
   body += "<h1>" + esc(title) + "</h1>\n";
   body += "<p>Status: <span id=\"run-status\">" + esc(r->status) + "</span>";
-  if (r->status == "running") body += " <span class=\"live\">(live: updates arrive as the run goes on)</span>";
+  if (r->status == "running" && stopped_writing(store, *r)) {
+    body += fmt::format(" <span class=\"stale\">(nothing written for {}: its process probably ended without closing the run, "
+                        "e.g. SIGKILL or a crash; what it wrote is kept)</span>",
+                        esc(duration_text(silent_for_s(store, *r))));
+  } else if (r->status == "running") {
+    body += " <span class=\"live\">(live: updates arrive as the run goes on)</span>";
+  }
   body += fmt::format(" · <a href=\"/runs/{}/report\">full report</a> · <a href=\"/api/runs/{}\">JSON</a></p>\n", r->id, r->id);
   body += facts_html(run_facts(store, *r));
   body += "<h2>Power</h2>\n<div id=\"power-chart\" class=\"chart\" data-points=\"0\"></div>\n"
@@ -465,10 +488,16 @@ Answer metrics(const Store& store) {
   PrometheusSnapshot snap;
   RunFilter running;
   running.status = "running";
-  running.limit = 1;
-  std::vector<RunRecord> runs = store.runs(running);
-  if (!runs.empty()) {
-    const RunRecord& r = runs.front();
+  running.limit = 50;
+  std::optional<RunRecord> current;  // the newest running run that still writes
+  for (const RunRecord& r : store.runs(running)) {
+    if (!stopped_writing(store, r)) {
+      current = r;
+      break;
+    }
+  }
+  if (current) {
+    const RunRecord& r = *current;
     snap.run_id = r.id;
     snap.run_name = r.name;
     snap.run_kind = r.kind;

@@ -50,8 +50,13 @@ Answer api_run(const Store& store, int64_t run_id);
 // At most `limit` samples with t_s > after_s; "more" tells whether there are others.
 Answer api_samples(const Store& store, int64_t run_id, double after_s, int limit);
 Answer api_studies(const std::vector<StudyRecord>& studies);
-// Prometheus text of the newest running run (power = its latest live sample, energy = the
-// integral of its live samples, epoch = the one in progress).
+// A `running` run that has written no power sample for this long (LiveSamples writes about
+// once a second) is taken to have ended without closing its run (SIGKILL, a crash, a power
+// cut): its page says so and /metrics leaves it out rather than repeat its last reading.
+constexpr double kSilentAfter_s = 60;
+
+// Prometheus text of the newest running run that still writes (power = its latest live
+// sample, energy = the integral of its live samples, epoch = the one in progress).
 Answer metrics(const Store& store);
 
 }  // namespace powertrain::serve

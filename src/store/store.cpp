@@ -868,6 +868,13 @@ std::vector<PowerSample> Store::samples_after(int64_t run_id, double after_s, in
   return out;
 }
 
+double Store::last_sample_t_s(int64_t run_id) const {
+  require_open(db_);
+  Stmt s(db_, path_, "SELECT max(t_s) FROM samples WHERE run_id = ?1");
+  s.integer(1, run_id);
+  return s.step() ? s.col_real(0) : NAN;
+}
+
 std::vector<RecordedDevice> Store::recorded_devices(int limit) const {
   require_open(db_);
   Stmt s(db_, path_,

@@ -25,6 +25,8 @@ namespace {
 
 const std::string kHostile = "<script>alert(\"x\")</script> & 'q'";
 
+double unix_now_s() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+
 class DashboardTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -35,7 +37,7 @@ class DashboardTest : public ::testing::Test {
     RunRecord run;
     run.kind = "train";
     run.name = "live-run";
-    run.started_at_unix_s = 1.7e9;
+    run.started_at_unix_s = unix_now_s() - 12;  // its samples (0.5 .. 11.5 s) are fresh: it still writes
     SensorInfo cpu{"cpu_estimate", "estimate", "Test CPU (estimate)", true, "utilisation x TDP"};
     running_id = store.begin_run(run, HostInfo{}, {cpu});
     std::vector<PowerSample> samples;
@@ -266,6 +268,54 @@ TEST_F(DashboardTest, MetricsParseStrictlyAndDescribeTheRunningRun) {
   EXPECT_NEAR(energy, (20.0 + 31.0) / 2 * 11, 1e-9);  // trapezoid over 11 s
   EXPECT_EQ(run, static_cast<double>(running_id));
   EXPECT_EQ(epoch, 2.0);  // one epoch stored: the second is in progress
+}
+
+// A run left `running` by a process that died (SIGKILL, a crash) is newer than the live one
+// here: /metrics skips it (never repeats its last reading as current), its page says so.
+TEST_F(DashboardTest, ARunThatStoppedWritingIsNotReportedAsCurrent) {
+  int64_t dead_id = 0;
+  {
+    Store store = Store::open(db);
+    RunRecord dead;
+    dead.kind = "train";
+    dead.name = "killed";
+    dead.started_at_unix_s = unix_now_s() - 2 * 3600;
+    dead_id = store.begin_run(dead, HostInfo{}, {});
+    store.append_samples(dead_id, {{0.5, "cpu_estimate", 99.0}, {1.5, "cpu_estimate", 99.0}});
+  }
+  ASSERT_GT(dead_id, running_id);
+  auto run_id_in_metrics = [&] {
+    Reply r = get(port, "/metrics");
+    EXPECT_EQ(r.status, 200);
+    double id = NAN;
+    if (r.body.empty()) return id;  // no run in progress: nothing, not zeros
+    for (const auto& s : parse_exposition(r.body)) {
+      if (s.name == "powertrain_run_id") id = s.value;
+      if (s.name == "powertrain_power_watts") {
+        EXPECT_NE(s.value, 99.0) << "the dead run's last reading";
+      }
+    }
+    return id;
+  };
+  EXPECT_EQ(run_id_in_metrics(), static_cast<double>(running_id));
+
+  std::string dead_page = get(port, "/runs/" + std::to_string(dead_id)).body;
+  EXPECT_NE(dead_page.find("nothing written for 2 h"), std::string::npos) << dead_page;
+  EXPECT_NE(dead_page.find("probably ended without closing the run"), std::string::npos);
+  EXPECT_EQ(dead_page.find("live: updates arrive"), std::string::npos);
+  std::string live_page = get(port, "/runs/" + std::to_string(running_id)).body;
+  EXPECT_NE(live_page.find("live: updates arrive"), std::string::npos);
+  EXPECT_EQ(live_page.find("nothing written for"), std::string::npos);
+
+  {  // the live run ends: nothing is current, the dead run is still not reported
+    Store store = Store::open(db);
+    RunRecord done;
+    done.kind = "train";
+    done.name = "live-run";
+    done.status = "completed";
+    store.finish_run(running_id, done, {}, {});
+  }
+  EXPECT_TRUE(std::isnan(run_id_in_metrics()));
 }
 
 TEST_F(DashboardTest, LiveEventsArriveWhileTheRunGoesOnAndEndWithItsStatus) {

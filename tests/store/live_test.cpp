@@ -45,6 +45,7 @@ struct Fixture {
 
 TEST(LiveSamples, WritesCompleteBucketsOnceEach) {
   Fixture f;
+  EXPECT_TRUE(std::isnan(Store::open(f.db).last_sample_t_s(f.run_id)));  // nothing written yet: unknown, not 0
   LiveSamples live(f.db, f.run_id, f.reader(), 1.0, 3600.0);  // the thread waits an hour: flush() by hand
   for (double t = 0.1; t < 2.5; t += 0.2) f.record(t, 100 + t);
   EXPECT_EQ(live.flush(), 2u);  // buckets [0,1) and [1,2); [2,3) is still open
@@ -65,6 +66,7 @@ TEST(LiveSamples, WritesCompleteBucketsOnceEach) {
   // Later pages see only what is new.
   EXPECT_EQ(store.samples_after(f.run_id, stored[1].t_s, 100).size(), 1u);
   EXPECT_EQ(store.samples_after(f.run_id, -1, 2).size(), 2u);
+  EXPECT_DOUBLE_EQ(store.last_sample_t_s(f.run_id), stored[2].t_s);
   // The final write replaces the live timeline with the whole one.
   RunRecord done;
   done.kind = "train";

@@ -157,6 +157,8 @@ class Store {
   std::vector<PowerSample> samples(int64_t run_id) const;
   // Returns the stored samples of a run with t_s > after_s, oldest first, at most `limit`.
   std::vector<PowerSample> samples_after(int64_t run_id, double after_s, int limit) const;
+  // Returns the t_s of a run's newest stored sample, NaN when it has none.
+  double last_sample_t_s(int64_t run_id) const;
   // Returns the sensors recorded for a run.
   std::vector<SensorInfo> devices(int64_t run_id) const;
   // Returns every sensor recorded by any run (one per source and component), newest first.
