@@ -62,7 +62,11 @@ TEST(Trainer, FashionMnistSubsetLearnsAndRecordsEnergyPerEpoch) {
     sum_j += e.energy_j;
   }
   EXPECT_LT(r.epochs[2].train_loss, r.epochs[0].train_loss);
-  EXPECT_GE(r.energy_j, sum_j);  // the run window holds the epochs plus the final test
+  // The run window holds the epochs plus the final test. With no counter, each window's
+  // energy is Eq. 1 (its samples' mean power x its duration), which is not exactly additive
+  // across windows (the run's mean weighs each sample once, not by the epoch it fell in): CI
+  // once saw the run 0.08 % below its epochs' sum. So: at least the epochs, within 2 %.
+  EXPECT_GE(r.energy_j, 0.98 * sum_j);
   // Stored: the run with its epochs as windows and as rows.
   auto run = store.run(r.run_id);
   ASSERT_TRUE(run.has_value());
