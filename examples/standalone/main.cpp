@@ -106,7 +106,7 @@ int main(int argc, char** argv) try {
 
   powertrain::Measurement total = meter.end(run_window);
   meter.stop();
-  run.status = "completed";
+  run.status = powertrain::RunStatus::completed;
   run.exit_code = 0;
   run.duration_s = total.duration_s;
   run.energy_j = total.total_energy_j();

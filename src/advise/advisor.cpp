@@ -43,8 +43,8 @@ bool all_digits(const std::string& s) {
 
 // Training runs that ended with usable epochs (every ending but divergence or a failure).
 bool trainable(const RunRecord& r) {
-  return r.kind == "train" && (r.status == "completed" || r.status == "early_stopped" || r.status == "target_reached" ||
-                               r.status == "interrupted");
+  return r.kind == "train" && (r.status == RunStatus::completed || r.status == RunStatus::early_stopped ||
+                               r.status == RunStatus::target_reached || r.status == RunStatus::interrupted);
 }
 
 // Runs the rule for a research study's kind; false when the kind has none.
@@ -109,7 +109,7 @@ Advice advise_run(const Store& store, int64_t id) {
   if (!rec) throw AdviseError(fmt::format("no run {} in {}; {}", id, store.path(), known_runs(store)));
   Advice a;
   RunView view = advice_rules::load_run(store, *rec);
-  a.scope = fmt::format("run {} ({} '{}', {}, {} epochs, training energy {})", id, rec->kind, rec->name, rec->status, view.epochs.size(),
+  a.scope = fmt::format("run {} ({} '{}', {}, {} epochs, training energy {})", id, rec->kind, rec->name, run_status_name(rec->status), view.epochs.size(),
                         advice_rules::fmt_energy(view.training_energy_j));
   advice_rules::rule_early_stopping(view, a.recommendations);
   if (!view.config.is_object()) {
@@ -144,12 +144,12 @@ Advice advise_study(const Store& store, const std::string& name) {
   std::optional<StudyRecord> s = store.study(name);
   if (!s) throw AdviseError(fmt::format("no study '{}' in {}; {}", name, store.path(), known_studies(store)));
   Advice a;
-  a.scope = fmt::format("study {} ({}, {})", s->name, s->kind, s->status);
+  a.scope = fmt::format("study {} ({}, {})", s->name, s->kind, study_status_name(s->status));
   bool readable = s->kind == "tune" ? !store.study_trials(s->id).empty() : !s->result_json.empty();
   if (!readable) {
     a.next_steps.push_back(fmt::format("study {} is {} and has no {} yet: finish it or run it again (e.g. `powertrain study {} "
                                        "--scale small`), then advise on it",
-                                       s->name, s->status, s->kind == "tune" ? "trials" : "result", s->kind == "tune" ? "regime" : s->kind));
+                                       s->name, study_status_name(s->status), s->kind == "tune" ? "trials" : "result", s->kind == "tune" ? "regime" : s->kind));
     return a;
   }
   if (!apply_study(store, *s, nullptr, a.recommendations)) {

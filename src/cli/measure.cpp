@@ -253,7 +253,7 @@ int run_measure(const MeasureOptions& o) {
   run.started_at_unix_s = m.start_unix_s;
   run.duration_s = m.duration_s;
   run.exit_code = exit_code;
-  run.status = interrupted ? "interrupted" : (exit_code == 0 ? "completed" : "failed");
+  run.status = interrupted ? RunStatus::interrupted : (exit_code == 0 ? RunStatus::completed : RunStatus::failed);
   run.energy_j = m.total_energy_j();
   run.energy_uncertainty_j = m.total_uncertainty_j();
   run.energy_provenance = provenance_name(m.total_provenance());
@@ -271,7 +271,7 @@ int run_measure(const MeasureOptions& o) {
 
   if (!o.quiet) {
     std::string out = fmt::format("\npowertrain: measured `{}`: {} after {}\n", run.command,
-                                  run.status + (WIFSIGNALED(status) ? fmt::format(" (signal {})", WTERMSIG(status))
+                                  run_status_name(run.status) + (WIFSIGNALED(status) ? fmt::format(" (signal {})", WTERMSIG(status))
                                                                     : fmt::format(" (exit code {})", exit_code)),
                                   fmt_duration(m.duration_s));
     out += summary_table(m);
@@ -298,7 +298,7 @@ int run_measure(const MeasureOptions& o) {
                         {"run_id", run_id > 0 ? nlohmann::json(run_id) : nlohmann::json(nullptr)},
                         {"db", store ? nlohmann::json(db) : nlohmann::json(nullptr)},
                         {"command", o.command},
-                        {"status", run.status},
+                        {"status", run_status_name(run.status)},
                         {"exit_code", exit_code},
                         {"measurement", to_json(m)},
                         {"carbon", to_json(carbon, grid)},

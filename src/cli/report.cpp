@@ -107,7 +107,7 @@ int report_main(ReportOptions o) {
     } else {
       if (study->result_json.empty()) {
         std::cerr << "powertrain report: study '" << study->name << "' (" << study->kind << ") has no result yet (status "
-                  << study->status << "): its report is written when it finishes; its runs have reports of their own "
+                  << study_status_name(study->status) << "): its report is written when it finishes; its runs have reports of their own "
                   << "(powertrain report RUN_ID)\n";
         return 2;
       }

@@ -105,7 +105,7 @@ int run_train(const TrainOptions& o) {
   stop_signal.reset();  // restore SIGINT and SIGTERM before printing
 
   if (!o.quiet) {
-    std::string out = fmt::format("\npowertrain: trained '{}': {} after {} epochs ({})\n", cfg.name, r.status, r.epochs_run, r.stop_reason);
+    std::string out = fmt::format("\npowertrain: trained '{}': {} after {} epochs ({})\n", cfg.name, run_status_name(r.status), r.epochs_run, r.stop_reason);
     out += fmt::format("  best epoch       {} (val acc {}, val loss {:.4f}); test acc {}\n", r.best_epoch, fmt_metric(r.best_val_metric),
                        r.best_val_loss, fmt_metric(r.test_metric));
     out += fmt::format("  energy           {} total, {} to the best epoch ({}{})\n", fmt_energy(r.energy_j), fmt_energy(r.energy_to_best_j),
@@ -129,7 +129,7 @@ int run_train(const TrainOptions& o) {
     nlohmann::json j = {{"schema", "powertrain.train/1"},
                         {"run_id", r.run_id > 0 ? nlohmann::json(r.run_id) : nlohmann::json(nullptr)},
                         {"name", cfg.name},
-                        {"status", r.status},
+                        {"status", run_status_name(r.status)},
                         {"stop_reason", r.stop_reason},
                         {"epochs_run", r.epochs_run},
                         {"best_epoch", r.best_epoch},
@@ -152,8 +152,8 @@ int run_train(const TrainOptions& o) {
     std::string err;
     if (!write_output(o.json_path, j.dump(2) + "\n", err)) std::cerr << "powertrain: " << err << "\n";
   }
-  if (r.status == "interrupted") return StopOnSignal::exit_code();  // 130 after Ctrl-C, 143 after SIGTERM
-  return r.status == "diverged" ? 1 : 0;
+  if (r.status == RunStatus::interrupted) return StopOnSignal::exit_code();  // 130 after Ctrl-C, 143 after SIGTERM
+  return r.status == RunStatus::diverged ? 1 : 0;
 }
 
 int run_lr_find(const TrainOptions& o) {

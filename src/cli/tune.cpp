@@ -128,7 +128,7 @@ int run_study(TuneOptions o) {
     if (!o.quiet) std::cerr << trial_line(r) << "\n";
     return true;
   });
-  if (store) store->set_study_status(study_id, "finished");
+  if (store) store->set_study_status(study_id, StudyStatus::finished);
   remove_states_dir(states_dir);
 
   StudySummary summary = summarize_study(b, *strategy, tuner.search_energy_j(), trials);

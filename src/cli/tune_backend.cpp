@@ -162,7 +162,7 @@ void apply_budget(Backend& b, const nlohmann::json& budget, const std::string& w
   };
   std::string unit = budget.value("unit", std::string("epochs"));
   if (unit != "epochs" && unit != "joules") throw ConfigError(where + "budget.unit: must be \"epochs\" or \"joules\"");
-  b.options.budget_unit = unit == "joules" ? tune::BudgetUnit::kJoules : tune::BudgetUnit::kEpochs;
+  b.options.budget_unit = unit == "joules" ? tune::BudgetUnit::joules : tune::BudgetUnit::epochs;
   double fallback_min = unit == "epochs" ? 1.0 : NAN, fallback_max = unit == "epochs" ? b.options.max_epochs : NAN;
   b.budget.min_budget = get("min", fallback_min);
   b.budget.max_budget = get("max", fallback_max);
@@ -310,7 +310,7 @@ Backend training_backend(const nlohmann::json& spec, const DiscoverOptions& sens
   if (study.contains("target") && !study["target"].is_null()) {
     if (!study["target"].is_number()) throw ConfigError("study " + origin + ": target: must be a number (validation accuracy)");
     b.options.target_metric = study["target"].get<double>();
-    b.options.loss = tune::LossKind::kEnergyToTarget;
+    b.options.loss = tune::LossKind::energy_to_target;
     b.options.unreached_metric = 0.1;  // chance level of ten classes: progress is measured from there
   }
   if (study.contains("max_energy_j") && !study["max_energy_j"].is_null()) b.options.max_energy_j = study["max_energy_j"].get<double>();

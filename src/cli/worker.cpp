@@ -178,10 +178,10 @@ int run_worker(WorkerOptions o) {
         std::vector<TrialClaim> claims = tx.claims();
         bool running = false;
         for (const auto& c : claims) {
-          bool dead = c.state == "running" && c.heartbeat_age_s > o.grace_s;
-          bool retry = c.state == "failed" && c.attempts < o.max_attempts;
-          if (c.state == "running" && !dead) running = true;
-          if (c.state == "failed" && c.attempts >= o.max_attempts) {
+          bool dead = c.state == ClaimState::running && c.heartbeat_age_s > o.grace_s;
+          bool retry = c.state == ClaimState::failed && c.attempts < o.max_attempts;
+          if (c.state == ClaimState::running && !dead) running = true;
+          if (c.state == ClaimState::failed && c.attempts >= o.max_attempts) {
             stuck = fmt::format("trial {} failed {} times (see the workers' messages): fix the cause and start a new study",
                                 c.trial_id, c.attempts);
           }
@@ -207,7 +207,7 @@ int run_worker(WorkerOptions o) {
         }
         if (next == Next::kWait && !running) {
           if (r.strategy->finished() || !within_limits) {
-            tx.set_status("finished");
+            tx.set_status(StudyStatus::finished);
             next = Next::kDone;
           } else if (!stuck.empty()) {
             next = Next::kStuck;
@@ -240,7 +240,7 @@ int run_worker(WorkerOptions o) {
         if (o.pace_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(o.pace_ms));
         lost = beat.lost();
       } catch (const std::exception& e) {
-        log->locked(study_id, [&](StudyTxn& tx) { tx.set_claim_state(trial.id, "failed"); });
+        log->locked(study_id, [&](StudyTxn& tx) { tx.set_claim_state(trial.id, ClaimState::failed); });
         std::cerr << "powertrain worker: trial " << trial.id << " failed (attempt " << attempt << "): " << e.what() << "\n";
         return 1;
       }
@@ -250,7 +250,7 @@ int run_worker(WorkerOptions o) {
       bool kept = false;
       log->locked(study_id, [&](StudyTxn& tx) {
         for (const auto& c : tx.claims()) {
-          if (c.trial_id == trial.id) kept = c.worker == o.worker_id && c.state == "running";
+          if (c.trial_id == trial.id) kept = c.worker == o.worker_id && c.state == ClaimState::running;
         }
         if (!kept) return;
         Replayed now = replay(b, tx.events(), o.study);
@@ -260,7 +260,7 @@ int run_worker(WorkerOptions o) {
         tj["energy_provenance"] = backend_provenance(b);
         tx.append_event("tell", trial.id, tj.dump());
         tx.record_trial(static_cast<int64_t>(now.tells.size()), tj.dump(), rec.trial_energy_j, rec.result.metric);
-        tx.set_claim_state(trial.id, "done");
+        tx.set_claim_state(trial.id, ClaimState::done);
         mine.push_back(tj);
       });
       if (kept) {

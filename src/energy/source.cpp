@@ -17,17 +17,27 @@ const char* provenance_name(Provenance p) {
     case Provenance::measured_counter: return "measured_counter";
     case Provenance::integrated_power: return "integrated_power";
     case Provenance::estimated: return "estimated";
+    case Provenance::simulated: return "simulated";
     case Provenance::missing: return "missing";
   }
   return "missing";
 }
 
+Provenance provenance_from_name(const std::string& name) {
+  for (Provenance p : {Provenance::measured_counter, Provenance::integrated_power, Provenance::estimated,
+                       Provenance::simulated}) {
+    if (name == provenance_name(p)) return p;
+  }
+  return Provenance::missing;
+}
+
 static int provenance_rank(Provenance p) {
   switch (p) {
     case Provenance::missing: return 0;
-    case Provenance::estimated: return 1;
-    case Provenance::integrated_power: return 2;
-    case Provenance::measured_counter: return 3;
+    case Provenance::simulated: return 1;
+    case Provenance::estimated: return 2;
+    case Provenance::integrated_power: return 3;
+    case Provenance::measured_counter: return 4;
   }
   return 0;
 }
@@ -36,14 +46,17 @@ Provenance provenance_weakest(Provenance a, Provenance b) {
   return provenance_rank(a) <= provenance_rank(b) ? a : b;
 }
 
+Provenance provenance_weakest(const std::vector<Provenance>& all) {
+  if (all.empty()) return Provenance::missing;
+  Provenance weakest = all.front();
+  for (Provenance p : all) weakest = provenance_weakest(weakest, p);
+  return weakest;
+}
+
 std::string provenance_weakest_name(const std::vector<std::string>& names) {
-  static const std::vector<std::string> order = {"missing", "simulated", "estimated", "integrated_power", "measured_counter"};
-  size_t weakest = order.size();
-  for (const auto& n : names) {
-    auto it = std::find(order.begin(), order.end(), n);
-    weakest = std::min(weakest, it == order.end() ? size_t{0} : static_cast<size_t>(it - order.begin()));
-  }
-  return weakest == order.size() ? "missing" : order[weakest];
+  std::vector<Provenance> all;
+  for (const auto& n : names) all.push_back(provenance_from_name(n));
+  return provenance_name(provenance_weakest(all));
 }
 
 const char* component_kind_name(ComponentKind k) {

@@ -160,7 +160,7 @@ CodeCarbonRow codecarbon_row(const RunExport& r, const CodeCarbonOptions& opt) {
   if (run.energy_provenance == "estimated") {
     row.caveats.push_back("energy_consumed and emissions rest on an estimate (energy_provenance estimated)");
   }
-  if (run.status == "running") {
+  if (run.status == RunStatus::running) {
     row.caveats.push_back("run " + std::to_string(run.id) + " is still running, or its process died: its energy is unknown");
   }
 

@@ -172,7 +172,7 @@ nlohmann::json run_json(const RunExport& r) {
             {"command", run.command},
             {"started_at_unix_s", num(run.started_at_unix_s)},
             {"duration_s", num(run.duration_s)},
-            {"status", run.status},
+            {"status", run_status_name(run.status)},
             {"exit_code", run.exit_code ? nlohmann::json(*run.exit_code) : nlohmann::json(nullptr)},
             {"energy_j", num(run.energy_j)},
             {"energy_uncertainty_j", num(run.energy_uncertainty_j)},

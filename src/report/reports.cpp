@@ -257,6 +257,7 @@ Origin origin_of_provenance(Provenance p) {
     case Provenance::measured_counter:
     case Provenance::integrated_power: return Origin::measured;
     case Provenance::estimated: return Origin::estimated;
+    case Provenance::simulated: return Origin::simulated;
     case Provenance::missing: break;
   }
   return Origin::missing;
@@ -718,7 +719,7 @@ Report run_report(const Store& store, int64_t run_id) {
   Builder b("Run " + std::to_string(run.id) + (run.name.empty() ? "" : ": " + run.name));
 
   std::vector<std::pair<std::string, std::string>> facts = {{"run", std::to_string(run.id)}, {"kind", run.kind},
-                                                            {"status", run.status}};
+                                                            {"status", run_status_name(run.status)}};
   if (run.exit_code) facts.push_back({"exit code", std::to_string(*run.exit_code)});
   if (!run.command.empty()) facts.push_back({"command", run.command});
   json meta = json::parse(run.meta_json, nullptr, false);
@@ -945,7 +946,7 @@ Report search_report(const StudyRecord& study, const std::vector<std::string>& t
   };
 
   Builder b("Search '" + study.name + "'");
-  std::vector<std::pair<std::string, std::string>> facts = {{"study", study.name}, {"kind", study.kind}, {"status", study.status},
+  std::vector<std::pair<std::string, std::string>> facts = {{"study", study.name}, {"kind", study.kind}, {"status", study_status_name(study.status)},
                                                             {"created", date_text(study.created_at_unix_s)}};
   if (spec.is_object()) {
     for (const char* k : {"backend", "strategy", "gpu", "workload", "simulate", "config_path"}) {
@@ -1048,7 +1049,7 @@ Report search_report(const StudyRecord& study, const std::vector<std::string>& t
   }
   t.note = std::string("Energies are ") + origin_name(origin) + (origin == Origin::simulated ? " (replayed from recorded traces)." : ".");
   b.table(t, true);
-  json data = {{"study", {{"name", study.name}, {"kind", study.kind}, {"status", study.status}, {"spec", spec}}},
+  json data = {{"study", {{"name", study.name}, {"kind", study.kind}, {"status", study_status_name(study.status)}, {"spec", spec}}},
                {"trials", trials}};
   if (!study.result_json.empty()) data["result"] = json::parse(study.result_json, nullptr, false);
   return b.take(data);

@@ -51,12 +51,12 @@ std::string param(const httplib::Request& req, const char* key, size_t max_chars
   return v;
 }
 
-std::string one_of(const httplib::Request& req, const char* key, std::initializer_list<const char*> allowed) {
+std::string one_of(const httplib::Request& req, const char* key, const std::vector<std::string>& allowed) {
   std::string v = param(req, key, 40);
   if (v.empty()) return v;
-  for (const char* a : allowed) if (v == a) return v;
+  for (const auto& a : allowed) if (v == a) return v;
   std::string list;
-  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
   throw BadRequest{fmt::format("the parameter '{}' must be one of {} (or empty)", key, list)};
 }
 
@@ -83,7 +83,9 @@ RunFilter run_filter(const httplib::Request& req, int max_rows) {
   RunFilter f;
   f.name_contains = param(req, "name", kMaxNameChars);
   f.kind = one_of(req, "kind", {"measure", "train", "trial"});
-  f.status = one_of(req, "status", {"running", "completed", "early_stopped", "target_reached", "diverged", "interrupted", "failed"});
+  std::vector<std::string> statuses;
+  for (RunStatus s : run_statuses()) statuses.push_back(run_status_name(s));
+  if (std::string status = one_of(req, "status", statuses); !status.empty()) f.status = run_status_from_name(status);
   f.limit = limit_param(req, 100, max_rows);
   return f;
 }
@@ -389,8 +391,8 @@ void Dashboard::Impl::events(const httplib::Request& req, httplib::Response& res
             if (!write("event: epoch\ndata: " + epoch_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n")) return false;
             st->last_sent_s = clock_s();
           }
-          if (run->status != "running" && static_cast<int>(fresh.size()) < kMaxSamplesPerAnswer) {
-            write("event: status\ndata: " + nlohmann::json{{"status", run->status}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n");
+          if (run->status != RunStatus::running && static_cast<int>(fresh.size()) < kMaxSamplesPerAnswer) {
+            write("event: status\ndata: " + nlohmann::json{{"status", run_status_name(run->status)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n");
             sink.done();
             return true;
           }

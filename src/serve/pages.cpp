@@ -150,7 +150,9 @@ Answer runs_page(const Store& store, const RunFilter& f) {
     return s + "</select></label>";
   };
   body += select("kind", f.kind, {"measure", "train", "trial"});
-  body += select("status", f.status, {"running", "completed", "early_stopped", "target_reached", "diverged", "interrupted", "failed"});
+  std::vector<const char*> statuses;
+  for (RunStatus s : run_statuses()) statuses.push_back(run_status_name(s));
+  body += select("status", f.status ? run_status_name(*f.status) : "", statuses);
   body += fmt::format("<label>limit <input type=\"number\" name=\"limit\" min=\"1\" max=\"500\" value=\"{}\"></label>", f.limit);
   body += "<button type=\"submit\">Filter</button></form>\n";
   if (runs.empty()) {
@@ -167,10 +169,10 @@ Answer runs_page(const Store& store, const RunFilter& f) {
         "<tr data-run-id=\"{0}\"><td><input type=\"checkbox\" name=\"compare\" value=\"{0}\" aria-label=\"compare run {0}\"></td>"
         "<td class=\"num\"><a href=\"/runs/{0}\">{0}</a></td><td><a href=\"/runs/{0}\">{1}</a></td><td>{2}</td><td>{3}</td>"
         "<td>{4}</td><td class=\"num\">{5}</td><td class=\"num\">{6}</td><td>{7}</td><td class=\"num\">{8}</td></tr>\n",
-        r.id, esc(r.name.empty() ? "(unnamed)" : r.name), esc(r.kind), status_badge(r.status), esc(date_text(r.started_at_unix_s)),
-        r.status == "running" ? "running" : esc(duration_text(r.duration_s)),
-        r.status == "running" ? "at the end" : esc(energy_text(r.energy_j, r.energy_provenance)),
-        r.status == "running" ? "" : esc(r.energy_provenance), r.status == "running" ? "" : esc(co2_text(r.co2e_g)));
+        r.id, esc(r.name.empty() ? "(unnamed)" : r.name), esc(r.kind), status_badge(run_status_name(r.status)), esc(date_text(r.started_at_unix_s)),
+        r.status == RunStatus::running ? "running" : esc(duration_text(r.duration_s)),
+        r.status == RunStatus::running ? "at the end" : esc(energy_text(r.energy_j, r.energy_provenance)),
+        r.status == RunStatus::running ? "" : esc(r.energy_provenance), r.status == RunStatus::running ? "" : esc(co2_text(r.co2e_g)));
   }
   body += "</tbody></table></div>\n";
   if (static_cast<int>(runs.size()) == f.limit) {
@@ -186,9 +188,9 @@ std::vector<std::pair<std::string, std::string>> run_facts(const Store& store, c
       {"run", std::to_string(r.id)}, {"name", r.name.empty() ? "(unnamed)" : r.name}, {"kind", r.kind}};
   if (!r.command.empty()) facts.push_back({"command", r.command});
   facts.push_back({"started", date_text(r.started_at_unix_s)});
-  facts.push_back({"duration", r.status == "running" ? "running" : duration_text(r.duration_s)});
-  facts.push_back({"energy", r.status == "running" ? "when the run ends (per epoch below)" : energy_text(r.energy_j, r.energy_provenance)});
-  facts.push_back({"CO2e", r.status == "running" ? "when the run ends"
+  facts.push_back({"duration", r.status == RunStatus::running ? "running" : duration_text(r.duration_s)});
+  facts.push_back({"energy", r.status == RunStatus::running ? "when the run ends (per epoch below)" : energy_text(r.energy_j, r.energy_provenance)});
+  facts.push_back({"CO2e", r.status == RunStatus::running ? "when the run ends"
                                                   : co2_text(r.co2e_g) + (r.grid.empty() ? "" : " (grid " + r.grid + ", PUE " +
                                                                                                     report::format_number(r.pue) + ")")});
   std::string devices;
@@ -215,14 +217,14 @@ Answer run_page(const Store& store, int64_t run_id) {
   std::optional<RunRecord> r = store.run(run_id);
   if (!r) return error_page(404, fmt::format("There is no run {} in this store.", run_id));
   std::string title = fmt::format("Run {}: {}", r->id, r->name.empty() ? "(unnamed)" : r->name);
-  std::string body = fmt::format("<section id=\"run\" data-run-id=\"{}\" data-status=\"{}\">\n", r->id, esc(r->status));
+  std::string body = fmt::format("<section id=\"run\" data-run-id=\"{}\" data-status=\"{}\">\n", r->id, run_status_name(r->status));
   body += "<h1>" + esc(title) + "</h1>\n";
-  body += "<p>Status: <span id=\"run-status\">" + esc(r->status) + "</span>";
-  if (r->status == "running" && stopped_writing(store, *r)) {
+  body += "<p>Status: <span id=\"run-status\">" + esc(run_status_name(r->status)) + "</span>";
+  if (r->status == RunStatus::running && stopped_writing(store, *r)) {
     body += fmt::format(" <span class=\"stale\">(nothing written for {}: its process probably ended without closing the run, "
                         "e.g. SIGKILL or a crash; what it wrote is kept)</span>",
                         esc(duration_text(silent_for_s(store, *r))));
-  } else if (r->status == "running") {
+  } else if (r->status == RunStatus::running) {
     body += " <span class=\"live\">(live: updates arrive as the run goes on)</span>";
   }
   body += fmt::format(" · <a href=\"/runs/{}/report\">full report</a> · <a href=\"/api/runs/{}\">JSON</a></p>\n", r->id, r->id);
@@ -277,7 +279,7 @@ Answer compare_page(const Store& store, int64_t a, int64_t b) {
   std::vector<std::array<std::string, 3>> rows = {
       {"name", ra->name, rb->name},
       {"kind", ra->kind, rb->kind},
-      {"status", ra->status, rb->status},
+      {"status", run_status_name(ra->status), run_status_name(rb->status)},
       {"started", date_text(ra->started_at_unix_s), date_text(rb->started_at_unix_s)},
       {"duration", duration_text(ra->duration_s), duration_text(rb->duration_s)},
       {"energy", energy_text(ra->energy_j, ra->energy_provenance), energy_text(rb->energy_j, rb->energy_provenance)},
@@ -334,7 +336,7 @@ Answer studies_page(const std::vector<StudyRecord>& studies, const TrialsOf& tri
     body += fmt::format(
         "<tr data-study-id=\"{0}\"><td class=\"num\"><a href=\"/studies/{0}\">{0}</a></td><td><a href=\"/studies/{0}\">{1}</a></td>"
         "<td>{2}</td><td>{3}</td><td>{4}</td><td class=\"num\">{5}</td></tr>\n",
-        s.id, esc(s.name), esc(s.kind), status_badge(s.status), esc(date_text(s.created_at_unix_s)),
+        s.id, esc(s.name), esc(s.kind), status_badge(study_status_name(s.status)), esc(date_text(s.created_at_unix_s)),
         s.kind == "tune" ? std::to_string(trials) : "");
   }
   body += "</tbody></table></div>\n";
@@ -390,7 +392,7 @@ Answer study_page(const std::optional<StudyRecord>& s, int64_t study_id, const T
     body = report::study_document(result).body_html();
   } else {
     body = "<h1>" + esc(s->name) + "</h1>\n" +
-           facts_html({{"kind", s->kind}, {"status", s->status}, {"created", date_text(s->created_at_unix_s)}}) +
+           facts_html({{"kind", s->kind}, {"status", study_status_name(s->status)}, {"created", date_text(s->created_at_unix_s)}}) +
            "<p>This study has no result yet: its report appears when it finishes.</p>\n";
   }
   return html(200, page(s->name, "studies", "<section id=\"study\" data-study-id=\"" + std::to_string(s->id) + "\">\n" + body + "</section>\n"));
@@ -431,7 +433,7 @@ json run_json(const RunRecord& r) {
   return {{"id", r.id},
           {"name", r.name},
           {"kind", r.kind},
-          {"status", r.status},
+          {"status", run_status_name(r.status)},
           {"command", r.command},
           {"started_at_unix_s", num(r.started_at_unix_s)},
           {"duration_s", num(r.duration_s)},
@@ -473,13 +475,13 @@ Answer api_samples(const Store& store, int64_t run_id, double after_s, int limit
   if (more) samples.resize(static_cast<size_t>(limit));
   json arr = json::array();
   for (const PowerSample& s : samples) arr.push_back(sample_json(s));
-  return json_answer({{"run_id", run_id}, {"status", r->status}, {"samples", arr}, {"more", more}});
+  return json_answer({{"run_id", run_id}, {"status", run_status_name(r->status)}, {"samples", arr}, {"more", more}});
 }
 
 Answer api_studies(const std::vector<StudyRecord>& studies) {
   json arr = json::array();
   for (const StudyRecord& s : studies) {
-    arr.push_back({{"id", s.id}, {"name", s.name}, {"kind", s.kind}, {"status", s.status}, {"created_at_unix_s", num(s.created_at_unix_s)}});
+    arr.push_back({{"id", s.id}, {"name", s.name}, {"kind", s.kind}, {"status", study_status_name(s.status)}, {"created_at_unix_s", num(s.created_at_unix_s)}});
   }
   return json_answer({{"studies", arr}});
 }
@@ -487,7 +489,7 @@ Answer api_studies(const std::vector<StudyRecord>& studies) {
 Answer metrics(const Store& store) {
   PrometheusSnapshot snap;
   RunFilter running;
-  running.status = "running";
+  running.status = RunStatus::running;
   running.limit = 50;
   std::optional<RunRecord> current;  // the newest running run that still writes
   for (const RunRecord& r : store.runs(running)) {

@@ -18,6 +18,66 @@
 #include <utility>
 
 namespace powertrain {
+
+namespace {
+template <typename E, size_t N>
+std::optional<E> enum_from_name(const std::string& name, const E (&all)[N], const char* (*name_of)(E)) {
+  for (E e : all) {
+    if (name == name_of(e)) return e;
+  }
+  return std::nullopt;
+}
+constexpr RunStatus kRunStatuses[] = {RunStatus::running,  RunStatus::completed,   RunStatus::early_stopped, RunStatus::target_reached,
+                                      RunStatus::diverged, RunStatus::interrupted, RunStatus::failed};
+constexpr StudyStatus kStudyStatuses[] = {StudyStatus::running, StudyStatus::finished, StudyStatus::failed, StudyStatus::interrupted};
+constexpr ClaimState kClaimStates[] = {ClaimState::running, ClaimState::done, ClaimState::failed};
+}  // namespace
+
+const char* run_status_name(RunStatus s) {
+  switch (s) {
+    case RunStatus::running: return "running";
+    case RunStatus::completed: return "completed";
+    case RunStatus::early_stopped: return "early_stopped";
+    case RunStatus::target_reached: return "target_reached";
+    case RunStatus::diverged: return "diverged";
+    case RunStatus::interrupted: return "interrupted";
+    case RunStatus::failed: return "failed";
+  }
+  return "failed";
+}
+
+std::optional<RunStatus> run_status_from_name(const std::string& name) { return enum_from_name(name, kRunStatuses, run_status_name); }
+
+const std::vector<RunStatus>& run_statuses() {
+  static const std::vector<RunStatus> all(std::begin(kRunStatuses), std::end(kRunStatuses));
+  return all;
+}
+
+const char* study_status_name(StudyStatus s) {
+  switch (s) {
+    case StudyStatus::running: return "running";
+    case StudyStatus::finished: return "finished";
+    case StudyStatus::failed: return "failed";
+    case StudyStatus::interrupted: return "interrupted";
+  }
+  return "failed";
+}
+
+std::optional<StudyStatus> study_status_from_name(const std::string& name) {
+  return enum_from_name(name, kStudyStatuses, study_status_name);
+}
+
+const char* claim_state_name(ClaimState s) {
+  switch (s) {
+    case ClaimState::running: return "running";
+    case ClaimState::done: return "done";
+    case ClaimState::failed: return "failed";
+  }
+  return "failed";
+}
+
+std::optional<ClaimState> claim_state_from_name(const std::string& name) { return enum_from_name(name, kClaimStates, claim_state_name); }
+
 namespace {
 
 using sqlite::exec;
@@ -186,13 +246,7 @@ int pragma_int(sqlite3* db, const std::string& path, const char* sql) {
   return s.step() ? static_cast<int>(s.col_int(0)) : 0;
 }
 
-Provenance parse_provenance(const std::string& s) {
-  for (Provenance p : {Provenance::measured_counter, Provenance::integrated_power, Provenance::estimated,
-                       Provenance::missing}) {
-    if (s == provenance_name(p)) return p;
-  }
-  return Provenance::missing;
-}
+Provenance parse_provenance(const std::string& s) { return provenance_from_name(s); }
 
 ComponentKind parse_component_kind(const std::string& s) {
   for (ComponentKind k : {ComponentKind::gpu, ComponentKind::cpu_package, ComponentKind::dram,
@@ -297,7 +351,7 @@ void bind_run(Stmt& s, const RunRecord& r) {
   s.text(3, r.command);
   s.real(4, r.started_at_unix_s);
   s.real(5, r.duration_s);
-  s.text(6, r.status);
+  s.text(6, run_status_name(r.status));
   if (r.exit_code) s.integer(7, *r.exit_code); else s.null(7);
   s.real(8, r.energy_j);
   s.real(9, r.energy_uncertainty_j);
@@ -318,7 +372,7 @@ RunRecord read_run(const Stmt& s) {
   r.command = s.col_text(3);
   r.started_at_unix_s = s.col_real(4);
   r.duration_s = s.col_real(5);
-  r.status = s.col_text(6);
+  r.status = run_status_from_name(s.col_text(6)).value_or(RunStatus::failed);
   r.exit_code = s.is_null(7) ? std::nullopt : std::optional<int>(static_cast<int>(s.col_int(7)));
   r.energy_j = s.col_real(8);
   r.energy_uncertainty_j = s.col_real(9);
@@ -672,7 +726,7 @@ StudyRecord read_study(Stmt& s) {
   r.id = s.col_int(0);
   r.name = s.col_text(1);
   r.spec_json = s.col_text(2);
-  r.status = s.col_text(3);
+  r.status = study_status_from_name(s.col_text(3)).value_or(StudyStatus::failed);
   r.kind = s.col_text(4);
   r.result_json = s.col_text(5);
   r.created_at_unix_s = s.col_real(6);
@@ -753,7 +807,7 @@ std::vector<std::string> Store::study_trials(int64_t study_id) const {
   return out;
 }
 
-void Store::set_study_status(int64_t study_id, const std::string& status) {
+void Store::set_study_status(int64_t study_id, StudyStatus status) {
   require_open(db_);
   sqlite::update_study_status(db_, path_, study_id, status);
 }
@@ -792,7 +846,7 @@ std::vector<RunRecord> Store::runs(const RunFilter& f) const {
   Stmt s(db_, path_, sql.c_str());
   s.text(1, like);
   s.text(2, f.kind);
-  s.text(3, f.status);
+  s.text(3, f.status ? run_status_name(*f.status) : "");
   s.integer(4, f.limit);
   std::vector<RunRecord> out;
   while (s.step()) out.push_back(read_run(s));

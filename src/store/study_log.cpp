@@ -48,7 +48,8 @@ class SqliteTxn : public StudyTxn {
     s.integer(1, study_id_);
     std::vector<TrialClaim> out;
     while (s.step()) {
-      out.push_back({s.col_int(0), s.col_text(1), s.col_text(2), static_cast<int>(s.col_int(3)), s.col_real(4)});
+      out.push_back({s.col_int(0), s.col_text(1), claim_state_from_name(s.col_text(2)).value_or(ClaimState::failed),
+                     static_cast<int>(s.col_int(3)), s.col_real(4)});
     }
     return out;
   }
@@ -66,17 +67,17 @@ class SqliteTxn : public StudyTxn {
     s.text(3, worker);
     s.run();
   }
-  void set_claim_state(int64_t trial_id, const std::string& state) override {
+  void set_claim_state(int64_t trial_id, ClaimState state) override {
     Stmt s(db_, path_, "UPDATE study_claims SET state = ?3 WHERE study_id = ?1 AND trial_id = ?2");
     s.integer(1, study_id_);
     s.integer(2, trial_id);
-    s.text(3, state);
+    s.text(3, claim_state_name(state));
     s.run();
   }
   void record_trial(int64_t seq, const std::string& trial_json, double energy_j, double metric) override {
     sqlite::insert_study_trial(db_, path_, study_id_, seq, trial_json, energy_j, metric);
   }
-  void set_status(const std::string& status) override {
+  void set_status(StudyStatus status) override {
     sqlite::update_study_status(db_, path_, study_id_, status);
   }
 

@@ -92,7 +92,8 @@ class PostgresTxn : public StudyTxn {
                                     study_id_);
     std::vector<TrialClaim> out;
     for (const auto& row : r) {
-      out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<int>(),
+      out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(),
+                     claim_state_from_name(row[2].as<std::string>()).value_or(ClaimState::failed), row[3].as<int>(),
                      field_real(row[4])});
     }
     return out;
@@ -106,16 +107,17 @@ class PostgresTxn : public StudyTxn {
                        "heartbeat_unix_s = EXCLUDED.heartbeat_unix_s",
                    study_id_, trial_id, worker);
   }
-  void set_claim_state(int64_t trial_id, const std::string& state) override {
-    w_.exec_params("UPDATE study_claims SET state = $3 WHERE study_id = $1 AND trial_id = $2", study_id_, trial_id, state);
+  void set_claim_state(int64_t trial_id, ClaimState state) override {
+    w_.exec_params("UPDATE study_claims SET state = $3 WHERE study_id = $1 AND trial_id = $2", study_id_, trial_id,
+                   std::string(claim_state_name(state)));
   }
   void record_trial(int64_t seq, const std::string& trial_json, double energy_j, double metric) override {
     w_.exec_params("INSERT INTO study_trials(study_id, seq, trial_json, energy_j, metric) VALUES($1, $2, $3, " +
                        sql_real(energy_j) + ", " + sql_real(metric) + ")",
                    study_id_, seq, trial_json);
   }
-  void set_status(const std::string& status) override {
-    w_.exec_params("UPDATE studies SET status = $1 WHERE id = $2", status, study_id_);
+  void set_status(StudyStatus status) override {
+    w_.exec_params("UPDATE studies SET status = $1 WHERE id = $2", std::string(study_status_name(status)), study_id_);
   }
 
  private:
@@ -132,7 +134,7 @@ StudyRecord read_study(const pqxx::row& row) {
   s.id = row[0].as<int64_t>();
   s.name = row[1].as<std::string>();
   s.spec_json = row[2].as<std::string>();
-  s.status = row[3].as<std::string>();
+  s.status = study_status_from_name(row[3].as<std::string>()).value_or(StudyStatus::failed);
   s.kind = row[4].as<std::string>();
   s.result_json = row[5].as<std::string>();
   s.created_at_unix_s = field_real(row[6]);

@@ -18,9 +18,9 @@ inline void insert_study_trial(sqlite3* db, const std::string& path, int64_t stu
   s.run();
 }
 
-inline void update_study_status(sqlite3* db, const std::string& path, int64_t study_id, const std::string& status) {
+inline void update_study_status(sqlite3* db, const std::string& path, int64_t study_id, StudyStatus status) {
   Stmt s(db, path, "UPDATE studies SET status = ?1 WHERE id = ?2");
-  s.text(1, status);
+  s.text(1, study_status_name(status));
   s.integer(2, study_id);
   s.run();
 }

@@ -172,7 +172,7 @@ Context::~Context() {
   if (!store || study_id == 0 || finished_) return;
   const bool interrupted = opts.stop_requested && opts.stop_requested->load();
   try {
-    store->set_study_status(study_id, interrupted ? "interrupted" : "failed");
+    store->set_study_status(study_id, interrupted ? StudyStatus::interrupted : StudyStatus::failed);
   } catch (const std::exception&) {
     // Already unwinding from the real error; that one is the one to report.
   }
@@ -215,7 +215,7 @@ json run_row(const TrainResult& r) {
   const double n = static_cast<double>(r.epochs.size());
   // Training energy is the sum of the epochs (Eq. 1 per epoch, as the research sums them);
   // run_energy_j adds setup and the final test pass.
-  return json{{"status", r.status},
+  return json{{"status", run_status_name(r.status)},
               {"stop_reason", r.stop_reason},
               {"epochs", r.epochs_run},
               {"best_epoch", r.best_epoch},
@@ -307,7 +307,7 @@ json Context::run(const TrainConfig& cfg_in, const json& labels) {
   for (auto it = base.begin(); it != base.end(); ++it) row[it.key()] = it.value();
   row["seq"] = seq_;
   if (device_.empty()) device_ = r.device;
-  say(fmt::format("  {} after {} epochs: {:.1f} J ({}), {:.1f} J/epoch, best val acc {}", r.status, r.epochs_run,
+  say(fmt::format("  {} after {} epochs: {:.1f} J ({}), {:.1f} J/epoch, best val acc {}", run_status_name(r.status), r.epochs_run,
                   dbl(row, "energy_j"), row["energy_provenance"].get<std::string>(), dbl(row, "energy_per_epoch_j"),
                   std::isfinite(r.best_val_metric) ? fmt::format("{:.4f}", r.best_val_metric) : std::string("-")));
   if (store) {
@@ -316,7 +316,7 @@ json Context::run(const TrainConfig& cfg_in, const json& labels) {
     store->record_trial(study_id, seq_, trial.dump(), dbl(row, "energy_j"), r.best_val_metric);
   }
   ++seq_;
-  if (r.status == "interrupted") {
+  if (r.status == RunStatus::interrupted) {
     throw StudyInterrupted("study '" + name + "' interrupted; the " + std::to_string(seq_) + " runs finished so far are stored");
   }
   return row;

@@ -104,7 +104,7 @@ json run_search_study(const StudyOptions& opts, Store* store) {
   topt.maximize = true;
   topt.max_epochs = scale.max_epochs;
   topt.target_metric = target;
-  topt.loss = tune::LossKind::kEnergyToTarget;
+  topt.loss = tune::LossKind::energy_to_target;
   topt.unreached_metric = 0.1;  // chance level of ten classes
 
   json rows = json::array();

@@ -98,7 +98,7 @@ LrFindResult lr_find(const TrainConfig& cfg, const LrFindSpec& spec, const Train
     run.command = hooks.command;
     run.started_at_unix_s = r.energy.start_unix_s;
     run.duration_s = r.energy.duration_s;
-    run.status = "completed";
+    run.status = RunStatus::completed;
     run.exit_code = 0;
     run.energy_j = r.energy.total_energy_j();
     run.energy_uncertainty_j = r.energy.total_uncertainty_j();

@@ -170,7 +170,7 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
       if (hooks.on_epoch) hooks.on_epoch(rec);
 
       if (interrupted) {
-        r.status = "interrupted";
+        r.status = RunStatus::interrupted;
         r.stop_reason = fmt::format("interrupted during epoch {}", epoch);
         break;
       }
@@ -186,34 +186,34 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
       }
       if (d.stop) {
         if (d.reason == "diverged") {
-          r.status = "diverged";
+          r.status = RunStatus::diverged;
           r.stop_reason = fmt::format("the loss became NaN/Inf in epoch {} (learning rate {:.3g}): lower optimizer.lr", epoch, rec.lr);
         } else if (d.reason == "target") {
-          r.status = "target_reached";
+          r.status = RunStatus::target_reached;
           r.stop_reason = fmt::format("validation metric {:.4f} reached the target {:.4f}", val.metric, es.target);
         } else if (d.reason == "patience") {
-          r.status = "early_stopped";
+          r.status = RunStatus::early_stopped;
           r.stop_reason = fmt::format("no improvement of {} for {} epochs (best epoch {})", es.monitor, es.patience, stopper.best_epoch());
         } else {
-          r.status = "completed";
+          r.status = RunStatus::completed;
           r.stop_reason = fmt::format("reached the maximum of {} epochs", cfg.training.epochs);
         }
         break;
       }
     }
-    if (r.status.empty()) {
-      r.status = "completed";
+    if (r.status == RunStatus::running) {
+      r.status = RunStatus::completed;
       r.stop_reason = fmt::format("reached the maximum of {} epochs", cfg.training.epochs);
     }
 
     // Test the best weights.
     if (!r.checkpoint_path.empty() && r.best_epoch != r.epochs_run) train::load_checkpoint(r.checkpoint_path, s, false);
-    if (r.status != "diverged" && r.status != "interrupted") {
+    if (r.status != RunStatus::diverged && r.status != RunStatus::interrupted) {
       train::Evaluation test = train::evaluate(s, s.data.test);
       r.test_loss = test.loss;
       r.test_metric = test.metric;
     }
-    if (!cfg.model.save_encoder_path.empty() && r.status != "diverged") {
+    if (!cfg.model.save_encoder_path.empty() && r.status != RunStatus::diverged) {
       s.model->save_encoder(cfg.model.save_encoder_path);
       say("encoder saved to " + cfg.model.save_encoder_path);
     }
@@ -239,7 +239,7 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
       run.started_at_unix_s = r.run_energy.start_unix_s;
       run.duration_s = r.duration_s;
       run.status = r.status;
-      run.exit_code = r.status == "diverged" || r.status == "interrupted" ? 1 : 0;
+      run.exit_code = r.status == RunStatus::diverged || r.status == RunStatus::interrupted ? 1 : 0;
       run.energy_j = r.energy_j;
       run.energy_uncertainty_j = r.energy_uncertainty_j;
       run.energy_provenance = r.energy_provenance;
@@ -270,7 +270,7 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
       run.kind = "train";
       run.name = cfg.name;
       run.command = hooks.command;
-      run.status = "failed";
+      run.status = RunStatus::failed;
       run.exit_code = 1;
       run.grid = grid.code;
       run.pue = cfg.energy.pue;

@@ -111,7 +111,7 @@ std::vector<std::size_t> pareto_select(const std::vector<ObjectivePoint>& points
       for (std::size_t j : front) out.push_back(finite[j]);
       continue;
     }
-    const auto score = tie_break == ParetoTieBreak::kCrowding ? crowding_distances(finite_points, front)
+    const auto score = tie_break == ParetoTieBreak::crowding ? crowding_distances(finite_points, front)
                                                               : hypervolume_contributions(finite_points, front, ref);
     std::vector<std::size_t> order(front.size());
     std::iota(order.begin(), order.end(), 0);

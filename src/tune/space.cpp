@@ -41,15 +41,15 @@ std::vector<double> spaced(double low, double high, int points, bool log_scale) 
 std::vector<Value> param_grid(const Param& p, int points) {
   std::vector<Value> out;
   switch (p.kind) {
-    case ParamKind::kCategorical:
+    case ParamKind::categorical:
       return p.choices;
-    case ParamKind::kInt:
+    case ParamKind::integer:
       for (long v = static_cast<long>(p.low); v <= static_cast<long>(p.high); ++v)
         out.emplace_back(static_cast<double>(v));
       return out;
-    case ParamKind::kFloat:
-    case ParamKind::kLogFloat:
-      for (double x : spaced(p.low, p.high, points, p.kind == ParamKind::kLogFloat)) out.emplace_back(x);
+    case ParamKind::real:
+    case ParamKind::log_real:
+      for (double x : spaced(p.low, p.high, points, p.kind == ParamKind::log_real)) out.emplace_back(x);
       return out;
   }
   return out;
@@ -57,8 +57,8 @@ std::vector<Value> param_grid(const Param& p, int points) {
 
 std::size_t param_grid_size(const Param& p, int points) {
   switch (p.kind) {
-    case ParamKind::kCategorical: return p.choices.size();
-    case ParamKind::kInt: return static_cast<std::size_t>(p.high - p.low) + 1;
+    case ParamKind::categorical: return p.choices.size();
+    case ParamKind::integer: return static_cast<std::size_t>(p.high - p.low) + 1;
     default: return p.low == p.high ? 1 : static_cast<std::size_t>(points);
   }
 }
@@ -106,20 +106,20 @@ SearchSpace& SearchSpace::add(Param p) {
 SearchSpace& SearchSpace::add_float(const std::string& name, double low, double high) {
   if (!std::isfinite(low) || !std::isfinite(high) || low > high)
     invalid("float '" + name + "' needs finite bounds with low <= high (got " + num(low) + ", " + num(high) + ")");
-  return add({name, ParamKind::kFloat, low, high, {}});
+  return add({name, ParamKind::real, low, high, {}});
 }
 
 SearchSpace& SearchSpace::add_log_float(const std::string& name, double low, double high) {
   if (!std::isfinite(low) || !std::isfinite(high) || low <= 0 || low > high)
     invalid("log_float '" + name + "' needs finite bounds with 0 < low <= high (got " + num(low) + ", " +
             num(high) + ")");
-  return add({name, ParamKind::kLogFloat, low, high, {}});
+  return add({name, ParamKind::log_real, low, high, {}});
 }
 
 SearchSpace& SearchSpace::add_int(const std::string& name, long low, long high) {
   if (low > high)
     invalid("int '" + name + "' needs low <= high (got " + std::to_string(low) + ", " + std::to_string(high) + ")");
-  return add({name, ParamKind::kInt, static_cast<double>(low), static_cast<double>(high), {}});
+  return add({name, ParamKind::integer, static_cast<double>(low), static_cast<double>(high), {}});
 }
 
 SearchSpace& SearchSpace::add_categorical(const std::string& name, const std::vector<Value>& choices) {
@@ -128,7 +128,7 @@ SearchSpace& SearchSpace::add_categorical(const std::string& name, const std::ve
     for (std::size_t j = i + 1; j < choices.size(); ++j)
       if (choices[i] == choices[j])
         invalid("categorical '" + name + "' lists '" + value_text(choices[i]) + "' twice (remove the duplicate)");
-  return add({name, ParamKind::kCategorical, 0.0, 0.0, choices});
+  return add({name, ParamKind::categorical, 0.0, 0.0, choices});
 }
 
 const Param& SearchSpace::param(const std::string& name) const {
@@ -141,17 +141,17 @@ Config SearchSpace::sample(std::mt19937_64& rng) const {
   Config c;
   for (const auto& p : params_) {
     switch (p.kind) {
-      case ParamKind::kFloat:
+      case ParamKind::real:
         c[p.name] = std::uniform_real_distribution<double>(p.low, p.high)(rng);
         break;
-      case ParamKind::kLogFloat:
+      case ParamKind::log_real:
         c[p.name] = std::exp(std::uniform_real_distribution<double>(std::log(p.low), std::log(p.high))(rng));
         break;
-      case ParamKind::kInt:
+      case ParamKind::integer:
         c[p.name] = static_cast<double>(
             std::uniform_int_distribution<long>(static_cast<long>(p.low), static_cast<long>(p.high))(rng));
         break;
-      case ParamKind::kCategorical:
+      case ParamKind::categorical:
         c[p.name] = p.choices[std::uniform_int_distribution<std::size_t>(0, p.choices.size() - 1)(rng)];
         break;
     }
@@ -195,7 +195,7 @@ std::vector<Config> SearchSpace::grid(int points, std::size_t max_size) const {
 
 bool SearchSpace::finite() const {
   for (const auto& p : params_)
-    if (p.kind == ParamKind::kFloat || p.kind == ParamKind::kLogFloat) return false;
+    if (p.kind == ParamKind::real || p.kind == ParamKind::log_real) return false;
   return true;
 }
 
@@ -204,7 +204,7 @@ void SearchSpace::validate(const Config& config) const {
     auto it = config.find(p.name);
     if (it == config.end()) invalid("config '" + config_key(config) + "' lacks parameter '" + p.name + "'");
     const Value& v = it->second;
-    if (p.kind == ParamKind::kCategorical) {
+    if (p.kind == ParamKind::categorical) {
       bool found = false;
       for (const auto& ch : p.choices) found = found || ch == v;
       if (!found) invalid("'" + value_text(v) + "' is not a choice of categorical '" + p.name + "'");
@@ -214,7 +214,7 @@ void SearchSpace::validate(const Config& config) const {
     const double x = std::get<double>(v);
     if (!(x >= p.low && x <= p.high))
       invalid("parameter '" + p.name + "' = " + num(x) + " is outside [" + num(p.low) + ", " + num(p.high) + "]");
-    if (p.kind == ParamKind::kInt && x != std::floor(x))
+    if (p.kind == ParamKind::integer && x != std::floor(x))
       invalid("int parameter '" + p.name + "' = " + num(x) + " is not a whole number");
   }
   for (const auto& [name, value] : config) {

@@ -87,16 +87,16 @@ std::vector<double> categorical_probs(const Param& p, const std::vector<const Co
 }
 
 // The numeric parameter's model space: log for log_float, widened by 0.5 for int.
-double to_model(const Param& p, double x) { return p.kind == ParamKind::kLogFloat ? std::log(x) : x; }
+double to_model(const Param& p, double x) { return p.kind == ParamKind::log_real ? std::log(x) : x; }
 double model_low(const Param& p) {
-  return p.kind == ParamKind::kLogFloat ? std::log(p.low) : p.kind == ParamKind::kInt ? p.low - 0.5 : p.low;
+  return p.kind == ParamKind::log_real ? std::log(p.low) : p.kind == ParamKind::integer ? p.low - 0.5 : p.low;
 }
 double model_high(const Param& p) {
-  return p.kind == ParamKind::kLogFloat ? std::log(p.high) : p.kind == ParamKind::kInt ? p.high + 0.5 : p.high;
+  return p.kind == ParamKind::log_real ? std::log(p.high) : p.kind == ParamKind::integer ? p.high + 0.5 : p.high;
 }
 Value from_model(const Param& p, double x) {
-  if (p.kind == ParamKind::kLogFloat) return std::clamp(std::exp(x), p.low, p.high);
-  if (p.kind == ParamKind::kInt) return std::clamp(std::round(x), p.low, p.high);
+  if (p.kind == ParamKind::log_real) return std::clamp(std::exp(x), p.low, p.high);
+  if (p.kind == ParamKind::integer) return std::clamp(std::round(x), p.low, p.high);
   return std::clamp(x, p.low, p.high);
 }
 
@@ -141,7 +141,7 @@ double Tpe::score(const Config& config) const {
   double s = 0;
   for (const auto& p : space_.params()) {
     const Value& v = config.at(p.name);
-    if (p.kind == ParamKind::kCategorical) {
+    if (p.kind == ParamKind::categorical) {
       const auto l = categorical_probs(p, good, options_.prior_weight);
       const auto g = categorical_probs(p, bad, options_.prior_weight);
       for (std::size_t i = 0; i < p.choices.size(); ++i)
@@ -162,7 +162,7 @@ std::optional<Config> Tpe::propose() {
   std::vector<Config> candidates(static_cast<std::size_t>(options_.n_candidates));
   std::vector<double> scores(candidates.size(), 0.0);
   for (const auto& p : space_.params()) {
-    if (p.kind == ParamKind::kCategorical) {
+    if (p.kind == ParamKind::categorical) {
       const auto l = categorical_probs(p, good, options_.prior_weight);
       const auto g = categorical_probs(p, bad, options_.prior_weight);
       std::discrete_distribution<std::size_t> pick(l.begin(), l.end());

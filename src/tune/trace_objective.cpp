@@ -51,7 +51,7 @@ TunerOptions ZeusObjective::tuner_options() const {
   o.max_epochs = spec.max_epochs;
   o.target_metric = spec.target_metric;
   o.unreached_metric = spec.unreached_metric;
-  o.loss = LossKind::kEnergyToTarget;
+  o.loss = LossKind::energy_to_target;
   return o;
 }
 

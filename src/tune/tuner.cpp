@@ -13,9 +13,9 @@ namespace tune {
 Tuner::Tuner(Objective& objective, const TunerOptions& options) : objective_(objective), options_(options) {
   auto bad = [](const std::string& what) { throw std::invalid_argument("tuner: " + what); };
   if (options.max_epochs < 1) bad("max_epochs must be >= 1 (got " + std::to_string(options.max_epochs) + ")");
-  if (options.loss == LossKind::kEnergyToTarget && std::isnan(options.target_metric))
-    bad("loss kEnergyToTarget needs target_metric (set it, or use kMetric)");
-  if (options.loss == LossKind::kEnergyToTarget && options.target_metric == options.unreached_metric)
+  if (options.loss == LossKind::energy_to_target && std::isnan(options.target_metric))
+    bad("loss energy_to_target needs target_metric (set it, or use metric)");
+  if (options.loss == LossKind::energy_to_target && options.target_metric == options.unreached_metric)
     bad("target_metric must differ from unreached_metric (progress would be undefined)");
   if (!(options.beta == 0 || options.beta >= 1))
     bad("beta must be 0 (off) or >= 1 (got " + std::to_string(options.beta) + "; Zeus uses 2.0)");
@@ -30,7 +30,7 @@ bool Tuner::reached(double metric) const {
 
 double Tuner::loss(const State& s) const {
   if (s.stopped) return INFINITY;
-  if (options_.loss == LossKind::kMetric) return options_.maximize ? -s.metric : s.metric;
+  if (options_.loss == LossKind::metric) return options_.maximize ? -s.metric : s.metric;
   if (s.reached) return s.eta_j;
   if (s.epochs >= options_.max_epochs) return INFINITY;
   const double progress =
@@ -46,7 +46,7 @@ TrialRecord Tuner::evaluate(const Trial& trial) {
   auto wants_more = [&]() {
     if (s.stopped || s.epochs >= options_.max_epochs) return false;
     if (s.reached && options_.stop_at_target) return false;
-    if (options_.budget_unit == BudgetUnit::kJoules) return s.energy_j < trial.budget;
+    if (options_.budget_unit == BudgetUnit::joules) return s.energy_j < trial.budget;
     const long target_epochs = std::max(1L, std::lround(trial.budget));
     return s.epochs < target_epochs;
   };

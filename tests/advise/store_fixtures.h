@@ -48,7 +48,7 @@ inline int64_t add_train_run(Store& store, const std::string& name, const nlohma
     total += energy_j[i];
     store.record_epoch(id, e);
   }
-  run.status = "completed";
+  run.status = RunStatus::completed;
   run.exit_code = 0;
   run.energy_j = total;
   run.energy_provenance = "estimated";

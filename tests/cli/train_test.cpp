@@ -71,7 +71,7 @@ TEST(TrainCli, SigtermAndSigintStopAfterTheStepAndKeepTheRun) {
     Store store = Store::open_read_only(db);
     std::optional<RunRecord> run = store.run(id);
     ASSERT_TRUE(run.has_value());
-    EXPECT_EQ(run->status, "interrupted");
+    EXPECT_EQ(run->status, RunStatus::interrupted);
     EXPECT_TRUE(std::isfinite(run->energy_j)) << "the interrupted run has its energy";
     std::vector<EpochRecord> epochs = store.epochs(id);
     ASSERT_GE(epochs.size(), 1u);

@@ -66,7 +66,7 @@ inline int64_t store_counter_run(Store& store) {
   whole.components = {comp("gpu:0", ComponentKind::gpu, "nvml", 3600, 10), comp("gpu:1", ComponentKind::gpu, "nvml", 1800, 10),
                       comp("cpu_package:0", ComponentKind::cpu_package, "rapl", 720, 10),
                       comp("dram:0", ComponentKind::dram, "rapl", 72, 10)};
-  run.status = "completed";
+  run.status = RunStatus::completed;
   run.exit_code = 0;
   run.duration_s = 10.0;
   run.energy_j = whole.total_energy_j();
@@ -110,7 +110,7 @@ inline int64_t store_estimated_run(Store& store) {
   c.provenance = Provenance::estimated;
   c.note = "utilisation x TDP 65 W";
   m.components = {c};
-  run.status = "completed";
+  run.status = RunStatus::completed;
   run.duration_s = 2.0;
   run.energy_j = 30.0;
   run.energy_provenance = "estimated";

@@ -143,7 +143,7 @@ int64_t add_training_run(Store& store) {
     ep.samples_per_s = 5000;
     store.record_epoch(id, ep);
   }
-  run.status = "completed";
+  run.status = RunStatus::completed;
   run.exit_code = 0;
   run.duration_s = 30;
   run.energy_j = 6900;
@@ -378,7 +378,7 @@ TEST(SearchReport, TrialsScatterCumulativeAndBest) {
   StudyRecord s;
   s.name = "s";
   s.kind = "tune";
-  s.status = "finished";
+  s.status = StudyStatus::finished;
   s.spec_json = R"({"backend":"zeus-trace","simulate":"zeus:/x","strategy":"sh"})";
   std::vector<std::string> trials;
   double search = 0;

@@ -53,7 +53,7 @@ class DashboardTest : public ::testing::Test {
     measured.kind = "measure";
     measured.name = "sleep";
     measure_id = store.begin_run(measured, HostInfo{}, {cpu});
-    measured.status = "completed";
+    measured.status = RunStatus::completed;
     store.finish_run(measure_id, measured, {}, samples);
     study_id = add_tune_study(store, "search-" + kHostile);
     regime_id = add_study(store, "regime-study", "regime", regime_result());
@@ -312,7 +312,7 @@ TEST_F(DashboardTest, ARunThatStoppedWritingIsNotReportedAsCurrent) {
     RunRecord done;
     done.kind = "train";
     done.name = "live-run";
-    done.status = "completed";
+    done.status = RunStatus::completed;
     store.finish_run(running_id, done, {}, {});
   }
   EXPECT_TRUE(std::isnan(run_id_in_metrics()));
@@ -340,7 +340,7 @@ TEST_F(DashboardTest, LiveEventsArriveWhileTheRunGoesOnAndEndWithItsStatus) {
     RunRecord done;
     done.kind = "train";
     done.name = "live-run";
-    done.status = "completed";
+    done.status = RunStatus::completed;
     done.energy_j = 210;
     done.energy_provenance = "estimated";
     store.finish_run(running_id, done, {}, {{0.5, "cpu_estimate", 20.0}});

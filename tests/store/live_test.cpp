@@ -70,7 +70,7 @@ TEST(LiveSamples, WritesCompleteBucketsOnceEach) {
   // The final write replaces the live timeline with the whole one.
   RunRecord done;
   done.kind = "train";
-  done.status = "completed";
+  done.status = RunStatus::completed;
   store.finish_run(f.run_id, done, {}, downsample(f.timeline, 1.0));
   EXPECT_EQ(store.samples(f.run_id).size(), 4u);
 }

@@ -91,13 +91,13 @@ RunRecord running_record(const std::string& name) {
   r.name = name;
   r.command = "python train.py --epochs 2";
   r.started_at_unix_s = 1700000000.25;
-  r.status = "running";
+  r.status = RunStatus::running;
   return r;
 }
 
 RunRecord completed_record(const std::string& name) {
   RunRecord r = running_record(name);
-  r.status = "completed";
+  r.status = RunStatus::completed;
   r.exit_code = 0;
   r.duration_s = 12.5;
   r.energy_j = 4321.5;
@@ -281,7 +281,7 @@ TEST(Store, RoundTripsRunWithNestedWindowsComponentsAndSamples) {
 
   RunRecord running = *store.run(id);
   EXPECT_EQ(running.id, id);
-  EXPECT_EQ(running.status, "running");
+  EXPECT_EQ(running.status, RunStatus::running);
   EXPECT_FALSE(running.exit_code.has_value());
   EXPECT_TRUE(std::isnan(running.energy_j));
   EXPECT_TRUE(std::isnan(running.duration_s));
@@ -309,7 +309,7 @@ TEST(Store, RoundTripsRunWithNestedWindowsComponentsAndSamples) {
   EXPECT_EQ(got.kind, want.kind);
   EXPECT_EQ(got.name, want.name);
   EXPECT_EQ(got.command, want.command);
-  EXPECT_EQ(got.status, "completed");
+  EXPECT_EQ(got.status, RunStatus::completed);
   ASSERT_TRUE(got.exit_code.has_value());
   EXPECT_EQ(*got.exit_code, 0);
   expect_same(want.started_at_unix_s, got.started_at_unix_s, "started_at_unix_s");
@@ -458,7 +458,7 @@ TEST(Store, FinishingAnUnknownRunThrowsAndWritesNothing) {
   EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM windows"), 0);
   EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM window_components"), 0);
   EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM samples"), 0);
-  EXPECT_EQ(store.run(id)->status, "running");
+  EXPECT_EQ(store.run(id)->status, RunStatus::running);
   // The store is still usable after the failure.
   store.finish_run(id, completed_record("r"), nested_windows(), test_samples(10));
   EXPECT_EQ(store.windows(id).size(), 4u);
@@ -472,7 +472,7 @@ TEST(Store, FailureHalfwayThroughFinishRollsBackEverything) {
   windows.push_back(window(2, 0, "duplicate id", 7.0, 1.0));  // fails after rows were written
   EXPECT_THROW(store.finish_run(id, completed_record("r"), windows, test_samples(10)), StoreError);
   RunRecord r = *store.run(id);
-  EXPECT_EQ(r.status, "running");
+  EXPECT_EQ(r.status, RunStatus::running);
   EXPECT_TRUE(std::isnan(r.energy_j));
   EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM windows"), 0);
   EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM window_components"), 0);
@@ -700,12 +700,12 @@ TEST(Store, KillDuringWritesLeavesOnlyWholeRuns) {
     int completed = 0;
     for (const RunRecord& r : store.runs(-1)) {
       ASSERT_EQ(store.devices(r.id).size(), 2u) << r.id;
-      if (r.status == "running") {
+      if (r.status == RunStatus::running) {
         EXPECT_TRUE(store.windows(r.id).empty()) << r.id;
         EXPECT_TRUE(store.samples(r.id).empty()) << r.id;
         EXPECT_TRUE(std::isnan(r.energy_j));
       } else {
-        ASSERT_EQ(r.status, "completed") << r.id;
+        ASSERT_EQ(r.status, RunStatus::completed) << r.id;
         ++completed;
         EXPECT_DOUBLE_EQ(r.energy_j, 4321.5);
         std::vector<Measurement> w = store.windows(r.id);
@@ -778,9 +778,9 @@ TEST(StoreStudies, TrialsAreAppendedOnceInOrder) {
   EXPECT_EQ(trials[1], R"({"t": 1})");
   auto s = store.study("s1");
   ASSERT_TRUE(s.has_value());
-  EXPECT_EQ(s->status, "running");
-  store.set_study_status(id, "finished");
-  EXPECT_EQ(store.study("s1")->status, "finished");
+  EXPECT_EQ(s->status, StudyStatus::running);
+  store.set_study_status(id, StudyStatus::finished);
+  EXPECT_EQ(store.study("s1")->status, StudyStatus::finished);
   EXPECT_FALSE(store.study("nope").has_value());
 }
 

@@ -68,7 +68,7 @@ void expect_stored_study(const Store& s, const json& result, size_t trials) {
   auto st = s.study(result["name"].get<std::string>());
   ASSERT_TRUE(st.has_value());
   EXPECT_EQ(st->kind, result["kind"].get<std::string>());
-  EXPECT_EQ(st->status, "finished");
+  EXPECT_EQ(st->status, StudyStatus::finished);
   EXPECT_EQ(json::parse(st->result_json)["schema"], result["schema"]);
   EXPECT_EQ(result["study_id"].get<int64_t>(), st->id);
   auto t = s.study_trials(st->id);

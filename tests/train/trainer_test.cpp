@@ -45,7 +45,7 @@ TEST(Trainer, FashionMnistSubsetLearnsAndRecordsEnergyPerEpoch) {
   int epochs_seen = 0;
   h.on_epoch = [&](const EpochRecord&) { ++epochs_seen; };
   TrainResult r = train_model(small(), h);
-  EXPECT_EQ(r.status, "completed");
+  EXPECT_EQ(r.status, RunStatus::completed);
   EXPECT_EQ(r.epochs_run, 3);
   EXPECT_EQ(epochs_seen, 3);
   // Stated accuracy: an MLP on 3000 Fashion-MNIST images reaches >= 75 % in 3 epochs.
@@ -71,7 +71,7 @@ TEST(Trainer, FashionMnistSubsetLearnsAndRecordsEnergyPerEpoch) {
   auto run = store.run(r.run_id);
   ASSERT_TRUE(run.has_value());
   EXPECT_EQ(run->kind, "train");
-  EXPECT_EQ(run->status, "completed");
+  EXPECT_EQ(run->status, RunStatus::completed);
   EXPECT_DOUBLE_EQ(run->energy_j, r.energy_j);
   auto rows = store.epochs(r.run_id);
   ASSERT_EQ(rows.size(), 3u);
@@ -83,7 +83,7 @@ TEST(Trainer, FashionMnistSubsetLearnsAndRecordsEnergyPerEpoch) {
 TEST(Trainer, StopsAtTheTargetMetric) {
   TempDir dir;
   TrainResult r = train_model(small({"early_stopping.target=0.5", "early_stopping.monitor=\"val_metric\""}), no_hardware(dir));
-  EXPECT_EQ(r.status, "target_reached");
+  EXPECT_EQ(r.status, RunStatus::target_reached);
   EXPECT_EQ(r.epochs_run, 1);
   EXPECT_GE(r.best_val_metric, 0.5);
 }
@@ -94,7 +94,7 @@ TEST(Trainer, PatienceStopsARunThatNoLongerImproves) {
   TrainResult r = train_model(small({"optimizer.lr=1e-9", "early_stopping.patience=1", "early_stopping.min_delta=0.01",
                                      "training.epochs=10"}),
                               no_hardware(dir));
-  EXPECT_EQ(r.status, "early_stopped");
+  EXPECT_EQ(r.status, RunStatus::early_stopped);
   EXPECT_EQ(r.epochs_run, 2);
   EXPECT_EQ(r.best_epoch, 1);
 }
@@ -108,7 +108,7 @@ TEST(Trainer, DivergenceEndsTheRunWithARecordNotACrash) {
   // within the first epoch, whatever the data.
   TrainResult r = train_model(small({"optimizer.type=sgd", "optimizer.lr=10", "optimizer.weight_decay=1",
                                      "optimizer.momentum=0", "model.hidden=[]"}), h);
-  EXPECT_EQ(r.status, "diverged");
+  EXPECT_EQ(r.status, RunStatus::diverged);
   EXPECT_NE(r.stop_reason.find("lower optimizer.lr"), std::string::npos) << r.stop_reason;
   EXPECT_EQ(store.run(r.run_id)->status, "diverged");
   EXPECT_FALSE(store.epochs(r.run_id).empty());
@@ -140,7 +140,7 @@ TEST(Trainer, FrozenPretrainedEncoderStaysUnchangedAndFineTuningChangesIt) {
   TrainResult ae = train_model(small({"task=autoencoder", "model.feature_dim=32", "training.epochs=1",
                                       "model.save_encoder_path=\"" + dir.file("enc.pt") + "\""}),
                                no_hardware(dir));
-  ASSERT_EQ(ae.status, "completed");
+  ASSERT_EQ(ae.status, RunStatus::completed);
   EXPECT_TRUE(std::isnan(ae.best_val_metric));  // no accuracy for an autoencoder
   auto encoder_tensors = [](const std::string& path) {
     torch::serialize::InputArchive a;
@@ -190,14 +190,14 @@ TEST(Trainer, MultitaskLossIsTheAlphaWeightedSum) {
     EXPECT_NEAR(train::batch_loss(s, x, y).loss.item<double>(), expected, 1e-5);
   }
   TrainResult r = train_model(small({"multitask.aux=parity", "training.epochs=1"}), TrainHooks());
-  EXPECT_EQ(r.status, "completed");
+  EXPECT_EQ(r.status, RunStatus::completed);
   EXPECT_GT(r.best_val_metric, 0.5);
 }
 
 TEST(Trainer, Bf16OnCpuTrainsAndFp16OnCpuIsRefusedClearly) {
   TempDir dir;
   TrainResult r = train_model(small({"training.precision=bf16", "training.epochs=1"}), no_hardware(dir));
-  EXPECT_EQ(r.status, "completed");
+  EXPECT_EQ(r.status, RunStatus::completed);
   EXPECT_EQ(r.precision, "bf16");
   EXPECT_GT(r.best_val_metric, 0.6);
   try {
@@ -217,7 +217,7 @@ TEST(Trainer, InterruptStopsAfterTheCurrentStepAndKeepsTheRecord) {
   h.stop_requested = &stop;
   h.on_step = [&](const TrainProgress& p) { if (p.epoch == 2 && p.step >= 5) stop = true; };
   TrainResult r = train_model(small(), h);
-  EXPECT_EQ(r.status, "interrupted");
+  EXPECT_EQ(r.status, RunStatus::interrupted);
   EXPECT_EQ(r.epochs_run, 2);
   EXPECT_EQ(store.run(r.run_id)->status, "interrupted");
   EXPECT_EQ(store.epochs(r.run_id).size(), 2u);

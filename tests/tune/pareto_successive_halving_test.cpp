@@ -54,11 +54,11 @@ TEST(Pareto, HypervolumeContributions) {
 TEST(Pareto, SelectFillsFrontsThenBreaksTiesAndPutsInfiniteLast) {
   const std::vector<ObjectivePoint> p = {{0, 4}, {1, 2}, {3, 1}, {4, 0}, {5, 5}, {INFINITY, 0}};
   // Crowding: the extremes (inf) first, then the larger distance.
-  EXPECT_EQ(pareto_select(p, 3, ParetoTieBreak::kCrowding), (std::vector<std::size_t>{0, 3, 1}));
+  EXPECT_EQ(pareto_select(p, 3, ParetoTieBreak::crowding), (std::vector<std::size_t>{0, 3, 1}));
   // Hypervolume: B's contribution is the largest.
-  EXPECT_EQ(pareto_select(p, 1, ParetoTieBreak::kHypervolume), (std::vector<std::size_t>{1}));
+  EXPECT_EQ(pareto_select(p, 1, ParetoTieBreak::hypervolume), (std::vector<std::size_t>{1}));
   // A whole first front, then the second front, then the infinite loss.
-  EXPECT_EQ(pareto_select(p, 6, ParetoTieBreak::kCrowding), (std::vector<std::size_t>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(pareto_select(p, 6, ParetoTieBreak::crowding), (std::vector<std::size_t>{0, 1, 2, 3, 4, 5}));
 }
 
 TEST(ParetoSuccessiveHalving, RunsRungsAndExposesAFront) {
@@ -117,7 +117,7 @@ TEST(ParetoSuccessiveHalving, OnTheZeusTrace) {
   const auto trace = ZeusTrace::load(dir, "v100");
   ZeusObjective objective(trace, "sentiment140", 0);
   TunerOptions to = objective.tuner_options();
-  to.loss = LossKind::kMetric;  // (metric, energy) trade-off
+  to.loss = LossKind::metric;  // (metric, energy) trade-off
   Tuner tuner(objective, to);
   ParetoSuccessiveHalvingOptions o;
   o.max_budget = to.max_epochs;

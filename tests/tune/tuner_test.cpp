@@ -51,7 +51,7 @@ TEST(Tuner, ResumesTrainingAndChargesOnlyTheExtraEpochs) {
   EXPECT_EQ(b.to_epoch, 5);
   EXPECT_DOUBLE_EQ(b.trial_energy_j, 20.0);
   EXPECT_DOUBLE_EQ(b.result.energy_j, 50.0);
-  EXPECT_DOUBLE_EQ(b.result.loss, -0.5);  // kMetric, maximize
+  EXPECT_DOUBLE_EQ(b.result.loss, -0.5);  // metric, maximize
   auto c = tuner.evaluate(trial(2, 0, 2));  // already past the budget: nothing to train
   EXPECT_DOUBLE_EQ(c.trial_energy_j, 0.0);
   EXPECT_EQ(f.epochs_trained, 5);
@@ -62,7 +62,7 @@ TEST(Tuner, ResumesTrainingAndChargesOnlyTheExtraEpochs) {
 TEST(Tuner, JouleBudgetsTrainWholeEpochsUntilSpent) {
   FakeObjective f;
   TunerOptions o;
-  o.budget_unit = BudgetUnit::kJoules;
+  o.budget_unit = BudgetUnit::joules;
   Tuner tuner(f, o);
   auto r = tuner.evaluate(trial(0, 1, 45));  // 20 J per epoch: 3 epochs reach 60 J >= 45 J
   EXPECT_EQ(r.to_epoch, 3);
@@ -81,7 +81,7 @@ TEST(Tuner, StopsAtTargetAndReportsEnergyToTarget) {
   FakeObjective f;
   TunerOptions o;
   o.target_metric = 0.4;
-  o.loss = LossKind::kEnergyToTarget;
+  o.loss = LossKind::energy_to_target;
   Tuner tuner(f, o);
   auto r = tuner.evaluate(trial(0, 0, 10));  // metric +0.1 per epoch: target at epoch 4
   EXPECT_TRUE(r.result.reached_target);
@@ -99,7 +99,7 @@ TEST(Tuner, UnreachableTargetGivesInfiniteLossAtMaxEpochs) {
   TunerOptions o;
   o.target_metric = 5.0;
   o.max_epochs = 3;
-  o.loss = LossKind::kEnergyToTarget;
+  o.loss = LossKind::energy_to_target;
   Tuner tuner(f, o);
   EXPECT_TRUE(std::isinf(tuner.evaluate(trial(0, 0, 3)).result.loss));
 }
@@ -108,7 +108,7 @@ TEST(Tuner, BetaRuleStopsExpensiveTrialsForGood) {
   FakeObjective f;
   TunerOptions o;
   o.target_metric = 1.0;
-  o.loss = LossKind::kEnergyToTarget;
+  o.loss = LossKind::energy_to_target;
   o.beta = 2.0;
   o.max_epochs = 50;
   Tuner tuner(f, o);
@@ -139,8 +139,8 @@ TEST(Tuner, RunDrivesAStrategyAndHonoursLimits) {
   ASSERT_EQ(records.size(), 3u);
   EXPECT_DOUBLE_EQ(records.back().search_energy_j, 20 + 40 + 60);
   EXPECT_EQ(g.told(), 3);
-  EXPECT_THROW(Tuner(f, TunerOptions{true, BudgetUnit::kEpochs, 0}), std::invalid_argument);
+  EXPECT_THROW(Tuner(f, TunerOptions{true, BudgetUnit::epochs, 0}), std::invalid_argument);
   TunerOptions bad;
-  bad.loss = LossKind::kEnergyToTarget;  // no target
+  bad.loss = LossKind::energy_to_target;  // no target
   EXPECT_THROW(Tuner(f, bad), std::invalid_argument);
 }

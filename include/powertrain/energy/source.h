@@ -22,17 +22,23 @@ enum class Provenance {
   measured_counter,  // difference of a hardware energy counter (NVML energy, RAPL)
   integrated_power,  // power samples integrated over time (Eq. 1 of research.md)
   estimated,         // a model (CPU utilisation x TDP), with its assumptions in the note
+  simulated,         // replayed from recorded traces (searches on the Zeus traces), not this machine
   missing,           // nothing could be measured; the value is NaN, never 0
 };
 
-// Returns "measured_counter", "integrated_power", "estimated" or "missing".
+// Returns "measured_counter", "integrated_power", "estimated", "simulated" or "missing":
+// the name stored and printed.
 const char* provenance_name(Provenance p);
+// Returns the provenance named `name` (as provenance_name writes it); an unknown or empty
+// name is missing.
+Provenance provenance_from_name(const std::string& name);
 
-// Returns the weaker of two provenances (missing < estimated < integrated < counter).
+// Returns the weaker of two provenances (missing < simulated < estimated < integrated <
+// counter): a total is only as good as its weakest part.
 Provenance provenance_weakest(Provenance a, Provenance b);
-// The same over provenance names as stored and printed, with "simulated" (trace-based
-// studies) between missing and estimated; an unknown name counts as missing, and so does
-// an empty list: a total is only as good as its weakest part.
+// Returns the weakest of `all`; missing for an empty list.
+Provenance provenance_weakest(const std::vector<Provenance>& all);
+// The same over stored names (provenance_from_name): the name of the weakest.
 std::string provenance_weakest_name(const std::vector<std::string>& names);
 
 // What a component measures, for grouping in reports.

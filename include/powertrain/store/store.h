@@ -47,6 +47,37 @@ struct HostInfo {
 // Returns facts about this machine (never throws; unknown fields stay empty/NaN).
 HostInfo host_info_collect();
 
+// How a run stands or ended.
+enum class RunStatus {
+  running,         // started; its final row is not written yet (or its process died)
+  completed,       // ran to its end (training: to its maximum of epochs)
+  early_stopped,   // training stopped by early stopping (patience)
+  target_reached,  // training stopped at its target metric
+  diverged,        // training stopped because the loss became non-finite or exploded
+  interrupted,     // stopped by a signal (Ctrl-C, SIGTERM); what it did is kept
+  failed,          // an error ended it (the measured command failed, or training threw)
+};
+// Returns the status's stored name: "running", "completed", "early_stopped", ...
+const char* run_status_name(RunStatus s);
+// Returns the status named `name`, or nullopt for a name no status has.
+std::optional<RunStatus> run_status_from_name(const std::string& name);
+// Every run status, in declaration order (filters, menus).
+const std::vector<RunStatus>& run_statuses();
+
+// How a study stands.
+enum class StudyStatus { running, finished, failed, interrupted };
+// Returns "running", "finished", "failed" or "interrupted".
+const char* study_status_name(StudyStatus s);
+// Returns the status named `name`, or nullopt.
+std::optional<StudyStatus> study_status_from_name(const std::string& name);
+
+// How one worker's claim on a trial stands (powertrain worker, study_log.h).
+enum class ClaimState { running, done, failed };
+// Returns "running", "done" or "failed".
+const char* claim_state_name(ClaimState s);
+// Returns the state named `name`, or nullopt.
+std::optional<ClaimState> claim_state_from_name(const std::string& name);
+
 struct RunRecord {
   int64_t id = 0;                    // assigned by the store
   std::string kind = "measure";      // "measure"; later "train", "trial"
@@ -54,7 +85,7 @@ struct RunRecord {
   std::string command;               // the measured command line, shell-quoted
   double started_at_unix_s = NAN;
   double duration_s = NAN;
-  std::string status = "running";    // "running", "completed", "failed", "interrupted"
+  RunStatus status = RunStatus::running;
   std::optional<int> exit_code;      // the child's exit code (128+signal when killed)
   double energy_j = NAN;             // total of the run window, NaN when unknown
   double energy_uncertainty_j = NAN;
@@ -90,7 +121,7 @@ struct StudyRecord {
   int64_t id = 0;
   std::string name;
   std::string spec_json;
-  std::string status;       // running, finished
+  StudyStatus status = StudyStatus::running;
   std::string kind = "tune";  // tune (a search), or a research study: regime, precision, ...
   std::string result_json;  // the finished study's result ("" until set)
   double created_at_unix_s = NAN;
@@ -100,7 +131,7 @@ struct StudyRecord {
 struct RunFilter {
   std::string name_contains;   // substring of the run name (matched literally, no wildcards)
   std::string kind;            // exact: measure, train, trial
-  std::string status;          // exact: running, completed, failed, ...
+  std::optional<RunStatus> status;  // exact; nullopt matches every status
   int limit = 100;             // at most this many, newest first
 };
 
@@ -178,7 +209,7 @@ class Store {
   void record_trial(int64_t study_id, int64_t seq, const std::string& trial_json, double energy_j, double metric);
   // Returns the stored trials of a study (JSON), in order.
   std::vector<std::string> study_trials(int64_t study_id) const;
-  void set_study_status(int64_t study_id, const std::string& status);
+  void set_study_status(int64_t study_id, StudyStatus status);
   // Stores a finished study's result (JSON) and marks it finished.
   void set_study_result(int64_t study_id, const std::string& result_json);
   // Returns the study with `id`, or nullopt.

@@ -38,7 +38,7 @@ struct StudyEvent {
 struct TrialClaim {
   int64_t trial_id = 0;
   std::string worker;
-  std::string state;              // running, done, failed
+  ClaimState state = ClaimState::running;
   int attempts = 0;               // how many workers have started it
   double heartbeat_age_s = 0.0;   // seconds since the last heartbeat, by the database's clock
 };
@@ -53,10 +53,10 @@ class StudyTxn {
   virtual std::vector<TrialClaim> claims() = 0;
   // Claims trial_id for `worker`: a new claim (attempts 1), or one taken over (attempts + 1).
   virtual void claim(int64_t trial_id, const std::string& worker) = 0;
-  virtual void set_claim_state(int64_t trial_id, const std::string& state) = 0;
+  virtual void set_claim_state(int64_t trial_id, ClaimState state) = 0;
   // Appends finished trial number `seq` (as Store::record_trial does).
   virtual void record_trial(int64_t seq, const std::string& trial_json, double energy_j, double metric) = 0;
-  virtual void set_status(const std::string& status) = 0;
+  virtual void set_status(StudyStatus status) = 0;
 };
 
 class StudyLog {

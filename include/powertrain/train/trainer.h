@@ -48,7 +48,7 @@ struct TrainHooks {
 };
 
 struct TrainResult {
-  std::string status;              // completed, early_stopped, target_reached, diverged, interrupted
+  RunStatus status = RunStatus::running;  // completed, early_stopped, target_reached, diverged, interrupted
   std::string stop_reason;         // human-readable reason
   int epochs_run = 0;
   int best_epoch = 0;

@@ -5,7 +5,7 @@
 // After a rung, the configs are sorted into non-dominated fronts on (loss, energy_j), both
 // minimised (NSGA-II's fast non-dominated sort); whole fronts are promoted while they fit,
 // and inside the first front that does not fit the configs with the largest crowding
-// distance (or, with `tie_break` kHypervolume, the largest exclusive hypervolume
+// distance (or, with `tie_break` hypervolume, the largest exclusive hypervolume
 // contribution) go on. A config with loss +inf (failed, stopped) comes after every front.
 // pareto_front() gives the non-dominated (loss, energy) points over every config's latest
 // result, each with the budget it was trained to.
@@ -44,7 +44,7 @@ std::vector<double> hypervolume_contributions(const std::vector<ObjectivePoint>&
                                               const std::vector<std::size_t>& front, const ObjectivePoint& ref);
 // Picks `k` indices of `points`: whole fronts first, then the last one by crowding distance
 // (or hypervolume contribution) descending; ties to the lower index. Infinite losses last.
-enum class ParetoTieBreak { kCrowding, kHypervolume };
+enum class ParetoTieBreak { crowding, hypervolume };
 std::vector<std::size_t> pareto_select(const std::vector<ObjectivePoint>& points, std::size_t k, ParetoTieBreak tie_break);
 
 struct ParetoSuccessiveHalvingOptions {
@@ -52,7 +52,7 @@ struct ParetoSuccessiveHalvingOptions {
   double min_budget = 1.0;   // > 0
   double max_budget = 81.0;  // >= min_budget
   long n_configs = 0;        // 0 = eta^s (a smaller finite space: all of it)
-  ParetoTieBreak tie_break = ParetoTieBreak::kCrowding;
+  ParetoTieBreak tie_break = ParetoTieBreak::crowding;
   std::uint64_t seed = 0;
 };
 

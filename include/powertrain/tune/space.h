@@ -31,11 +31,11 @@ using Value = std::variant<double, std::string>;
 // A configuration: parameter name -> value.
 using Config = std::map<std::string, Value>;
 
-enum class ParamKind { kFloat, kLogFloat, kInt, kCategorical };
+enum class ParamKind { real, log_real, integer, categorical };
 
 struct Param {
   std::string name;
-  ParamKind kind = ParamKind::kFloat;
+  ParamKind kind = ParamKind::real;
   double low = 0.0;             // float, log_float, int: inclusive bounds
   double high = 0.0;
   std::vector<Value> choices;   // categorical only

@@ -7,7 +7,7 @@
 // nearest whole epoch, at least 1) or joules (whole epochs are trained until the config's
 // energy reaches the budget). Nothing is trained past max_epochs.
 //
-// Loss told to the strategy: kMetric: -metric (maximize) or metric. kEnergyToTarget:
+// Loss told to the strategy: metric: -metric (maximize) or metric. energy_to_target:
 // the energy at which the target was first reached; before that, an estimate
 // energy_j / progress, progress = (metric - unreached_metric) / (target - unreached_metric)
 // clamped to [0.001, 1]; +inf once max_epochs pass without reaching it.
@@ -51,16 +51,16 @@ class Objective {
   }
 };
 
-enum class BudgetUnit { kEpochs, kJoules };
-enum class LossKind { kMetric, kEnergyToTarget };
+enum class BudgetUnit { epochs, joules };
+enum class LossKind { metric, energy_to_target };
 
 struct TunerOptions {
   bool maximize = true;                  // higher metric is better
-  BudgetUnit budget_unit = BudgetUnit::kEpochs;
+  BudgetUnit budget_unit = BudgetUnit::epochs;
   int max_epochs = 100;                  // no config is trained past this, >= 1
   double target_metric = NAN;            // NaN: no target
   bool stop_at_target = true;            // stop training a config once it reaches the target
-  LossKind loss = LossKind::kMetric;     // kEnergyToTarget needs a target
+  LossKind loss = LossKind::metric;     // energy_to_target needs a target
   double unreached_metric = 0.0;         // metric before any progress (for the progress estimate)
   double beta = 0.0;                     // 0 = off; Zeus uses 2.0
   long max_trials = 0;                   // 0 = until the strategy finishes
