@@ -16,7 +16,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "powertrain/store/live.h"
+#include "powertrain/store/run_recorder.h"
 #include "powertrain/energy/carbon.h"
 #include "powertrain/energy/meter.h"
 #include "powertrain/store/store.h"
@@ -201,13 +201,13 @@ int run_measure(const MeasureOptions& o) {
   sigaction(SIGHUP, &sa, &old_hup);
   sigaction(SIGQUIT, &sa, &old_quit);
 
-  RunRecord run;
-  run.kind = "measure";
-  run.name = o.name.empty() ? o.command[0] : o.name;
-  run.command = shell_quote(o.command);
-  run.grid = grid.code;
-  run.carbon_intensity_g_per_kwh = grid.g_per_kwh;
-  run.pue = o.pue;
+  RunStart start;
+  start.kind = "measure";
+  start.name = o.name.empty() ? o.command[0] : o.name;
+  start.command = shell_quote(o.command);
+  start.grid = grid;
+  start.pue = o.pue;
+  start.sample_bucket_s = o.sample_bucket_s;
 
   int window = meter.begin("run");
   std::string spawn_error;
@@ -217,21 +217,9 @@ int run_measure(const MeasureOptions& o) {
     return 127;
   }
   g_child.store(pid);
-  int64_t run_id = 0;
-  if (store) {
-    try {
-      run.started_at_unix_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-      run_id = store->begin_run(run, host_info_collect(), meter.sensors());
-    } catch (const StoreError& e) {
-      std::cerr << "powertrain: " << e.what() << " (the command still runs; its energy is printed but not stored)\n";
-      store.reset();
-    }
-  }
-  std::unique_ptr<LiveSamples> live;  // the timeline reaches the store while the command runs
-  if (store && run_id > 0) {
-    live = std::make_unique<LiveSamples>(store->path(), run_id, [&meter](double t) { return meter.samples_since(t); }, o.sample_bucket_s,
-                                         1.0, [](const std::string& m) { std::cerr << "powertrain: " << m << "\n"; });
-  }
+  // The running row and the live timeline; a store that cannot be written is reported and
+  // the command still runs (its energy is printed but not stored).
+  RunRecorder recorder(store ? &*store : nullptr, meter, start, [](const std::string& m) { std::cerr << "powertrain: " << m << "\n"; });
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) break;
@@ -239,7 +227,6 @@ int run_measure(const MeasureOptions& o) {
   g_child.store(0);
   Measurement m = meter.end(window);
   meter.stop();
-  if (live) live->stop();
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   sigaction(SIGHUP, &old_hup, nullptr);
@@ -250,28 +237,20 @@ int run_measure(const MeasureOptions& o) {
 
   // 4. Record and report.
   CarbonEstimate carbon = carbon_from_energy(m.total_energy_j(), grid, o.pue);
-  run.started_at_unix_s = m.start_unix_s;
-  run.duration_s = m.duration_s;
-  run.exit_code = exit_code;
-  run.status = interrupted ? RunStatus::interrupted : (exit_code == 0 ? RunStatus::completed : RunStatus::failed);
-  run.energy_j = m.total_energy_j();
-  run.energy_uncertainty_j = m.total_uncertainty_j();
-  run.energy_provenance = provenance_name(m.total_provenance());
-  run.co2e_g = carbon.co2e_g;
+  const RunStatus run_status = interrupted ? RunStatus::interrupted : (exit_code == 0 ? RunStatus::completed : RunStatus::failed);
   nlohmann::json meta = {{"interval_s", o.interval_ms / 1000.0}, {"warnings", warnings}, {"idle_baseline", idle_json}};
-  run.meta_json = meta.dump();
-  if (store) {
-    try {
-      store->finish_run(run_id, run, meter.finished(), downsample(meter.samples(), o.sample_bucket_s));
-    } catch (const StoreError& e) {
-      std::cerr << "powertrain: " << e.what() << "\n";
-      run_id = 0;
-    }
+  int64_t run_id = recorder.run_id();
+  try {
+    recorder.finish(run_status, exit_code, m, meta.dump());
+  } catch (const StoreError& e) {
+    std::cerr << "powertrain: " << e.what() << "\n";
+    run_id = 0;
   }
+  const std::string command_text = shell_quote(o.command);
 
   if (!o.quiet) {
-    std::string out = fmt::format("\npowertrain: measured `{}`: {} after {}\n", run.command,
-                                  run_status_name(run.status) + (WIFSIGNALED(status) ? fmt::format(" (signal {})", WTERMSIG(status))
+    std::string out = fmt::format("\npowertrain: measured `{}`: {} after {}\n", command_text,
+                                  run_status_name(run_status) + (WIFSIGNALED(status) ? fmt::format(" (signal {})", WTERMSIG(status))
                                                                     : fmt::format(" (exit code {})", exit_code)),
                                   fmt_duration(m.duration_s));
     out += summary_table(m);
@@ -298,7 +277,7 @@ int run_measure(const MeasureOptions& o) {
                         {"run_id", run_id > 0 ? nlohmann::json(run_id) : nlohmann::json(nullptr)},
                         {"db", store ? nlohmann::json(db) : nlohmann::json(nullptr)},
                         {"command", o.command},
-                        {"status", run_status_name(run.status)},
+                        {"status", run_status_name(run_status)},
                         {"exit_code", exit_code},
                         {"measurement", to_json(m)},
                         {"carbon", to_json(carbon, grid)},

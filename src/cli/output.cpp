@@ -142,6 +142,23 @@ std::string check_output_path(const std::string& path) {
   return "";
 }
 
+bool check_number(const char* who, const char* flag, double value, double lo, double hi, int& exit_code) {
+  if (std::isfinite(value) && value >= lo && value <= hi) return true;
+  std::cerr << who << ": " << flag << " " << fmt::format("{}", value) << ": must be a finite number from "
+            << fmt::format("{} to {}", lo, hi) << "\n";
+  exit_code = 2;
+  return false;
+}
+
+bool check_output_option(const char* who, const char* flag, const std::string& path, int& exit_code) {
+  if (std::string why = check_output_path(path); !why.empty()) {
+    std::cerr << who << ": " << flag << " " << path << ": " << why << "\n";
+    exit_code = 2;
+    return false;
+  }
+  return true;
+}
+
 bool write_output(const std::string& path, const std::string& text, std::string& error) {
   if (path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);

@@ -44,6 +44,13 @@ bool write_output(const std::string& path, const std::string& text, std::string&
 // Returns "" if `path` ("-" = stdout) can be written, else the reason.
 std::string check_output_path(const std::string& path);
 
+// The one rule for numbers from the command line: returns true when `value` is finite and
+// in [lo, hi]; else prints "<who>: <flag> <value>: must be ..." and sets exit_code to 2.
+bool check_number(const char* who, const char* flag, double value, double lo, double hi, int& exit_code);
+// Returns true when `path` ("" = not given, "-" = stdout) can be written; else prints
+// "<who>: <flag> <path>: why" and sets exit_code to 2.
+bool check_output_option(const char* who, const char* flag, const std::string& path, int& exit_code);
+
 // The run store's path: `flag` (--db) when given, else $POWERTRAIN_DB, else ./powertrain.db.
 std::string store_path(const std::string& flag);
 // Opens the store at `db` into `store` unless `no_store`. On failure prints "<who>: why"

@@ -475,7 +475,7 @@ OptunaExportResult optuna_export_study(const Store& store, const std::string& st
       auto put = [&](const std::string& k, const nlohmann::json& v) { attr.integer(1, sid).text(2, k).text(3, v.dump()).run(); };
       put("powertrain_study", study->name);
       put("powertrain_study_kind", study->kind);
-      put("powertrain_study_status", study->status);
+      put("powertrain_study_status", study_status_name(study->status));
       put("powertrain_spec", spec);
       put("objective_names", result.objective_names);
       if (opt.objective_ == OptunaObjective::metric_energy) {

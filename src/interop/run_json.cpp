@@ -1,7 +1,7 @@
 // A stored run gathered from the store (RunExport) and written as "powertrain.run/1" JSON.
 #include "powertrain/interop/run_json.h"
 
-#include <sqlite3.h>
+#include "util/json.h"
 
 #include <cmath>
 #include <map>
@@ -10,7 +10,8 @@ namespace powertrain {
 
 namespace {
 
-nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+using util::num;
+
 
 nlohmann::json parse_or_text(const std::string& text) {
   if (text.empty()) return nullptr;
@@ -20,43 +21,6 @@ nlohmann::json parse_or_text(const std::string& text) {
     return text;  // keep what was stored, as text
   }
 }
-
-double column_real(sqlite3_stmt* st, int i) {
-  return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-std::string column_text(sqlite3_stmt* st, int i) {
-  const unsigned char* t = sqlite3_column_text(st, i);
-  return t ? reinterpret_cast<const char*>(t) : "";
-}
-
-// The store has no accessor for a run's host; the hosts table is read directly.
-std::optional<HostInfo> load_host(const Store& store, int64_t run_id) {
-  sqlite3_stmt* st = nullptr;
-  const char* sql =
-      "SELECT h.hostname, h.os, h.kernel, h.cpu_model, h.cpu_cores, h.memory_gib "
-      "FROM runs r JOIN hosts h ON h.id = r.host_id WHERE r.id = ?1";
-  if (sqlite3_prepare_v2(store.handle(), sql, -1, &st, nullptr) != SQLITE_OK) {
-    std::string err = sqlite3_errmsg(store.handle());
-    sqlite3_finalize(st);
-    throw StoreError("cannot read the host of run " + std::to_string(run_id) + " from " + store.path() + ": " + err);
-  }
-  sqlite3_bind_int64(st, 1, run_id);
-  std::optional<HostInfo> host;
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    HostInfo h;
-    h.hostname = column_text(st, 0);
-    h.os = column_text(st, 1);
-    h.kernel = column_text(st, 2);
-    h.cpu_model = column_text(st, 3);
-    h.cpu_cores = sqlite3_column_int(st, 4);
-    h.memory_gib = column_real(st, 5);
-    host = h;
-  }
-  sqlite3_finalize(st);
-  return host;
-}
-
 
 nlohmann::json window_json(const Measurement& m) {
   nlohmann::json comps = nlohmann::json::array();
@@ -110,15 +74,7 @@ nlohmann::json component_json(const ComponentMeasurement& c) {
 }
 
 std::optional<RunExport> run_export_load(const Store& store, int64_t run_id) {
-  std::optional<RunRecord> run = store.run(run_id);
-  if (!run) return std::nullopt;
-  RunExport out;
-  out.run = *run;
-  out.host = load_host(store, run_id);
-  out.devices = store.devices(run_id);
-  out.windows = store.windows(run_id);
-  out.epochs = store.epochs(run_id);
-  return out;
+  return store.load_run(run_id);
 }
 
 std::vector<RunComponentTotal> run_component_totals(const RunExport& run) {

@@ -19,6 +19,17 @@ const char* origin_name(Origin origin) {
   return "missing";
 }
 
+Origin origin_of_provenance(Provenance p) {
+  switch (p) {
+    case Provenance::measured_counter:
+    case Provenance::integrated_power: return Origin::measured;
+    case Provenance::estimated: return Origin::estimated;
+    case Provenance::simulated: return Origin::simulated;
+    case Provenance::missing: break;
+  }
+  return Origin::missing;
+}
+
 const char* origin_suffix(Origin origin) {
   switch (origin) {
     case Origin::estimated: return " (est.)";

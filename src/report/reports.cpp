@@ -252,16 +252,6 @@ std::string date_text(double unix_s) {
   return buf;
 }
 
-Origin origin_of_provenance(Provenance p) {
-  switch (p) {
-    case Provenance::measured_counter:
-    case Provenance::integrated_power: return Origin::measured;
-    case Provenance::estimated: return Origin::estimated;
-    case Provenance::simulated: return Origin::simulated;
-    case Provenance::missing: break;
-  }
-  return Origin::missing;
-}
 
 std::string provenance_text(const std::string& provenance) {
   Origin o = origin_of(provenance);

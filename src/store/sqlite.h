@@ -13,6 +13,12 @@
 #include "powertrain/store/store.h"
 
 namespace powertrain {
+
+// The connection of an open Store, for the store's own files (the SQLite study log).
+struct StoreConnection {
+  static sqlite3* of(const Store& store) { return store.db_; }
+};
+
 namespace sqlite {
 
 // Throws a StoreError for an SQLite result code, with the fix where there is one.
@@ -126,7 +132,7 @@ class Transaction {
 };
 
 // A read transaction, so several SELECTs see one snapshot while other processes write.
-// Does nothing inside a transaction that is already open (e.g. one begun via handle()).
+// Does nothing inside a transaction that is already open.
 class ReadSnapshot {
  public:
   ReadSnapshot(sqlite3* db, const std::string& path) : db_(db) {

@@ -4,6 +4,9 @@
 
 #include "store/sqlite.h"
 #include "store/study_rows.h"
+#include "powertrain/store/trial_log.h"
+
+#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -456,7 +459,9 @@ Store Store::open(const std::string& path) {
   return store;
 }
 
-Store Store::open_read_only(const std::string& path) {
+namespace {
+// Throws StoreError unless `path` names an existing file (not a directory).
+void require_existing_file(const std::string& path) {
   if (path.empty() || path == ":memory:") throw StoreError("the store path is empty: pass --db PATH");
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -468,6 +473,16 @@ Store Store::open_read_only(const std::string& path) {
     throw StoreError("cannot open powertrain store " + path + ": " + std::strerror(err) + ": check the path and its permissions");
   }
   if (S_ISDIR(st.st_mode)) throw StoreError(path + " is a directory, not a powertrain store: pass --db PATH naming a file");
+}
+}  // namespace
+
+Store Store::open_existing(const std::string& path) {
+  require_existing_file(path);
+  return open(path);
+}
+
+Store Store::open_read_only(const std::string& path) {
+  require_existing_file(path);
   Store store;
   store.path_ = path;
   try {
@@ -807,6 +822,55 @@ std::vector<std::string> Store::study_trials(int64_t study_id) const {
   return out;
 }
 
+void Store::record_trial(int64_t study_id, int64_t seq, const StoredTrial& trial) {
+  record_trial(study_id, seq, trial_to_json(trial).dump(), trial.record.trial_energy_j, trial.record.result.metric);
+}
+
+std::vector<StoredTrial> Store::trials(int64_t study_id) const {
+  std::vector<StoredTrial> out;
+  for (const std::string& text : study_trials(study_id)) {
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded()) throw StoreError("a stored trial of study " + std::to_string(study_id) + " in " + path_ + " is not JSON");
+    out.push_back(trial_from_json(j));
+  }
+  return out;
+}
+
+std::vector<TrialEvent> StoreTrialLog::events() {
+  std::vector<TrialEvent> out;
+  for (StoredTrial& t : store_.trials(study_id_)) {
+    TrialEvent ask;
+    ask.kind = TrialEvent::Kind::ask;
+    ask.asked = t.record.trial;
+    out.push_back(ask);
+    TrialEvent tell;
+    tell.kind = TrialEvent::Kind::tell;
+    tell.asked = t.record.trial;
+    tell.told = std::move(t);
+    out.push_back(std::move(tell));
+  }
+  return out;
+}
+
+void StoreTrialLog::append_tell(const StoredTrial& trial) {
+  store_.record_trial(study_id_, static_cast<int64_t>(store_.study_trials(study_id_).size()), trial);
+}
+
+void MemoryTrialLog::append_ask(const tune::Trial& trial) {
+  TrialEvent e;
+  e.kind = TrialEvent::Kind::ask;
+  e.asked = trial;
+  events_.push_back(std::move(e));
+}
+
+void MemoryTrialLog::append_tell(const StoredTrial& trial) {
+  TrialEvent e;
+  e.kind = TrialEvent::Kind::tell;
+  e.asked = trial.record.trial;
+  e.told = trial;
+  events_.push_back(std::move(e));
+}
+
 void Store::set_study_status(int64_t study_id, StudyStatus status) {
   require_open(db_);
   sqlite::update_study_status(db_, path_, study_id, status);
@@ -969,6 +1033,38 @@ std::vector<SensorInfo> Store::devices(int64_t run_id) const {
     out.push_back(std::move(d));
   }
   return out;
+}
+
+std::optional<HostInfo> Store::host_of_run(int64_t run_id) const {
+  require_open(db_);
+  Stmt s(db_, path_,
+         "SELECT h.hostname, h.os, h.kernel, h.cpu_model, h.cpu_cores, h.memory_gib "
+         "FROM runs r JOIN hosts h ON h.id = r.host_id WHERE r.id = ?1");
+  s.integer(1, run_id);
+  if (!s.step()) return std::nullopt;
+  HostInfo h;
+  h.hostname = s.col_text(0);
+  h.os = s.col_text(1);
+  h.kernel = s.col_text(2);
+  h.cpu_model = s.col_text(3);
+  h.cpu_cores = static_cast<int>(s.col_int(4));
+  h.memory_gib = s.col_real(5);
+  return h;
+}
+
+std::optional<StoredRun> Store::load_run(int64_t id) const {
+  require_open(db_);
+  ReadSnapshot snapshot(db_, path_);  // every part from the same commit
+  std::optional<RunRecord> row = run(id);
+  if (!row) return std::nullopt;
+  StoredRun r;
+  r.run = std::move(*row);
+  r.host = host_of_run(id);
+  r.devices = devices(id);
+  r.windows = windows(id);
+  r.epochs = epochs(id);
+  r.samples = samples(id);
+  return r;
 }
 
 }  // namespace powertrain

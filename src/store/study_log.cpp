@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "store/sqlite.h"
+#include "util/json.h"
 #include "store/study_rows.h"
 #include "store/study_log_postgres.h"
 
@@ -22,14 +23,14 @@ class SqliteTxn : public StudyTxn {
  public:
   SqliteTxn(sqlite3* db, const std::string& path, int64_t study_id) : db_(db), path_(path), study_id_(study_id) {}
 
-  std::vector<StudyEvent> events() override {
+  std::vector<RawEvent> raw_events() override {
     Stmt s(db_, path_, "SELECT seq, kind, trial_id, payload_json FROM study_events WHERE study_id = ?1 ORDER BY seq");
     s.integer(1, study_id_);
-    std::vector<StudyEvent> out;
+    std::vector<RawEvent> out;
     while (s.step()) out.push_back({s.col_int(0), s.col_text(1), s.col_int(2), s.col_text(3)});
     return out;
   }
-  void append_event(const std::string& kind, int64_t trial_id, const std::string& payload_json) override {
+  void insert_event(const std::string& kind, int64_t trial_id, const std::string& payload_json) override {
     std::string sql = std::string(
                           "INSERT INTO study_events(study_id, seq, kind, trial_id, payload_json, created_at_unix_s) "
                           "VALUES(?1, (SELECT COALESCE(MAX(seq), -1) + 1 FROM study_events WHERE study_id = ?1), ?2, ?3, ?4, ") +
@@ -74,7 +75,7 @@ class SqliteTxn : public StudyTxn {
     s.text(3, claim_state_name(state));
     s.run();
   }
-  void record_trial(int64_t seq, const std::string& trial_json, double energy_j, double metric) override {
+  void insert_trial(int64_t seq, const std::string& trial_json, double energy_j, double metric) override {
     sqlite::insert_study_trial(db_, path_, study_id_, seq, trial_json, energy_j, metric);
   }
   void set_status(StudyStatus status) override {
@@ -97,7 +98,7 @@ class SqliteStudyLog : public StudyLog {
   std::vector<StudyRecord> studies(int limit) override { return store_.studies(limit); }
   int64_t ensure_study(const std::string& name, const std::string& spec_json, const std::string& kind) override {
     // Under the write lock, so of two workers racing to create it one creates and one finds it.
-    sqlite::Transaction tx(store_.handle(), store_.path());
+    sqlite::Transaction tx(StoreConnection::of(store_), store_.path());
     auto existing = store_.study(name);
     int64_t id = 0;
     if (existing) {
@@ -108,34 +109,35 @@ class SqliteStudyLog : public StudyLog {
       }
       id = existing->id;
     } else {
-      Stmt s(store_.handle(), store_.path(),
+      Stmt s(StoreConnection::of(store_), store_.path(),
              "INSERT INTO studies(name, spec_json, status, created_at_unix_s, kind) VALUES(?1, ?2, 'running', "
              "(julianday('now') - 2440587.5) * 86400.0, ?3)");
       s.text(1, name);
       s.text(2, spec_json);
       s.text(3, kind);
       s.run();
-      id = sqlite3_last_insert_rowid(store_.handle());
+      id = sqlite3_last_insert_rowid(StoreConnection::of(store_));
     }
     tx.commit();
     return id;
   }
   void locked(int64_t study_id, const std::function<void(StudyTxn&)>& fn) override {
-    sqlite::Transaction tx(store_.handle(), store_.path());
-    SqliteTxn t(store_.handle(), store_.path(), study_id);
+    sqlite::Transaction tx(StoreConnection::of(store_), store_.path());
+    SqliteTxn t(StoreConnection::of(store_), store_.path(), study_id);
     fn(t);
     tx.commit();
   }
   bool heartbeat(int64_t study_id, int64_t trial_id, const std::string& worker) override {
     std::string sql = std::string("UPDATE study_claims SET heartbeat_unix_s = ") + kNowUnixS +
                       " WHERE study_id = ?1 AND trial_id = ?2 AND worker = ?3 AND state = 'running'";
-    Stmt s(store_.handle(), store_.path(), sql.c_str());
+    Stmt s(StoreConnection::of(store_), store_.path(), sql.c_str());
     s.integer(1, study_id);
     s.integer(2, trial_id);
     s.text(3, worker);
     s.run();
-    return sqlite3_changes(store_.handle()) > 0;
+    return sqlite3_changes(StoreConnection::of(store_)) > 0;
   }
+  std::vector<StoredTrial> trials(int64_t study_id) override { return store_.trials(study_id); }
   std::vector<std::string> study_trials(int64_t study_id) override { return store_.study_trials(study_id); }
 
  private:
@@ -143,6 +145,37 @@ class SqliteStudyLog : public StudyLog {
 };
 
 }  // namespace
+
+std::vector<TrialEvent> StudyTxn::events() {
+  std::vector<TrialEvent> out;
+  for (const RawEvent& e : raw_events()) {
+    TrialEvent t;
+    nlohmann::json j = util::parse_or(e.payload_json, nullptr);
+    if (e.kind == "ask") {
+      t.kind = TrialEvent::Kind::ask;
+      t.asked = asked_from_json(j);
+    } else if (e.kind == "tell") {
+      t.kind = TrialEvent::Kind::tell;
+      t.told = trial_from_json(j);
+      t.asked = t.told.record.trial;
+    } else {
+      throw StoreError("the study log holds an event of unknown kind '" + e.kind + "' (seq " + std::to_string(e.seq) +
+                       "): was it written by a newer powertrain?");
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+void StudyTxn::append_ask(const tune::Trial& trial) { insert_event("ask", trial.id, asked_to_json(trial).dump()); }
+
+void StudyTxn::append_tell(const StoredTrial& trial) {
+  int64_t told = 0;
+  for (const RawEvent& e : raw_events()) told += e.kind == "tell" ? 1 : 0;
+  const std::string text = trial_to_json(trial).dump();
+  insert_event("tell", trial.record.trial.id, text);
+  insert_trial(told, text, trial.record.trial_energy_j, trial.record.result.metric);
+}
 
 std::string redact_url(const std::string& url) {
   size_t scheme = url.find("://");

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "store/study_log_postgres.h"
+#include "util/json.h"
 
 namespace powertrain {
 
@@ -71,16 +72,16 @@ class PostgresTxn : public StudyTxn {
  public:
   PostgresTxn(pqxx::work& w, int64_t study_id) : w_(w), study_id_(study_id) {}
 
-  std::vector<StudyEvent> events() override {
+  std::vector<RawEvent> raw_events() override {
     pqxx::result r = w_.exec_params(
         "SELECT seq, kind, trial_id, payload_json FROM study_events WHERE study_id = $1 ORDER BY seq", study_id_);
-    std::vector<StudyEvent> out;
+    std::vector<RawEvent> out;
     for (const auto& row : r) {
       out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<int64_t>(), row[3].as<std::string>()});
     }
     return out;
   }
-  void append_event(const std::string& kind, int64_t trial_id, const std::string& payload_json) override {
+  void insert_event(const std::string& kind, int64_t trial_id, const std::string& payload_json) override {
     w_.exec_params(std::string("INSERT INTO study_events(study_id, seq, kind, trial_id, payload_json, created_at_unix_s) "
                                "VALUES($1, (SELECT COALESCE(MAX(seq), -1) + 1 FROM study_events WHERE study_id = $1), $2, "
                                "$3, $4, ") + kNowUnixS + ")",
@@ -111,7 +112,7 @@ class PostgresTxn : public StudyTxn {
     w_.exec_params("UPDATE study_claims SET state = $3 WHERE study_id = $1 AND trial_id = $2", study_id_, trial_id,
                    std::string(claim_state_name(state)));
   }
-  void record_trial(int64_t seq, const std::string& trial_json, double energy_j, double metric) override {
+  void insert_trial(int64_t seq, const std::string& trial_json, double energy_j, double metric) override {
     w_.exec_params("INSERT INTO study_trials(study_id, seq, trial_json, energy_j, metric) VALUES($1, $2, $3, " +
                        sql_real(energy_j) + ", " + sql_real(metric) + ")",
                    study_id_, seq, trial_json);
@@ -257,6 +258,11 @@ class PostgresStudyLog : public StudyLog {
       }
       w.commit();
     });
+    return out;
+  }
+  std::vector<StoredTrial> trials(int64_t study_id) override {
+    std::vector<StoredTrial> out;
+    for (const auto& text : study_trials(study_id)) out.push_back(trial_from_json(util::parse_or(text, nullptr)));
     return out;
   }
 

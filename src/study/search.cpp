@@ -119,7 +119,7 @@ json run_search_study(const StudyOptions& opts, Store* store) {
     auto records = tuner.run(*strategy);
     double duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     json row = search_row(name, *strategy, records, tuner.search_energy_j(), duration_s);
-    row["energy_provenance"] = objective.energy_provenance();
+    row["energy_provenance"] = provenance_name(objective.energy_provenance());
     row["energy_j"] = num(tuner.search_energy_j());  // what the study spent on this strategy
     ctx.say(fmt::format("search: {} spent {:.0f} J in {} trials; chose {} ({:.3f})", name, tuner.search_energy_j(),
                         records.size(), row["best_config"].dump(), dbl(row, "best_val_accuracy")));

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "powertrain/energy/carbon.h"
+#include "powertrain/store/run_recorder.h"
 #include "powertrain/train/trainer.h"
 #include "train/compat.h"
 #include "train/optim/optimizer.h"
@@ -18,6 +19,7 @@ LrFindResult lr_find(const TrainConfig& cfg, const LrFindSpec& spec, const Train
     throw ConfigError("lr-find: need 0 < start_lr < end_lr and at least 5 steps");
   }
   auto say = [&](const std::string& m) { if (hooks.on_message) hooks.on_message(m); };
+  const GridIntensity grid = train::grid_of(cfg);
   train::Session s = train::open_session(cfg, say);
   train::BatchIterator batches(s.data.train, cfg.training.batch_size, true, static_cast<uint64_t>(cfg.training.seed), s.device);
 
@@ -27,19 +29,17 @@ LrFindResult lr_find(const TrainConfig& cfg, const LrFindSpec& spec, const Train
               MeterOptions().interval_s(cfg.energy.interval_ms / 1000.0).on_edge([device] { train::compat::synchronize(device); }));
   for (const auto& w : warnings) say("energy: " + w);
   meter.start();
-  int64_t run_id = 0;
-  if (hooks.store) {
-    RunRecord run;
-    run.kind = "lr_find";
-    run.name = cfg.name + " lr-find";
-    run.command = hooks.command;
-    run.started_at_unix_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    run_id = hooks.store->begin_run(run, host_info_collect(), meter.sensors());
-  }
+  RunStart start;
+  start.kind = "lr_find";
+  start.name = cfg.name + " lr-find";
+  start.command = hooks.command;
+  start.grid = grid;
+  start.pue = cfg.energy.pue;
+  RunRecorder recorder(hooks.store, meter, start);
   int window = meter.begin("lr-find");
 
   LrFindResult r;
-  r.run_id = run_id;
+  r.run_id = recorder.run_id();
   s.model->train();
   double avg = 0, best = INFINITY;
   train::Batch b;
@@ -89,32 +89,11 @@ LrFindResult lr_find(const TrainConfig& cfg, const LrFindSpec& spec, const Train
   }
   if (!std::isfinite(r.suggested_lr)) r.suggested_lr = r.min_loss_lr / 10;
 
-  if (hooks.store) {
-    auto table = CarbonTable::builtin();
-    const GridIntensity* g = table.find(cfg.energy.grid);
-    RunRecord run;
-    run.kind = "lr_find";
-    run.name = cfg.name + " lr-find";
-    run.command = hooks.command;
-    run.started_at_unix_s = r.energy.start_unix_s;
-    run.duration_s = r.energy.duration_s;
-    run.status = RunStatus::completed;
-    run.exit_code = 0;
-    run.energy_j = r.energy.total_energy_j();
-    run.energy_uncertainty_j = r.energy.total_uncertainty_j();
-    run.energy_provenance = provenance_name(r.energy.total_provenance());
-    run.pue = cfg.energy.pue;
-    if (g) {
-      run.grid = g->code;
-      run.carbon_intensity_g_per_kwh = g->g_per_kwh;
-      run.co2e_g = carbon_from_energy(run.energy_j, *g, cfg.energy.pue).co2e_g;
-    }
-    run.meta_json = nlohmann::json{{"lr", r.lr}, {"loss", r.loss}, {"smoothed_loss", r.smoothed_loss},
-                                   {"suggested_lr", r.suggested_lr}, {"min_loss_lr", r.min_loss_lr},
-                                   {"config", nlohmann::json::parse(train_config_json(cfg))}}
-                        .dump();
-    hooks.store->finish_run(run_id, run, meter.finished(), downsample(meter.samples(), 1.0));
-  }
+  recorder.finish(RunStatus::completed, 0, r.energy,
+                  nlohmann::json{{"lr", r.lr}, {"loss", r.loss}, {"smoothed_loss", r.smoothed_loss},
+                                 {"suggested_lr", r.suggested_lr}, {"min_loss_lr", r.min_loss_lr},
+                                 {"config", nlohmann::json::parse(train_config_json(cfg))}}
+                      .dump());
   return r;
 }
 

@@ -248,4 +248,11 @@ Evaluation evaluate(Session& s, const Dataset& d) {
   return e;
 }
 
+GridIntensity grid_of(const TrainConfig& cfg) {
+  auto table = CarbonTable::builtin();
+  if (const GridIntensity* g = table.find(cfg.energy.grid)) return *g;
+  throw ConfigError("config " + cfg.source + ": energy.grid: unknown grid '" + cfg.energy.grid +
+                    "'; use an ISO country code listed by 'powertrain grids'");
+}
+
 }  // namespace powertrain::train

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "powertrain/energy/carbon.h"
 #include "powertrain/train/config.h"
 #include "train/data/dataset.h"
 #include "train/models/model.h"
@@ -70,5 +71,9 @@ void save_checkpoint(const std::string& path, Session& s, int epoch, double val_
 // Loads model (and optimizer when `with_optimizer`) weights from `path` into the session;
 // returns the epoch stored. Throws std::runtime_error naming the file on mismatch.
 int load_checkpoint(const std::string& path, Session& s, bool with_optimizer);
+
+// Returns the carbon grid of the config's energy.grid. Throws ConfigError naming the key
+// when the table has no such grid.
+GridIntensity grid_of(const TrainConfig& cfg);
 
 }  // namespace powertrain::train

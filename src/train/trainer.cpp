@@ -8,7 +8,7 @@
 #include <chrono>
 
 #include "powertrain/energy/carbon.h"
-#include "powertrain/store/live.h"
+#include "powertrain/store/run_recorder.h"
 #include "powertrain/train/early_stopping.h"
 #include "powertrain/train/schedule.h"
 #include "train/compat.h"
@@ -26,10 +26,6 @@ double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-double unix_now_s() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // The meter for a training: its windows end after the device finished its queued work.
 std::unique_ptr<Meter> make_meter(const TrainConfig& cfg, const TrainHooks& hooks, torch::Device device,
                                   std::vector<std::string>* warnings) {
@@ -39,34 +35,12 @@ std::unique_ptr<Meter> make_meter(const TrainConfig& cfg, const TrainHooks& hook
                                                          .on_edge([device] { train::compat::synchronize(device); }));
 }
 
-GridIntensity grid_for(const TrainConfig& cfg) {
-  auto table = CarbonTable::builtin();
-  if (const GridIntensity* g = table.find(cfg.energy.grid)) return *g;
-  throw ConfigError("config " + cfg.source + ": energy.grid: unknown grid '" + cfg.energy.grid +
-                    "'; use an ISO country code listed by 'powertrain grids'");
-}
-
-// Writes the run row as it starts; returns its id (0 without a store).
-int64_t begin_store_run(const TrainHooks& hooks, const TrainConfig& cfg, const std::string& kind, Meter& meter,
-                        const GridIntensity& grid) {
-  if (!hooks.store) return 0;
-  RunRecord run;
-  run.kind = kind;
-  run.name = cfg.name;
-  run.command = hooks.command;
-  run.started_at_unix_s = unix_now_s();
-  run.grid = grid.code;
-  run.carbon_intensity_g_per_kwh = grid.g_per_kwh;
-  run.pue = cfg.energy.pue;
-  run.meta_json = nlohmann::json{{"config", nlohmann::json::parse(train_config_json(cfg))}}.dump();
-  return hooks.store->begin_run(run, host_info_collect(), meter.sensors());
-}
 
 }  // namespace
 
 TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
   auto say = [&](const std::string& m) { if (hooks.on_message) hooks.on_message(m); };
-  GridIntensity grid = grid_for(cfg);
+  GridIntensity grid = train::grid_of(cfg);
   Session s = train::open_session(cfg, say);
 
   TrainResult r;
@@ -104,14 +78,15 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
   auto meter = make_meter(cfg, hooks, s.device, &warnings);
   for (const auto& w : warnings) say("energy: " + w);
   meter->start();
-  int64_t run_id = begin_store_run(hooks, cfg, "train", *meter, grid);
-  r.run_id = run_id;
-  // The power timeline reaches the store while training, for live dashboards.
-  std::unique_ptr<LiveSamples> live;
-  if (hooks.store) {
-    live = std::make_unique<LiveSamples>(hooks.store->path(), run_id, [&meter](double t) { return meter->samples_since(t); }, 1.0, 1.0,
-                                         [say](const std::string& m) { say("energy: " + m); });
-  }
+  RunStart start;
+  start.kind = "train";
+  start.name = cfg.name;
+  start.command = hooks.command;
+  start.grid = grid;
+  start.pue = cfg.energy.pue;
+  start.meta_json = nlohmann::json{{"config", nlohmann::json::parse(train_config_json(cfg))}}.dump();
+  RunRecorder recorder(hooks.store, *meter, start);
+  r.run_id = recorder.run_id();
   try {
     r.checkpoint_path = "";
     int run_window = meter->begin("run");
@@ -166,7 +141,7 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
       if (diverged) rec.metrics_json = R"({"diverged": true})";
       r.epochs.push_back(rec);
       r.epochs_run = epoch;
-      if (hooks.store) hooks.store->record_epoch(run_id, rec);
+      recorder.epoch(rec);
       if (hooks.on_epoch) hooks.on_epoch(rec);
 
       if (interrupted) {
@@ -220,7 +195,6 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
 
     r.run_energy = meter->end(run_window);
     meter->stop();
-    if (live) live->stop();
     r.energy_j = r.run_energy.total_energy_j();
     r.energy_uncertainty_j = r.run_energy.total_uncertainty_j();
     r.energy_provenance = provenance_name(r.run_energy.total_provenance());
@@ -230,56 +204,24 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
     for (const auto& e : r.epochs) if (e.epoch <= r.best_epoch) to_best += e.energy_j;
     r.energy_to_best_j = r.best_epoch > 0 ? to_best : NAN;
     r.co2e_g = carbon_from_energy(r.energy_j, grid, cfg.energy.pue).co2e_g;
-
-    if (hooks.store) {
-      RunRecord run;
-      run.kind = "train";
-      run.name = cfg.name;
-      run.command = hooks.command;
-      run.started_at_unix_s = r.run_energy.start_unix_s;
-      run.duration_s = r.duration_s;
-      run.status = r.status;
-      run.exit_code = r.status == RunStatus::diverged || r.status == RunStatus::interrupted ? 1 : 0;
-      run.energy_j = r.energy_j;
-      run.energy_uncertainty_j = r.energy_uncertainty_j;
-      run.energy_provenance = r.energy_provenance;
-      run.grid = grid.code;
-      run.carbon_intensity_g_per_kwh = grid.g_per_kwh;
-      run.pue = cfg.energy.pue;
-      run.co2e_g = r.co2e_g;
-      run.meta_json = nlohmann::json{{"config", nlohmann::json::parse(train_config_json(cfg))},
-                                     {"result", {{"best_epoch", r.best_epoch},
-                                                 {"best_val_metric", std::isfinite(r.best_val_metric) ? nlohmann::json(r.best_val_metric) : nlohmann::json(nullptr)},
-                                                 {"test_metric", std::isfinite(r.test_metric) ? nlohmann::json(r.test_metric) : nlohmann::json(nullptr)},
-                                                 {"stop_reason", r.stop_reason},
-                                                 {"parameters", r.parameters},
-                                                 {"device", r.device},
-                                                 {"threads", r.threads},
-                                                 {"precision", r.precision},
-                                                 {"samples_per_s", std::isfinite(r.samples_per_s) ? nlohmann::json(r.samples_per_s) : nlohmann::json(nullptr)}}},
-                                     {"warnings", warnings}}
-                          .dump();
-      hooks.store->finish_run(run_id, run, meter->finished(), downsample(meter->samples(), 1.0));
-    }
+    auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+    const std::string meta = nlohmann::json{{"config", nlohmann::json::parse(train_config_json(cfg))},
+                                            {"result", {{"best_epoch", r.best_epoch},
+                                                        {"best_val_metric", num(r.best_val_metric)},
+                                                        {"test_metric", num(r.test_metric)},
+                                                        {"stop_reason", r.stop_reason},
+                                                        {"parameters", r.parameters},
+                                                        {"device", r.device},
+                                                        {"threads", r.threads},
+                                                        {"precision", r.precision},
+                                                        {"samples_per_s", num(r.samples_per_s)}}},
+                                            {"warnings", warnings}}
+                                 .dump();
+    recorder.finish(r.status, r.status == RunStatus::diverged || r.status == RunStatus::interrupted ? 1 : 0, r.run_energy, meta);
     return r;
   } catch (const std::exception& e) {
-    // Keep what was trained: the epochs are already stored; mark the run as failed.
-    if (live) live->stop();
-    if (hooks.store) {
-      RunRecord run;
-      run.kind = "train";
-      run.name = cfg.name;
-      run.command = hooks.command;
-      run.status = RunStatus::failed;
-      run.exit_code = 1;
-      run.grid = grid.code;
-      run.pue = cfg.energy.pue;
-      run.meta_json = nlohmann::json{{"error", e.what()}}.dump();
-      try {
-        hooks.store->finish_run(run_id, run, meter->finished(), downsample(meter->samples(), 1.0));
-      } catch (const std::exception&) {
-      }
-    }
+    // Keep what was trained: the epochs are already stored; the run is marked failed.
+    recorder.fail(e.what());
     throw;
   }
 }

@@ -17,15 +17,6 @@ namespace powertrain {
 
 namespace {
 
-// Integer keys must reach the config as integers (1024, not 1024.0).
-bool integral_key(const std::string& key) {
-  for (const char* k : {"training.batch_size", "training.epochs", "training.threads", "training.blas_threads",
-                        "training.seed", "model.width", "model.depth", "model.feature_dim", "early_stopping.patience"}) {
-    if (key == k) return true;
-  }
-  return false;
-}
-
 // A stable file-name stem for a configuration: FNV-1a of its key, in hex.
 std::string state_stem(const std::string& key) {
   uint64_t h = 1469598103934665603ull;
@@ -34,25 +25,6 @@ std::string state_stem(const std::string& key) {
 }
 
 }  // namespace
-
-TrainConfig apply_tune_config(const TrainConfig& base, const tune::Config& config) {
-  std::vector<std::string> sets;
-  for (const auto& [key, value] : config) {
-    if (key.rfind("data.", 0) == 0) {
-      throw ConfigError("study key " + key + ": data settings cannot vary between trials (they share one dataset); "
-                        "set them in the base config");
-    }
-    std::string text;
-    if (std::holds_alternative<double>(value)) {
-      double d = std::get<double>(value);
-      text = integral_key(key) ? std::to_string(std::llround(d)) : fmt::format("{:.17g}", d);
-    } else {
-      text = "\"" + std::get<std::string>(value) + "\"";
-    }
-    sets.push_back(key + "=" + text);
-  }
-  return parse_train_config(train_config_json(base), base.source + " (study)", sets);
-}
 
 struct TrainingObjective::Impl {
   TrainConfig base;
@@ -181,9 +153,9 @@ tune::EpochOutcome TrainingObjective::train_epoch(const tune::Config& config, in
   return out;
 }
 
-std::string TrainingObjective::energy_provenance() const { return provenance_name(impl_->provenance); }
+Provenance TrainingObjective::energy_provenance() const { return impl_->provenance; }
 
-void TrainingObjective::keep_states_in(const std::string& dir) {
+bool TrainingObjective::keep_states_in(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir)) {
@@ -191,6 +163,7 @@ void TrainingObjective::keep_states_in(const std::string& dir) {
                              (ec ? ec.message() : "not a directory") + " (pick another --states-dir)");
   }
   impl_->states_dir = dir;
+  return true;
 }
 
 void TrainingObjective::trial_done(const tune::Config& config, int epochs) {

@@ -2,6 +2,7 @@
 // /metrics parsed strictly, and hostile requests (traversal, huge queries, injection,
 // unknown routes and methods, foreign Host headers) answered safely. Requests are written
 // byte for byte to a TCP socket, so nothing normalises them on the way.
+#include "store/sqlite.h"
 #include "powertrain/serve/dashboard.h"
 
 
@@ -366,7 +367,7 @@ TEST_F(DashboardTest, ServingNeverChangesTheStore) {
   auto snapshot = [&] { return read_file(db); };
   {
     Store s = Store::open(db);  // checkpoint the WAL so the main file holds everything
-    sqlite3_wal_checkpoint_v2(s.handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    sqlite3_wal_checkpoint_v2(StoreConnection::of(s), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   }
   std::string before = snapshot();
   for (const char* t : {"/runs", "/runs/1", "/runs/2", "/runs/1/report", "/studies", "/studies/1", "/studies/2", "/devices",

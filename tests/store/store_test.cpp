@@ -1,5 +1,6 @@
 // Tests of the run store (src/store/store.cpp) and host facts (src/store/host.cpp), on
 // real SQLite files in temporary directories.
+#include "store/sqlite.h"
 #include "powertrain/store/store.h"
 
 #include <grp.h>
@@ -170,11 +171,11 @@ TEST(Store, CreatesFileWithCurrentSchemaAndSettings) {
   EXPECT_EQ(store.path(), path);
   EXPECT_EQ(Store::current_schema_version(), 4);
   EXPECT_EQ(store.schema_version(), Store::current_schema_version());
-  EXPECT_EQ(query_text(store.handle(), "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(query_int(store.handle(), "PRAGMA foreign_keys"), 1);
-  EXPECT_EQ(query_int(store.handle(), "PRAGMA synchronous"), 1);  // NORMAL
+  EXPECT_EQ(query_text(StoreConnection::of(store), "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(query_int(StoreConnection::of(store), "PRAGMA foreign_keys"), 1);
+  EXPECT_EQ(query_int(StoreConnection::of(store), "PRAGMA synchronous"), 1);  // NORMAL
   for (const char* table : {"hosts", "runs", "devices", "windows", "window_components", "samples", "epochs", "studies", "study_trials"}) {
-    EXPECT_EQ(query_int(store.handle(), std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") +
+    EXPECT_EQ(query_int(StoreConnection::of(store), std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") +
                                             table + "'"),
               1)
         << table;
@@ -193,7 +194,7 @@ TEST(Store, MigratesAVersionOneFileKeepingItsRuns) {
     r.name = "old run";
     id = store.begin_run(r, HostInfo{}, {});
     // Make it look like a file written by schema version 1.
-    ASSERT_EQ(sqlite3_exec(store.handle(), "DROP TABLE study_claims; DROP TABLE study_events; DROP TABLE study_trials; DROP TABLE studies; DROP TABLE epochs; PRAGMA user_version = 1", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(StoreConnection::of(store), "DROP TABLE study_claims; DROP TABLE study_events; DROP TABLE study_trials; DROP TABLE studies; DROP TABLE epochs; PRAGMA user_version = 1", nullptr, nullptr, nullptr), SQLITE_OK);
   }
   Store store = Store::open(path);
   EXPECT_EQ(store.schema_version(), Store::current_schema_version());
@@ -247,12 +248,12 @@ TEST(Store, ReopenKeepsDataAndMigratesOnce) {
   {
     Store store = Store::open(path);
     id = store.begin_run(running_record("first"), test_host(), test_sensors());
-    objects = query_int(store.handle(), "SELECT count(*) FROM sqlite_master");
+    objects = query_int(StoreConnection::of(store), "SELECT count(*) FROM sqlite_master");
   }
   for (int i = 0; i < 2; ++i) {
     Store store = Store::open(path);
     EXPECT_EQ(store.schema_version(), Store::current_schema_version());
-    EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM sqlite_master"), objects);
+    EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM sqlite_master"), objects);
     ASSERT_TRUE(store.run(id).has_value());
     EXPECT_EQ(store.run(id)->name, "first");
   }
@@ -368,9 +369,9 @@ TEST(Store, RoundTripsRunWithNestedWindowsComponentsAndSamples) {
   }
 
   // NaN is stored as NULL, not as 0.
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM window_components WHERE energy_j IS NULL"), 1);
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM window_components WHERE energy_j = 0"), 0);
-  EXPECT_EQ(query_text(store.handle(), "SELECT provenance FROM window_components WHERE energy_j IS NULL"), "missing");
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM window_components WHERE energy_j IS NULL"), 1);
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM window_components WHERE energy_j = 0"), 0);
+  EXPECT_EQ(query_text(StoreConnection::of(store), "SELECT provenance FROM window_components WHERE energy_j IS NULL"), "missing");
 
   std::vector<PowerSample> back = store.samples(id);
   ASSERT_EQ(back.size(), samples.size());
@@ -416,11 +417,11 @@ TEST(Store, RunsAreListedNewestFirstAndHostsAreReused) {
   std::vector<RunRecord> two = store.runs(2);
   ASSERT_EQ(two.size(), 2u);
   EXPECT_EQ(two[0].name, "c");
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM hosts"), 2);
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(DISTINCT host_id) FROM runs WHERE id IN (" + std::to_string(a) +
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM hosts"), 2);
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(DISTINCT host_id) FROM runs WHERE id IN (" + std::to_string(a) +
                                           "," + std::to_string(b) + ")"),
             1);
-  EXPECT_EQ(query_text(store.handle(), "SELECT cpu_model FROM hosts LIMIT 1"), "Test CPU @ 3.0GHz");
+  EXPECT_EQ(query_text(StoreConnection::of(store), "SELECT cpu_model FROM hosts LIMIT 1"), "Test CPU @ 3.0GHz");
 }
 
 TEST(Store, StoresThousandsOfSamples) {
@@ -442,7 +443,7 @@ TEST(Store, FinishingTwiceReplacesWindowsAndSamples) {
   store.finish_run(id, completed_record("r"), {window(0, -1, "run", 0, 1)}, test_samples(3));
   EXPECT_EQ(store.windows(id).size(), 1u);
   EXPECT_EQ(store.samples(id).size(), 6u);
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM window_components"), 2);
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM window_components"), 2);
 }
 
 TEST(Store, FinishingAnUnknownRunThrowsAndWritesNothing) {
@@ -455,9 +456,9 @@ TEST(Store, FinishingAnUnknownRunThrowsAndWritesNothing) {
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("no such run"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM windows"), 0);
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM window_components"), 0);
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM samples"), 0);
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM windows"), 0);
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM window_components"), 0);
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM samples"), 0);
   EXPECT_EQ(store.run(id)->status, RunStatus::running);
   // The store is still usable after the failure.
   store.finish_run(id, completed_record("r"), nested_windows(), test_samples(10));
@@ -474,9 +475,9 @@ TEST(Store, FailureHalfwayThroughFinishRollsBackEverything) {
   RunRecord r = *store.run(id);
   EXPECT_EQ(r.status, RunStatus::running);
   EXPECT_TRUE(std::isnan(r.energy_j));
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM windows"), 0);
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM window_components"), 0);
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM samples"), 0);
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM windows"), 0);
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM window_components"), 0);
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM samples"), 0);
 }
 
 TEST(Store, MoveTransfersTheConnection) {
@@ -484,7 +485,7 @@ TEST(Store, MoveTransfersTheConnection) {
   Store a = Store::open(dir.file("runs.db"));
   int64_t id = a.begin_run(running_record("r"), test_host(), {});
   Store b = std::move(a);
-  EXPECT_EQ(a.handle(), nullptr);  // NOLINT(bugprone-use-after-move): checking the moved-from state
+  EXPECT_EQ(StoreConnection::of(a), nullptr);  // NOLINT(bugprone-use-after-move): checking the moved-from state
   EXPECT_THROW(a.runs(), StoreError);
   EXPECT_TRUE(b.run(id).has_value());
   Store c = Store::open(dir.file("other.db"));
@@ -695,8 +696,8 @@ TEST(Store, KillDuringWritesLeavesOnlyWholeRuns) {
     ASSERT_TRUE(WIFSIGNALED(status)) << "the writer stopped by itself: " << status;
 
     Store store = Store::open(path);
-    EXPECT_EQ(query_text(store.handle(), "PRAGMA integrity_check"), "ok");
-    EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    EXPECT_EQ(query_text(StoreConnection::of(store), "PRAGMA integrity_check"), "ok");
+    EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM pragma_foreign_key_check"), 0);
     int completed = 0;
     for (const RunRecord& r : store.runs(-1)) {
       ASSERT_EQ(store.devices(r.id).size(), 2u) << r.id;
@@ -751,7 +752,7 @@ TEST(Store, ConcurrentProcessesShareOneNewFile) {
   }
   Store store = Store::open(path);
   EXPECT_EQ(store.runs(-1).size(), static_cast<size_t>(kWriters * kRunsEach));
-  EXPECT_EQ(query_int(store.handle(), "SELECT count(*) FROM hosts"), 1);
+  EXPECT_EQ(query_int(StoreConnection::of(store), "SELECT count(*) FROM hosts"), 1);
 }
 
 }  // namespace

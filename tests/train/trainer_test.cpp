@@ -110,7 +110,7 @@ TEST(Trainer, DivergenceEndsTheRunWithARecordNotACrash) {
                                      "optimizer.momentum=0", "model.hidden=[]"}), h);
   EXPECT_EQ(r.status, RunStatus::diverged);
   EXPECT_NE(r.stop_reason.find("lower optimizer.lr"), std::string::npos) << r.stop_reason;
-  EXPECT_EQ(store.run(r.run_id)->status, "diverged");
+  EXPECT_EQ(store.run(r.run_id)->status, RunStatus::diverged);
   EXPECT_FALSE(store.epochs(r.run_id).empty());
 }
 
@@ -219,7 +219,7 @@ TEST(Trainer, InterruptStopsAfterTheCurrentStepAndKeepsTheRecord) {
   TrainResult r = train_model(small(), h);
   EXPECT_EQ(r.status, RunStatus::interrupted);
   EXPECT_EQ(r.epochs_run, 2);
-  EXPECT_EQ(store.run(r.run_id)->status, "interrupted");
+  EXPECT_EQ(store.run(r.run_id)->status, RunStatus::interrupted);
   EXPECT_EQ(store.epochs(r.run_id).size(), 2u);
 }
 
@@ -335,7 +335,7 @@ TEST(TrainingStudy, Sm2ExploresThenHalvesOnRealTraining) {
     full += e == 3;
   }
   EXPECT_GE(full, 1);
-  EXPECT_EQ(objective.energy_provenance(), "estimated");
+  EXPECT_EQ(objective.energy_provenance(), Provenance::estimated);
   EXPECT_TRUE(strategy->best().has_value());
 }
 

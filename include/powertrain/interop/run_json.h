@@ -1,8 +1,8 @@
 // powertrain/interop/run_json.h: a stored run as one JSON document ("powertrain.run/1").
 //
-// RunExport gathers everything the exports need about one stored run: the run row, the
-// host it ran on, its sensors, its windows (with per-component energies and provenance)
-// and its epochs. run_json() turns it into JSON for other tools; codecarbon.h and the
+// RunExport (the store's StoredRun) is everything the exports need about one stored run:
+// the run row, the host it ran on, its sensors, its windows (with per-component energies
+// and provenance), its epochs and samples. run_json() turns it into JSON for other tools; codecarbon.h and the
 // Prometheus snapshot read the same struct.
 //
 // Example:
@@ -25,17 +25,11 @@
 
 namespace powertrain {
 
-// One stored run with everything recorded about it.
-struct RunExport {
-  RunRecord run;
-  std::optional<HostInfo> host;        // nullopt when the run has no host row
-  std::vector<SensorInfo> devices;     // every sensor seen at the start, working or not
-  std::vector<Measurement> windows;    // id order; ids are store row ids
-  std::vector<EpochRecord> epochs;     // empty for `measure` runs
-};
+// One stored run with everything recorded about it (Store::load_run).
+using RunExport = StoredRun;
 
-// Returns run `run_id` of `store` with its host, devices, windows and epochs, or nullopt
-// when the store has no such run. Throws StoreError when the store cannot be read.
+// Returns run `run_id` of `store` (Store::load_run), or nullopt when the store has no such
+// run. Throws StoreError when the store cannot be read.
 std::optional<RunExport> run_export_load(const Store& store, int64_t run_id);
 
 // One component summed over the top-level windows of a run (the "run" window of

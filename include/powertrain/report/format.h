@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "powertrain/energy/source.h"
+
 namespace powertrain {
 namespace report {
 
@@ -29,6 +31,9 @@ enum class Origin {
 
 // Returns "measured", "estimated", "simulated" or "missing".
 const char* origin_name(Origin origin);
+// Returns the origin of a value of provenance `p`: a counter and integrated power are
+// measured; estimated, simulated and missing are themselves.
+Origin origin_of_provenance(Provenance p);
 // Returns the short suffix a value of this origin carries: "" (measured), " (est.)",
 // " (sim.)" or "" (missing: the value itself reads "n/a").
 const char* origin_suffix(Origin origin);

@@ -24,6 +24,7 @@
 
 #include "powertrain/energy/meter.h"
 #include "powertrain/energy/source.h"
+#include "powertrain/store/trial.h"
 
 struct sqlite3;
 
@@ -142,6 +143,16 @@ struct RecordedDevice {
   int64_t last_run_id = 0;
 };
 
+// A whole stored run, as one read gives it.
+struct StoredRun {
+  RunRecord run;
+  std::optional<HostInfo> host;
+  std::vector<SensorInfo> devices;
+  std::vector<Measurement> windows;   // id and parent_id are row ids
+  std::vector<EpochRecord> epochs;
+  std::vector<PowerSample> samples;   // oldest first
+};
+
 class Store {
  public:
   // Opens (creating if needed) the store at `path` and migrates it to the current
@@ -151,6 +162,11 @@ class Store {
   ~Store();
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
+
+  // Opens an existing store as open() does, but never creates one: throws StoreError naming
+  // the path and the fix when there is no file there (a command that continues something
+  // stored leaves no empty store behind).
+  static Store open_existing(const std::string& path);
 
   // Opens an existing store for reading only (PRAGMA query_only): nothing is created,
   // migrated or written. Throws StoreError naming the path and the fix when the file is
@@ -204,10 +220,16 @@ class Store {
   int64_t create_study(const std::string& name, const std::string& spec_json, const std::string& kind = "tune");
   // Returns the study named `name`, or nullopt.
   std::optional<StudyRecord> study(const std::string& name) const;
-  // Appends finished trial number `seq` (0, 1, ...) of a study, in its own transaction. A
-  // trial already stored under that number is refused (StoreError): nothing is counted twice.
+  // Appends finished search trial number `seq` (0, 1, ...) of a study, in its own
+  // transaction. A trial already stored under that number is refused (StoreError): nothing
+  // is counted twice.
+  void record_trial(int64_t study_id, int64_t seq, const StoredTrial& trial);
+  // Returns the finished trials of a search study, in order. Throws StoreError when a
+  // stored trial is malformed.
+  std::vector<StoredTrial> trials(int64_t study_id) const;
+  // The same rows as JSON text, for the research studies, whose runs are stored as rows
+  // of their own record (powertrain/study): appends row `seq`, and returns the rows in order.
   void record_trial(int64_t study_id, int64_t seq, const std::string& trial_json, double energy_j, double metric);
-  // Returns the stored trials of a study (JSON), in order.
   std::vector<std::string> study_trials(int64_t study_id) const;
   void set_study_status(int64_t study_id, StudyStatus status);
   // Stores a finished study's result (JSON) and marks it finished.
@@ -217,10 +239,14 @@ class Store {
   // The stored studies, newest first.
   std::vector<StudyRecord> studies(int limit = 100) const;
 
-  // Returns the raw connection, for modules that add their own tables (tune, study).
-  sqlite3* handle() const { return db_; }
+  // Returns the whole run with `id` read in one snapshot (row, host, sensors, windows,
+  // epochs, samples), or nullopt.
+  std::optional<StoredRun> load_run(int64_t id) const;
+  // Returns the machine run `run_id` was recorded on, or nullopt (no such run, or no host).
+  std::optional<HostInfo> host_of_run(int64_t run_id) const;
 
  private:
+  friend struct StoreConnection;  // the store's own files (src/store) reach the connection
   Store() = default;
   sqlite3* db_ = nullptr;
   std::string path_;

@@ -25,15 +25,9 @@
 #include <vector>
 
 #include "powertrain/store/store.h"
+#include "powertrain/store/trial_log.h"
 
 namespace powertrain {
-
-struct StudyEvent {
-  int64_t seq = 0;            // 0, 1, 2, ... within the study
-  std::string kind;           // "ask" or "tell"
-  int64_t trial_id = 0;
-  std::string payload_json;   // ask: the trial; tell: the trial record
-};
 
 struct TrialClaim {
   int64_t trial_id = 0;
@@ -43,20 +37,35 @@ struct TrialClaim {
   double heartbeat_age_s = 0.0;   // seconds since the last heartbeat, by the database's clock
 };
 
-// The operations allowed while the study's lock is held.
-class StudyTxn {
+// The operations allowed while the study's lock is held: the study's log (asks and tells
+// as separate events, see trial_log.h), the claims and the study's status.
+class StudyTxn : public TrialLog {
  public:
-  virtual ~StudyTxn() = default;
-  virtual std::vector<StudyEvent> events() = 0;
-  // Appends an event with the next sequence number.
-  virtual void append_event(const std::string& kind, int64_t trial_id, const std::string& payload_json) = 0;
+  std::vector<TrialEvent> events() final;
+  // Appends an "ask" event.
+  void append_ask(const tune::Trial& trial) final;
+  // Appends a "tell" event and the finished trial's row (what `powertrain tune` stores).
+  void append_tell(const StoredTrial& trial) final;
+
   virtual std::vector<TrialClaim> claims() = 0;
   // Claims trial_id for `worker`: a new claim (attempts 1), or one taken over (attempts + 1).
   virtual void claim(int64_t trial_id, const std::string& worker) = 0;
   virtual void set_claim_state(int64_t trial_id, ClaimState state) = 0;
-  // Appends finished trial number `seq` (as Store::record_trial does).
-  virtual void record_trial(int64_t seq, const std::string& trial_json, double energy_j, double metric) = 0;
   virtual void set_status(StudyStatus status) = 0;
+
+ protected:
+  // One row of the events table, as the backends read and write it.
+  struct RawEvent {
+    int64_t seq = 0;           // 0, 1, 2, ... within the study
+    std::string kind;          // "ask" or "tell"
+    int64_t trial_id = 0;
+    std::string payload_json;  // ask: asked_to_json; tell: trial_to_json
+  };
+  virtual std::vector<RawEvent> raw_events() = 0;
+  // Appends an event with the next sequence number.
+  virtual void insert_event(const std::string& kind, int64_t trial_id, const std::string& payload_json) = 0;
+  // Appends finished trial number `seq` (as Store::record_trial does).
+  virtual void insert_trial(int64_t seq, const std::string& trial_json, double energy_j, double metric) = 0;
 };
 
 class StudyLog {
@@ -86,6 +95,8 @@ class StudyLog {
   // Records that `worker` is alive and still running trial_id (its own short transaction).
   // Returns false when the claim is no longer that worker's (it was taken over).
   virtual bool heartbeat(int64_t study_id, int64_t trial_id, const std::string& worker) = 0;
+  // The finished trials, in order.
+  virtual std::vector<StoredTrial> trials(int64_t study_id) = 0;
   // The finished trials' JSON, in order.
   virtual std::vector<std::string> study_trials(int64_t study_id) = 0;
 };

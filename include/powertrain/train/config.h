@@ -17,6 +17,7 @@
 
 #include "powertrain/train/early_stopping.h"
 #include "powertrain/train/schedule.h"
+#include "powertrain/tune/space.h"
 
 namespace powertrain {
 
@@ -110,5 +111,10 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
                                const std::vector<std::string>& overrides = {});
 // Returns the config as JSON text (all keys, defaults included), for storing with a run.
 std::string train_config_json(const TrainConfig& cfg);
+
+// Returns `base` with a study configuration's keys ("optimizer.lr", "training.batch_size",
+// ...) applied as --set overrides, validated as a config file is. Throws ConfigError naming
+// the key: an unknown key, an impossible value, or a data.* key (trials share one dataset).
+TrainConfig apply_tune_config(const TrainConfig& base, const tune::Config& config);
 
 }  // namespace powertrain

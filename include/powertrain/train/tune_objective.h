@@ -36,12 +36,12 @@ class TrainingObjective : public tune::Objective {
   // Trains epoch `epoch` of `config`; the metric is the validation accuracy (or -val loss
   // for an autoencoder). Throws ConfigError when a key of the config is not a config key.
   tune::EpochOutcome train_epoch(const tune::Config& config, int epoch) override;
-  // Energy provenance of the epochs so far: the weakest seen ("missing" before any).
-  std::string energy_provenance() const;
+  // Energy provenance of the epochs so far: the weakest seen (missing before any).
+  Provenance energy_provenance() const override;
   // Saves configuration states in `dir` (created if missing; one file per configuration,
-  // its latest trial's end) and continues from them. Throws std::runtime_error naming the
-  // directory when it cannot be created.
-  void keep_states_in(const std::string& dir);
+  // its latest trial's end) and continues from them; returns true. Throws
+  // std::runtime_error naming the directory when it cannot be created.
+  bool keep_states_in(const std::string& dir) override;
   // Saves the state of `config` after `epochs` epochs (with keep_states_in). A failed save
   // is reported through `say` and the study goes on (the config is then retrained if needed).
   void trial_done(const tune::Config& config, int epochs) override;
@@ -55,7 +55,5 @@ class TrainingObjective : public tune::Objective {
   std::unique_ptr<Impl> impl_;
 };
 
-// Returns `base` with the config's keys applied as --set overrides (validated).
-TrainConfig apply_tune_config(const TrainConfig& base, const tune::Config& config);
 
 }  // namespace powertrain

@@ -24,6 +24,8 @@ class ZeusObjective : public Objective {
   // Keeps a reference to `trace`, which must outlive the objective.
   ZeusObjective(const ZeusTrace& trace, const std::string& dataset, std::uint64_t seed);
   EpochOutcome train_epoch(const Config& config, int epoch) override;
+  // Trace energies are simulated: replayed from another machine's measurements.
+  Provenance energy_provenance() const override { return Provenance::simulated; }
 
   // batch_size and power_limit_w, as categoricals of the trace's values.
   SearchSpace space() const;

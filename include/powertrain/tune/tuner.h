@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "powertrain/energy/source.h"
 #include "powertrain/tune/space.h"
 #include "powertrain/tune/strategy.h"
 
@@ -48,6 +49,17 @@ class Objective {
   virtual void trial_done(const Config& config, int epochs) {
     (void)config;
     (void)epochs;
+  }
+  // Returns where the energies of the epochs trained so far come from: the weakest seen
+  // (missing before the first epoch).
+  virtual Provenance energy_provenance() const { return Provenance::missing; }
+  // Makes trial_done save each configuration's state in `dir` and continue from the states
+  // found there, so that a resumed study or another worker continues a half-trained
+  // configuration. Returns false when this objective has no state to keep (then nothing is
+  // written). Throws std::runtime_error naming `dir` when it cannot be created.
+  virtual bool keep_states_in(const std::string& dir) {
+    (void)dir;
+    return false;
   }
 };
 
