@@ -193,7 +193,7 @@ StudySpec parse_study_text(const std::string& text, const std::string& origin) {
   json study;
   try {
     study = json::parse(text, nullptr, true, true);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse errors, and numbers beyond a double (1e400)
     throw ConfigError("study " + origin + " is not valid JSON: " + e.what());
   }
   if (!study.is_object()) throw ConfigError("study " + origin + ": must be a JSON object");
