@@ -25,9 +25,6 @@ void add_sensor_options(CLI::App* cmd, SensorOptions& opt);
 // Returns discovery options from the environment, then the flags.
 DiscoverOptions discover_options(const SensorOptions& opt);
 
-// Every sensor of every source discovery would try, working or not (`devices`, `serve`).
-// Throws when a replay file cannot be read.
-std::vector<SensorInfo> all_sensors(const DiscoverOptions& d);
 // Each adds its subcommand to `app`; the callback stores the exit code in `exit_code`.
 // The words after the first `--` of the command line, which CLI11 never sees.
 struct Trailing {

@@ -6,31 +6,10 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "powertrain/interop/run_json.h"
 #include "powertrain/energy/carbon.h"
-#include "powertrain/energy/estimate.h"
-#include "powertrain/energy/nvml.h"
-#include "powertrain/energy/rapl.h"
-#include "powertrain/energy/replay.h"
 
 namespace powertrain::cli {
-
-std::vector<SensorInfo> all_sensors(const DiscoverOptions& d) {
-  std::vector<SensorInfo> all;
-  if (!d.replay_file.empty()) {
-    auto v = ReplaySource(d.replay_file).sensors();
-    all.insert(all.end(), v.begin(), v.end());
-    return all;
-  }
-  if (d.use_nvml) { auto v = NvmlSource(d.nvml_library).sensors(); all.insert(all.end(), v.begin(), v.end()); }
-  auto rapl = RaplSource(d.powercap_root).sensors();
-  all.insert(all.end(), rapl.begin(), rapl.end());
-  CpuEstimateOptions eo;
-  eo.proc_root = d.proc_root;
-  eo.tdp_w = d.cpu_tdp_w;
-  auto est = CpuEstimateSource(eo).sensors();
-  all.insert(all.end(), est.begin(), est.end());
-  return all;
-}
 
 namespace {
 
@@ -55,7 +34,7 @@ int run_devices(const SensorOptions& so, bool json) {
   if (json) {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& s : all) {
-      auto j = to_json(s);
+      auto j = sensor_json(s);
       j["used_by_measure"] = s.working && is_used(s);
       arr.push_back(j);
     }

@@ -8,37 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "powertrain/energy/carbon.h"
-#include "powertrain/energy/meter.h"
-#include "powertrain/energy/source.h"
 #include "powertrain/store/store.h"
 
 namespace powertrain::cli {
 
-// Returns `v` as JSON, or null when it is NaN or infinite (unknown is never 0).
-nlohmann::json num(double v);
-// Returns "1.23 kJ"-style text for an energy in J, or "unknown" for NaN.
-std::string fmt_energy(double energy_j);
-// Returns "12.3 W"-style text for a power in W, or "-" for NaN.
-std::string fmt_power(double power_w);
-// Returns "12.3 mg" / "4.56 g" / "7.89 kg" for a mass in g, or "unknown" for NaN.
-std::string fmt_mass_g(double mass_g);
-// Returns "12 m" / "3.4 km" for a distance in km, or "unknown" for NaN.
-std::string fmt_distance_km(double km);
-// Returns "1 m 02.3 s"-style text for a duration in s.
-std::string fmt_duration(double duration_s);
-
-nlohmann::json to_json(const ComponentMeasurement& c);
-nlohmann::json to_json(const Measurement& m);
-nlohmann::json to_json(const SensorInfo& s);
-nlohmann::json to_json(const CarbonEstimate& c, const GridIntensity& grid);
-
-// Returns the summary table of a measurement, one line per component and a total.
-std::string summary_table(const Measurement& m);
-// Returns the CSV (header + a row per component + a "total" row) of a measurement.
-std::string measurement_csv(const Measurement& m, long long run_id, int exit_code);
-
-// Writes `text` to `path` ("-" = stdout) atomically (temp file + rename). Returns false
+// Writes `text` to `path` ("-" = stdout) atomically (util::write_file_atomic). Returns false
 // and sets `error` when it cannot.
 bool write_output(const std::string& path, const std::string& text, std::string& error);
 // Returns "" if `path` ("-" = stdout) can be written, else the reason.

@@ -11,8 +11,11 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/progress.h"
+#include "powertrain/interop/run_json.h"
+#include "powertrain/report/format.h"
 #include "powertrain/store/store.h"
 #include "powertrain/train/trainer.h"
+#include "util/json.h"
 
 namespace powertrain::cli {
 
@@ -45,7 +48,8 @@ bool open_train_store(const TrainOptions& o, std::optional<Store>& store, std::s
   return open_store("powertrain", db, o.no_store, store);
 }
 
-std::string fmt_metric(double v) { return std::isfinite(v) ? fmt::format("{:.2f}%", 100 * v) : "-"; }
+std::string fmt_metric(double v) { return std::isfinite(v) ? report::format_percent(100 * v, 2) : "n/a"; }
+std::string energy(double j) { return report::format_energy_j(j); }
 
 int run_train(const TrainOptions& o) {
   TrainConfig cfg;
@@ -85,8 +89,8 @@ int run_train(const TrainOptions& o) {
       header = true;
     }
     std::cerr << fmt::format("{:>5} {:>10.4f} {:>10.4f} {:>9} {:>9.3g} {:>7.2f}s {:>10} {:>9}  {}\n", e.epoch, e.train_loss,
-                             e.val_loss, fmt_metric(e.val_metric), e.lr, e.duration_s, fmt_energy(e.energy_j),
-                             fmt_power(e.avg_power_w), e.energy_provenance);
+                             e.val_loss, fmt_metric(e.val_metric), e.lr, e.duration_s, energy(e.energy_j),
+                             report::format_power_w(e.avg_power_w), e.energy_provenance);
   };
   auto stop_signal = std::make_unique<StopOnSignal>();  // until the training ends (also on error returns)
   hooks.stop_requested = stop_signal->stop_requested();
@@ -108,24 +112,20 @@ int run_train(const TrainOptions& o) {
     std::string out = fmt::format("\npowertrain: trained '{}': {} after {} epochs ({})\n", cfg.name, run_status_name(r.status), r.epochs_run, r.stop_reason);
     out += fmt::format("  best epoch       {} (val acc {}, val loss {:.4f}); test acc {}\n", r.best_epoch, fmt_metric(r.best_val_metric),
                        r.best_val_loss, fmt_metric(r.test_metric));
-    out += fmt::format("  energy           {} total, {} to the best epoch ({}{})\n", fmt_energy(r.energy_j), fmt_energy(r.energy_to_best_j),
+    out += fmt::format("  energy           {} total, {} to the best epoch ({}{})\n", energy(r.energy_j), energy(r.energy_to_best_j),
                        r.energy_provenance,
-                       std::isfinite(r.energy_uncertainty_j) ? ", +-" + fmt_energy(r.energy_uncertainty_j) : std::string());
-    out += fmt::format("  carbon           {} CO2e (grid {}, PUE {:.2f})\n", fmt_mass_g(r.co2e_g), cfg.energy.grid, cfg.energy.pue);
-    out += fmt::format("  time             {}, {:.0f} samples/s on {} ({} threads, {})\n", fmt_duration(r.duration_s), r.samples_per_s,
+                       std::isfinite(r.energy_uncertainty_j) ? ", +-" + energy(r.energy_uncertainty_j) : std::string());
+    out += fmt::format("  carbon           {} CO2e (grid {}, PUE {:.2f})\n", report::format_si(r.co2e_g, "g"), cfg.energy.grid, cfg.energy.pue);
+    out += fmt::format("  time             {}, {:.0f} samples/s on {} ({} threads, {})\n", report::format_duration_s(r.duration_s), r.samples_per_s,
                        r.device, r.threads, r.precision);
     if (!r.checkpoint_path.empty()) out += "  checkpoint       " + r.checkpoint_path + " (best epoch)\n";
     if (store) out += fmt::format("  stored as run {} in {}\n", r.run_id, db);
     std::cerr << out;
   }
   if (!o.json_path.empty()) {
+    using util::num;
     nlohmann::json epochs = nlohmann::json::array();
-    for (const auto& e : r.epochs) {
-      epochs.push_back({{"epoch", e.epoch}, {"train_loss", num(e.train_loss)}, {"val_loss", num(e.val_loss)},
-                        {"val_metric", num(e.val_metric)}, {"lr", num(e.lr)}, {"duration_s", num(e.duration_s)},
-                        {"energy_j", num(e.energy_j)}, {"energy_provenance", e.energy_provenance},
-                        {"avg_power_w", num(e.avg_power_w)}, {"samples_per_s", num(e.samples_per_s)}});
-    }
+    for (const auto& e : r.epochs) epochs.push_back(epoch_json(e));
     nlohmann::json j = {{"schema", "powertrain.train/1"},
                         {"run_id", r.run_id > 0 ? nlohmann::json(r.run_id) : nlohmann::json(nullptr)},
                         {"name", cfg.name},
@@ -148,7 +148,7 @@ int run_train(const TrainOptions& o) {
                         {"precision", r.precision},
                         {"threads", r.threads},
                         {"epochs", epochs},
-                        {"run_energy", to_json(r.run_energy)}};
+                        {"run_energy", measurement_json(r.run_energy)}};
     std::string err;
     if (!write_output(o.json_path, j.dump(2) + "\n", err)) std::cerr << "powertrain: " << err << "\n";
   }
@@ -199,8 +199,8 @@ int run_lr_find(const TrainOptions& o) {
   }
   std::cout << fmt::format("\nsuggested max LR {:.3g} (steepest descent of the loss); lowest loss at LR {:.3g}{}\n", r.suggested_lr,
                            r.min_loss_lr, r.stopped_early ? "; the loss diverged after that" : "");
-  std::cout << fmt::format("the sweep cost {} ({}) over {}\n", fmt_energy(r.energy.total_energy_j()),
-                           provenance_name(r.energy.total_provenance()), fmt_duration(r.energy.duration_s));
+  std::cout << fmt::format("the sweep cost {} ({}) over {}\n", energy(r.energy.total_energy_j()),
+                           provenance_name(r.energy.total_provenance()), report::format_duration_s(r.energy.duration_s));
   std::cout << fmt::format("use it with: --set schedule.type=one_cycle --set schedule.max_lr={:.3g}\n", r.suggested_lr);
   if (store) std::cout << fmt::format("stored as run {} in {}\n", r.run_id, db);
   return 0;

@@ -112,4 +112,20 @@ std::vector<std::unique_ptr<EnergySource>> discover_sources(const DiscoverOption
   return out;
 }
 
+std::vector<SensorInfo> all_sensors(const DiscoverOptions& d) {
+  std::vector<SensorInfo> all;
+  auto add = [&all](const std::vector<SensorInfo>& v) { all.insert(all.end(), v.begin(), v.end()); };
+  if (!d.replay_file.empty()) {
+    add(ReplaySource(d.replay_file).sensors());
+    return all;
+  }
+  if (d.use_nvml) add(NvmlSource(d.nvml_library).sensors());
+  add(RaplSource(d.powercap_root).sensors());
+  CpuEstimateOptions eo;
+  eo.proc_root = d.proc_root;
+  eo.tdp_w = d.cpu_tdp_w;
+  add(CpuEstimateSource(eo).sensors());
+  return all;
+}
+
 }  // namespace powertrain

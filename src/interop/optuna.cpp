@@ -1,13 +1,14 @@
 // A stored study written as an Optuna RDB storage file (SQLite), readable by Optuna 3.1+.
 //
 // The tables and columns are those Optuna 3.1's storage creates (optuna/storages/_rdb/
-// models.py, schema version 12, alembic head v3.0.0.d). Values are bound as parameters;
-// the file is built under a temporary name and renamed once complete.
+// models.py, schema version 12, alembic head v3.0.0.d). Values are bound as parameters
+// through the store's SQLite wrapper; the file is built under a unique temporary name and
+// renamed once complete. The trials are the store's typed trials; each trial's stored form
+// (store/trial.h) becomes its user attributes, so no key of it is spelled here.
 #include "powertrain/interop/optuna.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,9 +21,17 @@
 #include <map>
 #include <tuple>
 
+#include "powertrain/search/spec.h"
+#include "powertrain/store/trial.h"
+#include "store/sqlite.h"
+#include "util/fs.h"
+#include "util/json.h"
+
 namespace powertrain {
 
 namespace {
+
+using sqlite::Stmt;
 
 // Optuna 3.1.0: models.SCHEMA_VERSION and the alembic head revision.
 constexpr int kOptunaSchemaVersion = 12;
@@ -142,75 +151,6 @@ CREATE TABLE alembic_version (
 );
 )sql";
 
-// The open SQLite file being written; closes on destruction.
-class Db {
- public:
-  explicit Db(const std::string& path) : path_(path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-      std::string err = db_ ? sqlite3_errmsg(db_) : "out of memory";
-      sqlite3_close(db_);
-      db_ = nullptr;
-      throw InteropError("cannot create " + path + ": " + err);
-    }
-  }
-  ~Db() { close(); }
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
-  void exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "unknown error";
-      sqlite3_free(err);
-      throw InteropError("cannot write " + path_ + ": " + msg);
-    }
-  }
-  void close() {
-    if (db_) sqlite3_close(db_);
-    db_ = nullptr;
-  }
-  sqlite3* get() const { return db_; }
-  const std::string& path() const { return path_; }
-
- private:
-  sqlite3* db_ = nullptr;
-  std::string path_;
-};
-
-// One prepared INSERT, bound and run once per row.
-class Insert {
- public:
-  Insert(Db& db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db.get(), sql, -1, &st_, nullptr) != SQLITE_OK) fail();
-  }
-  ~Insert() { sqlite3_finalize(st_); }
-  Insert(const Insert&) = delete;
-  Insert& operator=(const Insert&) = delete;
-  Insert& integer(int i, int64_t v) { sqlite3_bind_int64(st_, i, v); return *this; }
-  // Binds a finite double, or NULL for NaN/infinity.
-  Insert& real(int i, double v) {
-    if (std::isfinite(v)) sqlite3_bind_double(st_, i, v);
-    else sqlite3_bind_null(st_, i);
-    return *this;
-  }
-  Insert& text(int i, const std::string& v) {
-    sqlite3_bind_text(st_, i, v.c_str(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Insert& null(int i) { sqlite3_bind_null(st_, i); return *this; }
-  // Runs the statement; returns the new row id.
-  int64_t run() {
-    if (sqlite3_step(st_) != SQLITE_DONE) fail();
-    sqlite3_reset(st_);
-    sqlite3_clear_bindings(st_);
-    return sqlite3_last_insert_rowid(db_.get());
-  }
-
- private:
-  [[noreturn]] void fail() { throw InteropError("cannot write " + db_.path() + ": " + sqlite3_errmsg(db_.get())); }
-  Db& db_;
-  sqlite3_stmt* st_ = nullptr;
-};
-
 // "2024-01-02 03:04:05.678901", UTC: how SQLAlchemy stores a DateTime in SQLite.
 std::string sql_datetime(double unix_s) {
   double whole = std::floor(unix_s);
@@ -223,11 +163,6 @@ std::string sql_datetime(double unix_s) {
   return fmt::format("{}.{:06d}", buf, micros);
 }
 
-double number_or(const nlohmann::json& j, const char* key, double missing) {
-  if (!j.contains(key) || !j[key].is_number()) return missing;
-  return j[key].get<double>();
-}
-
 // Optuna keeps +-inf as a type with a NULL value (NaN only for intermediate values).
 const char* value_type(double v) {
   if (std::isnan(v)) return "NAN";
@@ -237,112 +172,93 @@ const char* value_type(double v) {
 
 // One parameter's Optuna distribution.
 struct Distribution {
-  std::string json;                      // distribution_json
+  std::string json;                 // distribution_json
   bool categorical = false;
-  std::vector<nlohmann::json> choices;   // for categorical
+  std::vector<tune::Value> choices;  // for categorical
 };
 
-bool same_value(const nlohmann::json& a, const nlohmann::json& b) {
-  if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
-  return a == b;
+nlohmann::json value_json(const tune::Value& v) {
+  return std::holds_alternative<double>(v) ? nlohmann::json(std::get<double>(v)) : nlohmann::json(std::get<std::string>(v));
 }
 
-Distribution categorical(std::vector<nlohmann::json> choices) {
+Distribution categorical(std::vector<tune::Value> choices) {
   Distribution d;
   d.categorical = true;
   d.choices = std::move(choices);
   nlohmann::json c = nlohmann::json::array();
-  for (const auto& v : d.choices) c.push_back(v.is_number() ? nlohmann::json(v.get<double>()) : v);
+  for (const auto& v : d.choices) c.push_back(value_json(v));
   d.json = nlohmann::json{{"name", "CategoricalDistribution"}, {"attributes", {{"choices", c}}}}.dump();
   return d;
 }
 
 // The distinct observed values as a categorical: numbers ascending, then strings.
-Distribution observed_categorical(const std::vector<nlohmann::json>& observed) {
-  std::vector<nlohmann::json> numbers, strings;
+Distribution observed_categorical(const std::vector<tune::Value>& observed) {
+  std::vector<tune::Value> numbers, strings;
   for (const auto& v : observed) {
-    auto& bucket = v.is_number() ? numbers : strings;
-    bool seen = false;
-    for (const auto& u : bucket) seen |= same_value(u, v);
-    if (!seen) bucket.push_back(v);
+    auto& bucket = std::holds_alternative<double>(v) ? numbers : strings;
+    if (std::find(bucket.begin(), bucket.end(), v) == bucket.end()) bucket.push_back(v);
   }
-  std::sort(numbers.begin(), numbers.end(), [](const nlohmann::json& a, const nlohmann::json& b) { return a.get<double>() < b.get<double>(); });
-  std::sort(strings.begin(), strings.end(), [](const nlohmann::json& a, const nlohmann::json& b) { return a.dump() < b.dump(); });
+  std::sort(numbers.begin(), numbers.end());
+  std::sort(strings.begin(), strings.end());
   numbers.insert(numbers.end(), strings.begin(), strings.end());
   return categorical(numbers);
 }
 
 // The distribution of `key` from the study's declared space when it fits every observed
 // value, else the observed values as a categorical.
-Distribution distribution_for(const nlohmann::json& space, const std::string& key, const std::vector<nlohmann::json>& observed) {
-  if (space.is_object() && space.contains(key) && space[key].is_object()) {
-    const nlohmann::json& p = space[key];
-    std::string type = p.value("type", std::string());
-    if (type == "categorical" && p.contains("values") && p["values"].is_array()) {
-      std::vector<nlohmann::json> choices(p["values"].begin(), p["values"].end());
-      bool fits = true;
-      for (const auto& v : observed) {
-        bool in = false;
-        for (const auto& c : choices) in |= same_value(c, v);
-        fits &= in;
-      }
-      if (fits) return categorical(choices);
-    } else if ((type == "float" || type == "log_float" || type == "int") && p.contains("low") && p.contains("high") &&
-               p["low"].is_number() && p["high"].is_number()) {
-      double lo = p["low"].get<double>(), hi = p["high"].get<double>();
-      bool fits = true;
-      for (const auto& v : observed) fits &= v.is_number() && v.get<double>() >= lo && v.get<double>() <= hi &&
-                                             (type != "int" || v.get<double>() == std::floor(v.get<double>()));
-      if (fits) {
-        Distribution d;
-        if (type == "int") {
-          d.json = nlohmann::json{{"name", "IntDistribution"},
-                                  {"attributes", {{"log", false}, {"step", 1}, {"low", static_cast<long>(lo)}, {"high", static_cast<long>(hi)}}}}
-                       .dump();
-        } else {
-          d.json = nlohmann::json{{"name", "FloatDistribution"},
-                                  {"attributes", {{"step", nullptr}, {"low", lo}, {"high", hi}, {"log", type == "log_float"}}}}
-                       .dump();
-        }
-        return d;
-      }
-    }
+Distribution distribution_for(const std::optional<tune::SearchSpace>& space, const std::string& key,
+                              const std::vector<tune::Value>& observed) {
+  const tune::Param* p = nullptr;
+  if (space) {
+    for (const auto& q : space->params()) if (q.name == key) p = &q;
   }
-  return observed_categorical(observed);
+  if (!p) return observed_categorical(observed);
+  if (p->kind == tune::ParamKind::categorical) {
+    bool fits = true;
+    for (const auto& v : observed) fits &= std::find(p->choices.begin(), p->choices.end(), v) != p->choices.end();
+    return fits ? categorical(p->choices) : observed_categorical(observed);
+  }
+  bool fits = true;
+  for (const auto& v : observed) {
+    fits &= std::holds_alternative<double>(v) && std::get<double>(v) >= p->low && std::get<double>(v) <= p->high &&
+            (p->kind != tune::ParamKind::integer || std::get<double>(v) == std::floor(std::get<double>(v)));
+  }
+  if (!fits) return observed_categorical(observed);
+  Distribution d;
+  if (p->kind == tune::ParamKind::integer) {
+    d.json = nlohmann::json{{"name", "IntDistribution"},
+                            {"attributes", {{"log", false}, {"step", 1}, {"low", static_cast<long>(p->low)}, {"high", static_cast<long>(p->high)}}}}
+                 .dump();
+  } else {
+    d.json = nlohmann::json{{"name", "FloatDistribution"},
+                            {"attributes", {{"step", nullptr}, {"low", p->low}, {"high", p->high}, {"log", p->kind == tune::ParamKind::log_real}}}}
+                 .dump();
+  }
+  return d;
 }
 
-// Returns the declared search space of a study, when its spec has one.
-nlohmann::json declared_space(const nlohmann::json& spec) {
-  if (!spec.is_object() || !spec.contains("study_text") || !spec["study_text"].is_string()) return nullptr;
-  try {
-    nlohmann::json study = nlohmann::json::parse(spec["study_text"].get<std::string>(), nullptr, true, true);
-    if (study.is_object() && study.contains("space")) return study["space"];
-  } catch (const nlohmann::json::parse_error&) {
-  }
-  return nullptr;
-}
-
-// Decides whether a higher metric is better. Returns {maximize, how it was decided}.
-std::pair<bool, std::string> infer_metric_direction(const std::vector<nlohmann::json>& trials) {
+// Decides whether a higher metric is better from the trials alone (a study whose definition
+// cannot be read). Returns {maximize, how it was decided}.
+std::pair<bool, std::string> infer_metric_direction(const std::vector<StoredTrial>& trials) {
   int neg = 0, pos = 0, informative = 0;
   double reached_min = INFINITY, reached_max = -INFINITY, unreached_min = INFINITY, unreached_max = -INFINITY;
   int reached = 0, unreached = 0;
-  for (const auto& t : trials) {
-    double loss = number_or(t, "loss", NAN), metric = number_or(t, "metric", NAN);
-    if (std::isfinite(loss) && std::isfinite(metric) && metric != 0) {
+  for (const auto& st : trials) {
+    const tune::TrialResult& t = st.record.result;
+    if (std::isfinite(t.loss) && std::isfinite(t.metric) && t.metric != 0) {
       ++informative;
-      if (loss == -metric) ++neg;
-      if (loss == metric) ++pos;
+      if (t.loss == -t.metric) ++neg;
+      if (t.loss == t.metric) ++pos;
     }
-    if (std::isfinite(metric) && !t.value("stopped_early", false)) {
-      if (t.value("reached_target", false)) {
+    if (std::isfinite(t.metric) && !t.stopped_early) {
+      if (t.reached_target) {
         ++reached;
-        reached_min = std::min(reached_min, metric);
-        reached_max = std::max(reached_max, metric);
+        reached_min = std::min(reached_min, t.metric);
+        reached_max = std::max(reached_max, t.metric);
       } else {
         ++unreached;
-        unreached_min = std::min(unreached_min, metric);
-        unreached_max = std::max(unreached_max, metric);
+        unreached_min = std::min(unreached_min, t.metric);
+        unreached_max = std::max(unreached_max, t.metric);
       }
     }
   }
@@ -351,11 +267,11 @@ std::pair<bool, std::string> infer_metric_direction(const std::vector<nlohmann::
   // Energy to target: before the target, loss = energy / progress with progress rising
   // with the metric when higher is better (see tune/tuner.h), so energy / loss tells.
   std::vector<std::pair<double, double>> progress;  // (metric, energy / loss), unclamped only
-  for (const auto& t : trials) {
-    double loss = number_or(t, "loss", NAN), metric = number_or(t, "metric", NAN), e = number_or(t, "config_energy_j", NAN);
-    if (!std::isfinite(loss) || !std::isfinite(metric) || !(e > 0) || !(loss > 0) || t.value("reached_target", false)) continue;
-    double p = e / loss;
-    if (p > 0.0011 && p < 0.999) progress.emplace_back(metric, p);
+  for (const auto& st : trials) {
+    const tune::TrialResult& t = st.record.result;
+    if (!std::isfinite(t.loss) || !std::isfinite(t.metric) || !(t.energy_j > 0) || !(t.loss > 0) || t.reached_target) continue;
+    double p = t.energy_j / t.loss;
+    if (p > 0.0011 && p < 0.999) progress.emplace_back(t.metric, p);
   }
   int concordant = 0, discordant = 0;
   for (size_t i = 0; i < progress.size(); ++i) {
@@ -396,16 +312,25 @@ OptunaExportResult optuna_export_study(const Store& store, const std::string& st
     throw InteropError("no study named '" + study_name + "' in " + store.path() + " (check the name and --db" +
                        (known.empty() ? "; the store has no studies" : "; its newest studies: " + known) + ")");
   }
-  std::vector<nlohmann::json> trials;
-  for (const auto& text : store.study_trials(study->id)) {
-    try {
-      trials.push_back(nlohmann::json::parse(text));
-    } catch (const nlohmann::json::parse_error& e) {
-      throw InteropError("study '" + study_name + "' has a stored trial that is not JSON: " + e.what());
-    }
+  if (study->kind != "tune") {
+    throw InteropError("study '" + study_name + "' is a " + study->kind + " study, not a search: only searches export to Optuna");
   }
-  nlohmann::json spec = nlohmann::json::parse(study->spec_json, nullptr, false);
-  if (spec.is_discarded()) spec = nlohmann::json::object();
+  std::vector<StoredTrial> trials;
+  try {
+    trials = store.trials(study->id);
+  } catch (const StoreError& e) {
+    throw InteropError("study '" + study_name + "': " + e.what());
+  }
+  const nlohmann::json stored_spec = util::parse_or(study->spec_json, nullptr);
+  std::optional<search::StudySpec> spec;
+  try {
+    spec = search::spec_from_json(stored_spec);
+  } catch (const std::exception&) {
+    // A study whose definition no longer reads (traces moved, an older format): the space
+    // as declared, and the direction inferred from the trials.
+  }
+  std::optional<tune::SearchSpace> space = spec ? std::optional<tune::SearchSpace>(search::search_space(*spec))
+                                                : search::declared_space(stored_spec);
 
   std::error_code ec;
   std::filesystem::path target(path);
@@ -423,6 +348,9 @@ OptunaExportResult optuna_export_study(const Store& store, const std::string& st
     if (opt.maximize_metric_) {
       maximize = *opt.maximize_metric_;
       maximize_basis = "given";
+    } else if (spec) {
+      maximize = search::tuner_options(*spec).maximize;
+      maximize_basis = "from the study's definition";
     } else {
       std::tie(maximize, maximize_basis) = infer_metric_direction(trials);
     }
@@ -436,78 +364,95 @@ OptunaExportResult optuna_export_study(const Store& store, const std::string& st
 
   // Every parameter's distribution, from all trials at once (Optuna requires one per study).
   std::vector<std::string> keys;
-  std::map<std::string, std::vector<nlohmann::json>> observed;
+  std::map<std::string, std::vector<tune::Value>> observed;
   for (const auto& t : trials) {
-    if (!t.contains("config") || !t["config"].is_object()) continue;
-    for (auto it = t["config"].begin(); it != t["config"].end(); ++it) {
-      if (!observed.count(it.key())) keys.push_back(it.key());
-      observed[it.key()].push_back(it.value());
+    for (const auto& [k, v] : t.record.trial.config) {
+      if (!observed.count(k)) keys.push_back(k);
+      observed[k].push_back(v);
     }
   }
-  nlohmann::json space = declared_space(spec);
   std::map<std::string, Distribution> dists;
   for (const auto& k : keys) dists[k] = distribution_for(space, k, observed[k]);
 
-  std::string energy_provenance = spec.value("backend", std::string()) == "zeus-trace"
-                                      ? "simulated (Zeus NSDI'23 traces)"
-                                      : "measured or estimated by the meter during the study (not recorded per trial)";
+  std::vector<Provenance> provenances;
+  for (const auto& t : trials) provenances.push_back(t.energy_provenance);
+  const std::string energy_provenance = provenance_name(provenance_weakest(provenances));
+  const bool simulated = spec && spec->backend == search::Backend::zeus_trace;
 
-  std::string tmp = fmt::format("{}.tmp-{}", path, static_cast<long>(::getpid()));
+  std::string tmp = util::parent_dir(path) + "/." + target.filename().string() + fmt::format(".tmp-{}", static_cast<long>(::getpid()));
   remove_file_and_journal(tmp);
   try {
-    Db db(tmp);
-    db.exec(kSchema);
-    db.exec("BEGIN");
-    Insert(db, "INSERT INTO version_info(version_info_id, schema_version, library_version) VALUES(1, ?1, ?2)")
-        .integer(1, kOptunaSchemaVersion)
-        .text(2, kOptunaLibraryVersion)
-        .run();
-    Insert(db, "INSERT INTO alembic_version(version_num) VALUES(?1)").text(1, kOptunaAlembicRevision).run();
-    int64_t sid = Insert(db, "INSERT INTO studies(study_id, study_name) VALUES(1, ?1)").text(1, study->name).run();
+    sqlite::Connection db(tmp);
+    db.exec(kSchema, "create Optuna's tables");
+    db.exec("BEGIN", "start a transaction");
+    auto run = [&](Stmt& s) {
+      s.run();
+      return db.last_row_id();
+    };
     {
-      Insert dir_ins(db, "INSERT INTO study_directions(direction, study_id, objective) VALUES(?1, ?2, ?3)");
+      Stmt s(db.get(), db.path(), "INSERT INTO version_info(version_info_id, schema_version, library_version) VALUES(1, ?1, ?2)");
+      s.integer(1, kOptunaSchemaVersion);
+      s.text(2, kOptunaLibraryVersion);
+      run(s);
+      Stmt a(db.get(), db.path(), "INSERT INTO alembic_version(version_num) VALUES(?1)");
+      a.text(1, kOptunaAlembicRevision);
+      run(a);
+    }
+    Stmt study_ins(db.get(), db.path(), "INSERT INTO studies(study_id, study_name) VALUES(1, ?1)");
+    study_ins.text(1, study->name);
+    const int64_t sid = run(study_ins);
+    {
+      Stmt dir_ins(db.get(), db.path(), "INSERT INTO study_directions(direction, study_id, objective) VALUES(?1, ?2, ?3)");
       for (size_t i = 0; i < result.directions.size(); ++i) {
-        dir_ins.text(1, result.directions[i]).integer(2, sid).integer(3, static_cast<int64_t>(i)).run();
+        dir_ins.text(1, result.directions[i]);
+        dir_ins.integer(2, sid);
+        dir_ins.integer(3, static_cast<int64_t>(i));
+        run(dir_ins);
       }
     }
     {
-      Insert attr(db, "INSERT INTO study_user_attributes(study_id, \"key\", value_json) VALUES(?1, ?2, ?3)");
-      auto put = [&](const std::string& k, const nlohmann::json& v) { attr.integer(1, sid).text(2, k).text(3, v.dump()).run(); };
+      Stmt attr(db.get(), db.path(), "INSERT INTO study_user_attributes(study_id, \"key\", value_json) VALUES(?1, ?2, ?3)");
+      auto put = [&](const std::string& k, const nlohmann::json& v) {
+        attr.integer(1, sid);
+        attr.text(2, k);
+        attr.text(3, v.dump());
+        run(attr);
+      };
       put("powertrain_study", study->name);
       put("powertrain_study_kind", study->kind);
       put("powertrain_study_status", study_status_name(study->status));
-      put("powertrain_spec", spec);
+      put("powertrain_spec", stored_spec);
       put("objective_names", result.objective_names);
       if (opt.objective_ == OptunaObjective::metric_energy) {
         put("metric_direction", maximize ? "maximize" : "minimize");
         put("metric_direction_basis", maximize_basis);
-        put("energy_j", "config_energy_j: all energy spent on the trial's configuration up to the end of the trial, in J");
+        put("energy_j", "all energy spent on the trial's configuration up to the end of the trial, in J");
       } else {
         put("loss", "what the powertrain strategy minimised: -metric, metric, or the energy to reach the target in J");
       }
       put("energy_provenance", energy_provenance);
-      put("datetimes", "the study's creation time plus each trial's cumulative search_duration_s, in UTC" +
-                           std::string(spec.value("backend", std::string()) == "zeus-trace" ? " (simulated durations)" : ""));
-      Insert sys(db, "INSERT INTO study_system_attributes(study_id, \"key\", value_json) VALUES(?1, ?2, ?3)");
-      sys.integer(1, sid).text(2, "study:metric_names").text(3, nlohmann::json(result.objective_names).dump()).run();
+      put("datetimes", "the study's creation time plus each trial's cumulative search duration, in UTC" +
+                           std::string(simulated || energy_provenance == "simulated" ? " (simulated durations)" : ""));
+      Stmt sys(db.get(), db.path(), "INSERT INTO study_system_attributes(study_id, \"key\", value_json) VALUES(?1, ?2, ?3)");
+      sys.integer(1, sid);
+      sys.text(2, "study:metric_names");
+      sys.text(3, nlohmann::json(result.objective_names).dump());
+      run(sys);
     }
 
-    Insert trial_ins(db, "INSERT INTO trials(number, study_id, state, datetime_start, datetime_complete) VALUES(?1, ?2, ?3, ?4, ?5)");
-    Insert param_ins(db, "INSERT INTO trial_params(trial_id, param_name, param_value, distribution_json) VALUES(?1, ?2, ?3, ?4)");
-    Insert value_ins(db, "INSERT INTO trial_values(trial_id, objective, value, value_type) VALUES(?1, ?2, ?3, ?4)");
-    Insert inter_ins(db,
-                     "INSERT INTO trial_intermediate_values(trial_id, step, intermediate_value, intermediate_value_type) "
-                     "VALUES(?1, ?2, ?3, ?4)");
-    Insert tattr(db, "INSERT INTO trial_user_attributes(trial_id, \"key\", value_json) VALUES(?1, ?2, ?3)");
+    Stmt trial_ins(db.get(), db.path(), "INSERT INTO trials(number, study_id, state, datetime_start, datetime_complete) VALUES(?1, ?2, ?3, ?4, ?5)");
+    Stmt param_ins(db.get(), db.path(), "INSERT INTO trial_params(trial_id, param_name, param_value, distribution_json) VALUES(?1, ?2, ?3, ?4)");
+    Stmt value_ins(db.get(), db.path(), "INSERT INTO trial_values(trial_id, objective, value, value_type) VALUES(?1, ?2, ?3, ?4)");
+    Stmt inter_ins(db.get(), db.path(),
+                   "INSERT INTO trial_intermediate_values(trial_id, step, intermediate_value, intermediate_value_type) "
+                   "VALUES(?1, ?2, ?3, ?4)");
+    Stmt tattr(db.get(), db.path(), "INSERT INTO trial_user_attributes(trial_id, \"key\", value_json) VALUES(?1, ?2, ?3)");
 
     std::map<std::string, std::map<int, double>> history;  // config -> to_epoch -> value
     double previous_search_s = 0;
     for (size_t n = 0; n < trials.size(); ++n) {
-      const nlohmann::json& t = trials[n];
-      const nlohmann::json config = t.value("config", nlohmann::json::object());
-      double metric = number_or(t, "metric", NAN);
-      double energy_j = number_or(t, "config_energy_j", NAN);
-      double loss = t.contains("loss") && t["loss"].is_number() ? t["loss"].get<double>() : INFINITY;  // +inf is stored as null
+      const tune::TrialRecord& t = trials[n].record;
+      const double metric = t.result.metric, energy_j = t.result.energy_j, loss = t.result.loss;
       std::vector<double> values;
       if (opt.objective_ == OptunaObjective::metric_energy) values = {metric, energy_j};
       else values = {loss};
@@ -518,70 +463,79 @@ OptunaExportResult optuna_export_study(const Store& store, const std::string& st
       for (double v : values) complete &= std::isfinite(v);
       const char* state = "COMPLETE";
       if (!complete) {
-        bool pruned = t.value("stopped_early", false);
-        state = pruned ? "PRUNED" : "FAIL";
-        ++(pruned ? result.pruned_trials : result.failed_trials);
+        state = t.result.stopped_early ? "PRUNED" : "FAIL";
+        ++(t.result.stopped_early ? result.pruned_trials : result.failed_trials);
       }
-
-      double search_s = number_or(t, "search_duration_s", NAN);
-      bool timed = std::isfinite(study->created_at_unix_s) && std::isfinite(search_s);
-      trial_ins.integer(1, static_cast<int64_t>(n)).integer(2, sid).text(3, state);
+      const double search_s = t.search_duration_s;
+      const bool timed = std::isfinite(study->created_at_unix_s) && std::isfinite(search_s);
+      trial_ins.integer(1, static_cast<int64_t>(n));
+      trial_ins.integer(2, sid);
+      trial_ins.text(3, state);
       if (timed) {
-        trial_ins.text(4, sql_datetime(study->created_at_unix_s + previous_search_s))
-            .text(5, sql_datetime(study->created_at_unix_s + search_s));
+        trial_ins.text(4, sql_datetime(study->created_at_unix_s + previous_search_s));
+        trial_ins.text(5, sql_datetime(study->created_at_unix_s + search_s));
         previous_search_s = search_s;
       } else {
-        trial_ins.null(4).null(5);
+        trial_ins.null(4);
+        trial_ins.null(5);
       }
-      int64_t tid = trial_ins.run();
+      const int64_t tid = run(trial_ins);
 
-      for (auto it = config.begin(); it != config.end(); ++it) {
-        const Distribution& d = dists[it.key()];
+      for (const auto& [key, value] : t.trial.config) {
+        const Distribution& d = dists[key];
         double internal = NAN;
         if (d.categorical) {
-          for (size_t i = 0; i < d.choices.size(); ++i) {
-            if (same_value(d.choices[i], it.value())) internal = static_cast<double>(i);
-          }
+          auto it = std::find(d.choices.begin(), d.choices.end(), value);
+          if (it != d.choices.end()) internal = static_cast<double>(it - d.choices.begin());
         } else {
-          internal = it.value().get<double>();
+          internal = std::get<double>(value);
         }
-        param_ins.integer(1, tid).text(2, it.key()).real(3, internal).text(4, d.json).run();
+        param_ins.integer(1, tid);
+        param_ins.text(2, key);
+        param_ins.finite(3, internal);
+        param_ins.text(4, d.json);
+        run(param_ins);
       }
       if (complete) {
         for (size_t i = 0; i < values.size(); ++i) {
-          value_ins.integer(1, tid).integer(2, static_cast<int64_t>(i)).real(3, values[i]).text(4, value_type(values[i])).run();
+          value_ins.integer(1, tid);
+          value_ins.integer(2, static_cast<int64_t>(i));
+          value_ins.finite(3, values[i]);
+          value_ins.text(4, value_type(values[i]));
+          run(value_ins);
         }
       }
       // Intermediate values: this configuration's value at the end of each of its trials so far.
-      auto& h = history[config.dump()];
-      int to_epoch = t.value("to_epoch", 0);
-      h[to_epoch] = opt.objective_ == OptunaObjective::metric_energy ? metric : loss;
+      auto& h = history[tune::config_key(t.trial.config)];
+      h[t.to_epoch] = opt.objective_ == OptunaObjective::metric_energy ? metric : loss;
       for (const auto& [step, v] : h) {
-        inter_ins.integer(1, tid).integer(2, step).real(3, v).text(4, value_type(v)).run();
+        inter_ins.integer(1, tid);
+        inter_ins.integer(2, step);
+        inter_ins.finite(3, v);
+        inter_ins.text(4, value_type(v));
+        run(inter_ins);
       }
-      auto put = [&](const std::string& k, const nlohmann::json& v) { tattr.integer(1, tid).text(2, k).text(3, v.dump()).run(); };
-      auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-      put("powertrain_trial", t.value("trial", nlohmann::json(nullptr)));
-      put("budget", t.value("budget", nlohmann::json(nullptr)));
-      put("from_epoch", t.value("from_epoch", nlohmann::json(nullptr)));
-      put("to_epoch", to_epoch);
-      put("loss", std::isinf(loss) ? nlohmann::json(nullptr) : num(loss));
-      put("metric", num(metric));
-      put("config_energy_j", num(energy_j));
-      put("trial_energy_j", num(number_or(t, "trial_energy_j", NAN)));
-      put("search_energy_j", num(number_or(t, "search_energy_j", NAN)));
-      put("search_duration_s", num(search_s));
-      put("config_eta_j", num(number_or(t, "config_eta_j", NAN)));
-      put("reached_target", t.value("reached_target", false));
-      put("stopped_early", t.value("stopped_early", false));
-      put("energy_provenance", energy_provenance);
+      // The trial as powertrain stores it, as user attributes ("trial" as powertrain_trial).
+      nlohmann::json stored = trial_to_json(trials[n]);
+      stored["powertrain_trial"] = stored["trial"];
+      stored.erase("trial");
+      stored.erase("config");
+      for (auto it = stored.begin(); it != stored.end(); ++it) {
+        tattr.integer(1, tid);
+        tattr.text(2, it.key());
+        tattr.text(3, it.value().dump());
+        run(tattr);
+      }
       ++result.trials;
     }
-    db.exec("COMMIT");
+    db.exec("COMMIT", "commit the export");
     db.close();
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
       throw InteropError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
     }
+  } catch (const StoreError& e) {
+    remove_file_and_journal(tmp);
+    throw InteropError(e.what());
   } catch (...) {
     remove_file_and_journal(tmp);
     throw;

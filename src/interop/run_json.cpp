@@ -22,22 +22,6 @@ nlohmann::json parse_or_text(const std::string& text) {
   }
 }
 
-nlohmann::json window_json(const Measurement& m) {
-  nlohmann::json comps = nlohmann::json::array();
-  for (const auto& c : m.components) comps.push_back(component_json(c));
-  return {{"id", m.id},
-          {"parent_id", m.parent_id >= 0 ? nlohmann::json(m.parent_id) : nlohmann::json(nullptr)},
-          {"name", m.name},
-          {"start_unix_s", num(m.start_unix_s)},
-          {"start_s", num(m.start_s)},
-          {"duration_s", num(m.duration_s)},
-          {"energy_j", num(m.total_energy_j())},
-          {"uncertainty_j", num(m.total_uncertainty_j())},
-          {"provenance", provenance_name(m.total_provenance())},
-          {"components", comps}};
-}
-
-
 }  // namespace
 
 nlohmann::json epoch_json(const EpochRecord& e) {
@@ -71,6 +55,38 @@ nlohmann::json component_json(const ComponentMeasurement& c) {
           {"samples", c.samples},
           {"provenance", provenance_name(c.provenance)},
           {"note", c.note}};
+}
+
+nlohmann::json measurement_json(const Measurement& m) {
+  nlohmann::json comps = nlohmann::json::array();
+  for (const auto& c : m.components) comps.push_back(component_json(c));
+  return {{"name", m.name},
+          {"start_unix_s", num(m.start_unix_s)},
+          {"duration_s", num(m.duration_s)},
+          {"energy_j", num(m.total_energy_j())},
+          {"uncertainty_j", num(m.total_uncertainty_j())},
+          {"avg_power_w", num(m.avg_power_w())},
+          {"provenance", provenance_name(m.total_provenance())},
+          {"components", comps}};
+}
+
+nlohmann::json sensor_json(const SensorInfo& s) {
+  return {{"component", s.component}, {"source", s.source}, {"description", s.description},
+          {"working", s.working}, {"detail", s.detail}};
+}
+
+nlohmann::json carbon_json(const CarbonEstimate& c, const GridIntensity& grid) {
+  return {{"grid", grid.code},
+          {"grid_name", grid.name},
+          {"g_per_kwh", grid.g_per_kwh},
+          {"grid_source", grid.source},
+          {"grid_year", grid.year},
+          {"pue", c.pue},
+          {"facility_energy_kwh", num(c.facility_energy_kwh)},
+          {"co2e_g", num(c.co2e_g)},
+          {"car_km", num(c.car_km)},
+          {"smartphone_charges", num(c.smartphone_charges)},
+          {"equivalent_sources", Equivalents::sources()}};
 }
 
 std::optional<RunExport> run_export_load(const Store& store, int64_t run_id) {
@@ -112,12 +128,15 @@ nlohmann::json run_json(const RunExport& r) {
             {"cpu_cores", r.host->cpu_cores}, {"memory_gib", num(r.host->memory_gib)}};
   }
   nlohmann::json devices = nlohmann::json::array();
-  for (const auto& d : r.devices) {
-    devices.push_back({{"component", d.component}, {"source", d.source}, {"description", d.description},
-                       {"working", d.working}, {"detail", d.detail}});
-  }
+  for (const auto& d : r.devices) devices.push_back(sensor_json(d));
   nlohmann::json windows = nlohmann::json::array();
-  for (const auto& w : r.windows) windows.push_back(window_json(w));
+  for (const auto& w : r.windows) {
+    nlohmann::json j = measurement_json(w);  // a stored window: its row ids and start on the run's clock too
+    j["id"] = w.id;
+    j["parent_id"] = w.parent_id >= 0 ? nlohmann::json(w.parent_id) : nlohmann::json(nullptr);
+    j["start_s"] = num(w.start_s);
+    windows.push_back(j);
+  }
   nlohmann::json epochs = nlohmann::json::array();
   for (const auto& e : r.epochs) epochs.push_back(epoch_json(e));
   return {{"schema", "powertrain.run/1"},

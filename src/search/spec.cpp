@@ -321,6 +321,16 @@ StudySpec spec_from_json(const json& j) {
   return zeus_study(zeus, options);
 }
 
+std::optional<tune::SearchSpace> declared_space(const json& stored) {
+  if (!util::value_at(stored, "study_text").is_string()) return std::nullopt;
+  try {
+    json study = json::parse(stored["study_text"].get<std::string>(), nullptr, true, true);
+    return parse_space(util::value_at(study, "space"), util::text_at(stored, "config_path", "(stored study)"));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 tune::TunerOptions tuner_options(const StudySpec& s) {
   tune::TunerOptions o;
   if (s.backend == Backend::zeus_trace) {

@@ -75,6 +75,8 @@ class Stmt {
   void real(int i, double v) {
     check(std::isnan(v) ? sqlite3_bind_null(stmt_, i) : sqlite3_bind_double(stmt_, i, v));
   }
+  // Binds v, or NULL when it is NaN or infinite.
+  void finite(int i, double v) { check(std::isfinite(v) ? sqlite3_bind_double(stmt_, i, v) : sqlite3_bind_null(stmt_, i)); }
   void integer(int i, int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
   void null(int i) { check(sqlite3_bind_null(stmt_, i)); }
 
@@ -111,6 +113,41 @@ class Stmt {
   sqlite3* db_;
   const std::string& path_;
   sqlite3_stmt* stmt_ = nullptr;
+};
+
+// A connection to a file of the caller's own (not a powertrain store, e.g. an export),
+// opened read-write and created when missing; closed when destroyed or by close().
+class Connection {
+ public:
+  explicit Connection(const std::string& path) : path_(path) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3* db = db_;
+      db_ = nullptr;
+      try {
+        fail(db, path, "create the file", rc);
+      } catch (...) {
+        sqlite3_close(db);
+        throw;
+      }
+    }
+  }
+  ~Connection() { close(); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  sqlite3* get() const { return db_; }
+  const std::string& path() const { return path_; }
+  void exec(const char* sql, const std::string& action) { sqlite::exec(db_, path_, sql, action); }
+  // Returns the row id of the last INSERT.
+  int64_t last_row_id() const { return sqlite3_last_insert_rowid(db_); }
+  void close() {
+    if (db_) sqlite3_close(db_);
+    db_ = nullptr;
+  }
+
+ private:
+  std::string path_;
+  sqlite3* db_ = nullptr;
 };
 
 // BEGIN IMMEDIATE now; ROLLBACK when destroyed without commit().

@@ -99,6 +99,11 @@ struct DiscoverOptions {
   bool use_rapl = true;
 };
 
+// Returns every sensor of every source discovery would try, working or not, with why
+// (`powertrain devices`, the dashboard's devices page). Throws when a replay file cannot
+// be read.
+std::vector<SensorInfo> all_sensors(const DiscoverOptions& options);
+
 // Returns the sources to measure with: NVML GPUs if any, RAPL packages(+dram) if
 // readable, otherwise the CPU estimate (never nothing for the CPU). With replay_file
 // set, returns just the replay source. `warnings` receives one line per fallback taken

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "powertrain/energy/carbon.h"
 #include "powertrain/energy/meter.h"
 #include "powertrain/energy/source.h"
 #include "powertrain/store/store.h"
@@ -50,6 +51,15 @@ std::vector<RunComponentTotal> run_component_totals(const RunExport& run);
 // Returns the run as JSON, schema "powertrain.run/1": the run row, host, devices, windows
 // (components with provenance and notes) and epochs. Unknown numbers are null, never 0.
 nlohmann::json run_json(const RunExport& run);
+
+// Returns a measurement (one window) as JSON: name, start, duration, energy, uncertainty,
+// average power, provenance and its components (component_json).
+nlohmann::json measurement_json(const Measurement& m);
+// Returns a sensor as JSON: component, source, description, working, detail.
+nlohmann::json sensor_json(const SensorInfo& s);
+// Returns a carbon estimate and the grid it used as JSON (intensity with source and year,
+// PUE, facility energy, CO2e and its everyday equivalents).
+nlohmann::json carbon_json(const CarbonEstimate& c, const GridIntensity& grid);
 
 // One component of a measurement as JSON (energy, uncertainty, powers, static/dynamic
 // split, samples, provenance, note); the CLI's JSON outputs use the same shape.

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "powertrain/train/config.h"
@@ -93,6 +94,11 @@ nlohmann::json spec_to_json(const StudySpec& spec);
 // Returns the stored spec, checked whole. Throws ConfigError when it is malformed or no
 // longer valid (e.g. the traces moved).
 StudySpec spec_from_json(const nlohmann::json& stored);
+
+// Returns the search space a stored training study declares, read without checking it
+// against the base config (exports of studies whose definition no longer reads as a whole);
+// nullopt when it declares none that can be read.
+std::optional<tune::SearchSpace> declared_space(const nlohmann::json& stored);
 
 // Returns the TunerOptions the study runs with (direction, max epochs, target, loss, beta,
 // energy limit, budget unit). A simulation takes direction, target and max epochs from

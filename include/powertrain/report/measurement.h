@@ -1,0 +1,28 @@
+// powertrain/report/measurement.h: one measurement (a window of the meter) as a terminal
+// table and as CSV, as `powertrain measure` prints and writes it. Every value with its unit
+// and provenance; unknown values read "n/a" in the table and are empty in the CSV.
+//
+// Example:
+//   std::cerr << powertrain::report::measurement_table(meter.end(window));
+//   std::string csv = powertrain::report::measurement_csv(m, /*run_id=*/7, /*exit_code=*/0);
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "powertrain/energy/meter.h"
+
+namespace powertrain {
+namespace report {
+
+// Returns the table: one line per component (energy, average and peak power, provenance
+// with its uncertainty), the static/dynamic split under components with an idle baseline,
+// and a total line with the weakest provenance.
+std::string measurement_table(const Measurement& m);
+
+// Returns the CSV: a header, a row per component and a "total" row. run_id <= 0 is written
+// empty.
+std::string measurement_csv(const Measurement& m, int64_t run_id, int exit_code);
+
+}  // namespace report
+}  // namespace powertrain

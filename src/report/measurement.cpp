@@ -1,0 +1,50 @@
+// One measurement as a terminal table and as CSV.
+#include "powertrain/report/measurement.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "powertrain/report/document.h"
+#include "powertrain/report/format.h"
+
+namespace powertrain {
+namespace report {
+
+std::string measurement_table(const Measurement& m) {
+  std::string out = fmt::format("  {:<16} {:>12} {:>10} {:>10}  {}\n", "component", "energy", "avg power", "peak power", "provenance");
+  for (const auto& c : m.components) {
+    std::string prov = provenance_name(c.provenance);
+    if (std::isfinite(c.uncertainty_j)) prov += " (+-" + format_energy_j(c.uncertainty_j) + ")";
+    out += fmt::format("  {:<16} {:>12} {:>10} {:>10}  {}\n", c.component, format_energy_j(c.energy_j), format_power_w(c.avg_power_w),
+                       format_power_w(c.peak_power_w), prov);
+    if (std::isfinite(c.idle_power_w)) {
+      out += fmt::format("  {:<16} {:>12} static (idle {}), {} dynamic\n", "", format_energy_j(c.static_energy_j),
+                         format_power_w(c.idle_power_w), format_energy_j(c.dynamic_energy_j));
+    }
+  }
+  std::string total_prov = provenance_name(m.total_provenance());
+  if (m.components.size() > 1) total_prov += " (weakest of the components)";
+  out += fmt::format("  {:<16} {:>12} {:>10} {:>10}  {}\n", "total", format_energy_j(m.total_energy_j()), format_power_w(m.avg_power_w()),
+                     "", total_prov);
+  return out;
+}
+
+std::string measurement_csv(const Measurement& m, int64_t run_id, int exit_code) {
+  auto number = [](double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : std::string(); };
+  Table t;
+  t.columns = {"run_id", "window",       "component",   "kind",         "source",     "duration_s",
+               "energy_j", "uncertainty_j", "avg_power_w", "peak_power_w", "provenance", "exit_code"};
+  const std::string run = run_id > 0 ? std::to_string(run_id) : "";
+  for (const auto& c : m.components) {
+    t.rows.push_back({run, m.name, c.component, component_kind_name(c.kind), c.source, number(m.duration_s), number(c.energy_j),
+                      number(c.uncertainty_j), number(c.avg_power_w), number(c.peak_power_w), provenance_name(c.provenance),
+                      std::to_string(exit_code)});
+  }
+  t.rows.push_back({run, m.name, "total", "total", "", number(m.duration_s), number(m.total_energy_j()), number(m.total_uncertainty_j()),
+                    number(m.avg_power_w()), "", provenance_name(m.total_provenance()), std::to_string(exit_code)});
+  return csv(t);
+}
+
+}  // namespace report
+}  // namespace powertrain
