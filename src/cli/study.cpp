@@ -109,7 +109,7 @@ int run_study_command(const StudyCliOptions& o) {
   const bool json_on_stdout = o.json_path == "-";
   const StudyHeader& header = study_header(*result);
   if (!o.quiet || !json_on_stdout) {
-    std::string text = "\n" + report::study_report(nlohmann::json(*result)).text();
+    std::string text = "\n" + report::study_report(*result).text();
     if (store) text += fmt::format("stored as study '{}' (id {}) in {}\n", header.name, header.study_id, db);
     (json_on_stdout ? std::cerr : std::cout) << text;
   }
@@ -124,7 +124,7 @@ int run_study_command(const StudyCliOptions& o) {
   if (!o.no_report) {
     std::string path = o.report.empty() ? (header.name.empty() ? o.kind : header.name) + ".html" : o.report;
     try {
-      report::write_study_report(nlohmann::json(*result), path);
+      report::write_study_report(*result, path);
       (json_on_stdout ? std::cerr : std::cout) << "report written to " << path << "\n";
     } catch (const std::exception& e) {
       std::cerr << who << ": the study is stored, but its report could not be written: " << e.what()

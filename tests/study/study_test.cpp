@@ -178,7 +178,7 @@ TEST(Study, RegimeGridMatchesTheStoredEpochs) {
     EXPECT_TRUE(d->factor == "batch_size" || d->factor == "learning_rate") << d->factor;
   }
   // What `powertrain study` prints: the report's tables with units, then the findings.
-  std::string text = report::study_report(json(r)).text();
+  std::string text = report::study_report(r).text();
   EXPECT_NE(text.find("Setups (mean over seeds)"), std::string::npos) << text;
   EXPECT_NE(text.find("% of worst"), std::string::npos) << text;
   EXPECT_NE(text.find(" J (est.)"), std::string::npos) << text;
