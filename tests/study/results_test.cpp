@@ -194,6 +194,12 @@ TEST(StudyCodec, MissingOrMistypedKeysAreUnknownNotAThrow) {
   EXPECT_FALSE(s.accuracy_loss_flag.has_value());  // unknown, not "no loss"
   EXPECT_DOUBLE_EQ(s.speedup_vs_fp32, 1.5);
   EXPECT_DOUBLE_EQ(s.stats.energy_j.mean, 120.5);
+  // A kind this version does not know keeps what was stored, to show it as it is.
+  const json future = {{"kind", "quantum"}, {"name", "q"}, {"qubits", 5}, {"findings", {"entangled"}}};
+  AnyStudyResult unknown = study_result_from_json(future);
+  ASSERT_TRUE(std::holds_alternative<UnknownStudyResult>(unknown));
+  EXPECT_EQ(study_header(unknown).findings, std::vector<std::string>{"entangled"});
+  EXPECT_EQ(json(unknown), future);
   // A stored study without a result, or with text that is not a JSON object, has none.
   StudyRecord none;
   none.kind = "regime";

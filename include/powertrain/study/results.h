@@ -30,9 +30,10 @@
 namespace powertrain {
 
 // The result of a kind this version does not know (written by a newer powertrain): its
-// header alone.
+// header, and the stored JSON as it was, which it encodes back to unchanged.
 struct UnknownStudyResult {
   StudyHeader header;
+  nlohmann::json stored;
 };
 
 using AnyStudyResult = std::variant<UnknownStudyResult, RegimeResult, PrecisionResult, SuperconvergenceResult, PretrainResult,
@@ -50,7 +51,8 @@ std::optional<AnyStudyResult> study_result_of(const StudyRecord& study);
 // Returns the fields every result has (kind, name, scale, findings, ...).
 const StudyHeader& study_header(const AnyStudyResult& result);
 
-// Encodes the result through its kind's codec (UnknownStudyResult: the header only).
+// Encodes the result through its kind's codec (UnknownStudyResult: the JSON it was read
+// from, else its header).
 void to_json(nlohmann::json& j, const UnknownStudyResult& r);
 void from_json(const nlohmann::json& j, UnknownStudyResult& r);
 void to_json(nlohmann::json& j, const AnyStudyResult& result);

@@ -7,9 +7,15 @@ namespace powertrain {
 
 using namespace study_codec;
 
-void to_json(json& j, const UnknownStudyResult& r) { to_json(j, r.header); }
+void to_json(json& j, const UnknownStudyResult& r) {
+  if (r.stored.is_object()) j = r.stored;
+  else to_json(j, r.header);
+}
 
-void from_json(const json& j, UnknownStudyResult& r) { from_json(j, r.header); }
+void from_json(const json& j, UnknownStudyResult& r) {
+  from_json(j, r.header);
+  r.stored = j.is_object() ? j : json();
+}
 
 AnyStudyResult study_result_from_json(const std::string& kind, const json& j) {
   if (kind == "regime") return j.get<RegimeResult>();
