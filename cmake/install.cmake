@@ -15,11 +15,12 @@ set(POWERTRAIN_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/powertrain)
 
 # The libraries a user links: the torch-free modules whose public headers need only other
 # public headers. train and study are left out: they link LibTorch privately and would make
-# every user's find_package(powertrain) depend on find_package(Torch).
+# every user's find_package(powertrain) depend on find_package(Torch); the studies' typed
+# results and codecs (study_results, which report and advise read) are torch-free and in.
 # A module is exported only if every powertrain_* library it links is exported before it
 # (the list is in dependency order), so a new private link in a module's CMakeLists drops
 # that module from the package with a message instead of breaking the configure step.
-set(powertrain_export_candidates energy tune store measure train_config search interop advise report)
+set(powertrain_export_candidates energy tune store measure train_config study_results search interop advise report)
 set(powertrain_exported_targets "")
 foreach(pkg_module IN LISTS powertrain_export_candidates)
   set(pkg_target powertrain_${pkg_module})

@@ -53,14 +53,14 @@ bool apply_study(const Store& store, const StudyRecord& s, const RunView* curren
     advice_rules::rule_tune_batch(store, s, current, out);
     return true;
   }
-  json result = json::parse(s.result_json, nullptr, /*allow_exceptions=*/false);
-  if (!result.is_object()) return false;
-  if (s.kind == "regime") advice_rules::rule_regime(s, result, current, out);
-  else if (s.kind == "precision") advice_rules::rule_precision(s, result, current, out);
-  else if (s.kind == "superconvergence") advice_rules::rule_superconvergence(s, result, current, out);
-  else if (s.kind == "pretrain") advice_rules::rule_pretrain(s, result, current, out);
-  else if (s.kind == "layers") advice_rules::rule_layers(s, result, current, out);
-  else if (s.kind == "multitask") advice_rules::rule_multitask(s, result, current, out);
+  std::optional<AnyStudyResult> result = study_result_of(s);
+  if (!result) return false;
+  if (const auto* r = std::get_if<RegimeResult>(&*result)) advice_rules::rule_regime(s, *r, current, out);
+  else if (const auto* r = std::get_if<PrecisionResult>(&*result)) advice_rules::rule_precision(s, *r, current, out);
+  else if (const auto* r = std::get_if<SuperconvergenceResult>(&*result)) advice_rules::rule_superconvergence(s, *r, current, out);
+  else if (const auto* r = std::get_if<PretrainResult>(&*result)) advice_rules::rule_pretrain(s, *r, current, out);
+  else if (const auto* r = std::get_if<LayersResult>(&*result)) advice_rules::rule_layers(s, *r, current, out);
+  else if (const auto* r = std::get_if<MultitaskResult>(&*result)) advice_rules::rule_multitask(s, *r, current, out);
   else return false;
   return true;
 }

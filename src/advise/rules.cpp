@@ -112,14 +112,17 @@ void scale_to_run(Recommendation& r, const RunView* current) {
                          fmt_energy(study_j));
 }
 
-// Finds the summary entry whose `field` equals `value`.
-const json* summary_entry(const json& result, const char* field, const std::string& value) {
-  if (!result.contains("summary") || !result["summary"].is_array()) return nullptr;
-  for (const auto& s : result["summary"]) {
-    if (s.is_object() && s.contains(field) && s[field].is_string() && s[field].get<std::string>() == value) return &s;
+// Finds the summary entry of a variant (pretrain, superconvergence, multitask).
+template <class Summary>
+const Summary* variant_entry(const std::vector<Summary>& summary, const std::string& variant) {
+  for (const auto& x : summary) {
+    if (x.variant == variant) return &x;
   }
   return nullptr;
 }
+
+// Returns the number of runs (seeds) a summary averages, NaN when the result does not say.
+double runs_of(const RunSummary& s) { return s.runs > 0 ? static_cast<double>(s.runs) : NAN; }
 
 std::string acc_text(double a) { return std::isfinite(a) ? fmt::format("{:.4f}", a) : "unknown"; }
 
@@ -127,16 +130,16 @@ std::string acc_text(double a) { return std::isfinite(a) ? fmt::format("{:.4f}",
 
 // ---- regime: batch size (energy per sample) and learning rate (epochs) ---------------------
 
-void rule_regime(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
-  if (!result.contains("setups") || !result["setups"].is_array() || result["setups"].empty()) return;
-  const json& setups = result["setups"];
+void rule_regime(const StudyRecord& s, const RegimeResult& result, const RunView* current, std::vector<Recommendation>& out) {
+  const std::vector<RegimeSetup>& setups = result.setups;
+  if (setups.empty()) return;
   double top_acc = NAN;
   for (const auto& x : setups) {
-    double a = dbl(x, "best_val_accuracy");
+    double a = x.stats.best_val_accuracy.mean;
     if (std::isfinite(a) && !(a <= top_acc)) top_acc = a;
   }
-  auto accurate = [&](const json& x) {
-    double a = dbl(x, "best_val_accuracy");
+  auto accurate = [&](const RegimeSetup& x) {
+    double a = x.stats.best_val_accuracy.mean;
     return !std::isfinite(top_acc) || (std::isfinite(a) && a >= top_acc - kAccurateWithin);
   };
 
@@ -146,48 +149,48 @@ void rule_regime(const StudyRecord& s, const json& result, const RunView* curren
   double want_lr = config_number(current, "optimizer", "lr");
   std::string who = current && std::isfinite(want_b) ? run_label(*current) : "";
   if (!std::isfinite(want_b) || !std::isfinite(want_lr)) {
-    want_b = result.contains("scale") ? dbl(result["scale"], "batch_size") : NAN;
-    if (!std::isfinite(want_b)) want_b = 128;
+    want_b = result.header.scale.batch_size > 0 ? static_cast<double>(result.header.scale.batch_size) : 128;
     want_lr = 1e-3;
     who = fmt::format("the defaults: batch size {:g}, learning rate {:g}", want_b, want_lr);
   }
-  const json* base = nullptr;
+  const RegimeSetup* base = nullptr;
   double best_d = INFINITY;
   for (const auto& x : setups) {
-    double b = dbl(x, "batch_size"), lr = dbl(x, "learning_rate");
+    double b = static_cast<double>(x.batch_size), lr = x.learning_rate;
     if (!(b > 0) || !(lr > 0)) continue;
     double d = std::fabs(std::log2(b / want_b)) + std::fabs(std::log10(lr / want_lr));
     if (d < best_d - 1e-12) { best_d = d; base = &x; }
   }
   if (!base) return;
-  const double b0 = dbl(*base, "batch_size"), lr0 = dbl(*base, "learning_rate");
+  const double b0 = static_cast<double>(base->batch_size), lr0 = base->learning_rate;
   const bool exact = same_number(b0, want_b) && same_number(lr0, want_lr);
   // e.g. "batch size 64, learning rate 0.001 (the setup of run 3 ('mine'))"
   std::string base_text = fmt::format("batch size {:g}, learning rate {:g} ({} {})", b0, lr0,
                                       exact ? "the setup of" : "the grid setup nearest to", who);
-  const std::string provenance = result.value("energy_provenance", std::string("missing"));
+  const std::string provenance = provenance_name(result.header.energy_provenance);
   const std::string source = study_source(s);
 
   // Rule 1: at the baseline's learning rate, the accurate batch size with the lowest
   // energy per epoch (= per sample: every setup trains on the same examples).
-  const json* cheap = nullptr;
+  const RegimeSetup* cheap = nullptr;
   for (const auto& x : setups) {
-    if (!same_number(dbl(x, "learning_rate"), lr0) || !accurate(x)) continue;
-    double e = dbl(x, "energy_per_epoch_j");
-    if (std::isfinite(e) && (!cheap || e < dbl(*cheap, "energy_per_epoch_j"))) cheap = &x;
+    if (!same_number(x.learning_rate, lr0) || !accurate(x)) continue;
+    double e = x.stats.energy_per_epoch_j.mean;
+    if (std::isfinite(e) && (!cheap || e < cheap->stats.energy_per_epoch_j.mean)) cheap = &x;
   }
   std::vector<Recommendation> found;
-  const double epe0 = dbl(*base, "energy_per_epoch_j"), epochs0 = dbl(*base, "epochs");
-  if (cheap && !same_number(dbl(*cheap, "batch_size"), b0) && dbl(*cheap, "energy_per_epoch_j") < epe0) {
-    const double epe1 = dbl(*cheap, "energy_per_epoch_j");
+  const double epe0 = base->stats.energy_per_epoch_j.mean, epochs0 = base->stats.epochs.mean;
+  if (cheap && !same_number(static_cast<double>(cheap->batch_size), b0) && cheap->stats.energy_per_epoch_j.mean < epe0) {
+    const double epe1 = cheap->stats.energy_per_epoch_j.mean;
+    const double b1 = static_cast<double>(cheap->batch_size);
     Recommendation r;
     r.kind = "batch_size";
-    r.change = fmt::format("training.batch_size {:g} -> {:g}", b0, dbl(*cheap, "batch_size"));
+    r.change = fmt::format("training.batch_size {:g} -> {:g}", b0, b1);
     r.evidence = fmt::format(
         "{}: at learning rate {:g}, batch size {:g} used {} per epoch against {} at {}; validation accuracy {} "
         "against {} (accurate = within {:.0f} points of the best setup, {})",
-        source, lr0, dbl(*cheap, "batch_size"), fmt_energy(epe1), fmt_energy(epe0), base_text, acc_text(dbl(*cheap, "best_val_accuracy")),
-        acc_text(dbl(*base, "best_val_accuracy")), 100 * kAccurateWithin, acc_text(top_acc));
+        source, lr0, b1, fmt_energy(epe1), fmt_energy(epe0), base_text, acc_text(cheap->stats.best_val_accuracy.mean),
+        acc_text(base->stats.best_val_accuracy.mean), 100 * kAccurateWithin, acc_text(top_acc));
     r.saving_fraction = (epe0 - epe1) / epe0;
     r.saving_j = std::isfinite(epochs0) ? (epe0 - epe1) * epochs0 : NAN;
     r.basis = fmt::format("(energy per epoch {} - {}) x the baseline's {:g} epochs; energy per sample falls in the same ratio since "
@@ -195,19 +198,19 @@ void rule_regime(const StudyRecord& s, const json& result, const RunView* curren
                           fmt_energy(epe0), fmt_energy(epe1), epochs0);
     r.provenance = provenance;
     r.source = source;
-    r.confidence = confidence_note(provenance, dbl(*cheap, "runs"), (epe0 - epe1) * epochs0, dbl(*base, "energy_j_std"));
+    r.confidence = confidence_note(provenance, runs_of(cheap->stats), (epe0 - epe1) * epochs0, base->stats.energy_j.std);
     found.push_back(r);
   }
 
   // Rule 2: the cheapest accurate setup in total energy (energy per epoch x epochs).
-  const json* best = nullptr;
+  const RegimeSetup* best = nullptr;
   for (const auto& x : setups) {
-    double e = dbl(x, "energy_j");
-    if (std::isfinite(e) && accurate(x) && (!best || e < dbl(*best, "energy_j"))) best = &x;
+    double e = x.stats.energy_j.mean;
+    if (std::isfinite(e) && accurate(x) && (!best || e < best->stats.energy_j.mean)) best = &x;
   }
-  const double e0 = dbl(*base, "energy_j");
-  if (best && best != base && std::isfinite(e0) && dbl(*best, "energy_j") < e0) {
-    const double e1 = dbl(*best, "energy_j"), b1 = dbl(*best, "batch_size"), lr1 = dbl(*best, "learning_rate");
+  const double e0 = base->stats.energy_j.mean;
+  if (best && best != base && std::isfinite(e0) && best->stats.energy_j.mean < e0) {
+    const double e1 = best->stats.energy_j.mean, b1 = static_cast<double>(best->batch_size), lr1 = best->learning_rate;
     Recommendation r;
     const bool lr_changes = !same_number(lr1, lr0), b_changes = !same_number(b1, b0);
     r.kind = lr_changes ? "learning_rate" : "batch_size";
@@ -216,15 +219,15 @@ void rule_regime(const StudyRecord& s, const json& result, const RunView* curren
     r.evidence = fmt::format(
         "{}: the cheapest accurate setup (batch size {:g}, learning rate {:g}) trained in {:g} epochs for {} ({:.0f}% of the worst "
         "setup), against {:g} epochs and {} at {}; validation accuracy {} against {}",
-        source, b1, lr1, dbl(*best, "epochs"), fmt_energy(e1), dbl(*best, "percent_of_worst"), epochs0, fmt_energy(e0), base_text,
-        acc_text(dbl(*best, "best_val_accuracy")), acc_text(dbl(*base, "best_val_accuracy")));
+        source, b1, lr1, best->stats.epochs.mean, fmt_energy(e1), best->percent_of_worst, epochs0, fmt_energy(e0), base_text,
+        acc_text(best->stats.best_val_accuracy.mean), acc_text(base->stats.best_val_accuracy.mean));
     r.saving_j = e0 - e1;
     r.saving_fraction = (e0 - e1) / e0;
     r.basis = "total training energy to early stopping of the two setups (mean over seeds), baseline minus recommended";
     r.provenance = provenance;
     r.source = source;
-    double sd = std::fmax(dbl(*best, "energy_j_std"), dbl(*base, "energy_j_std"));
-    r.confidence = confidence_note(provenance, dbl(*best, "runs"), e0 - e1, sd);
+    double sd = std::fmax(best->stats.energy_j.std, base->stats.energy_j.std);
+    r.confidence = confidence_note(provenance, runs_of(best->stats), e0 - e1, sd);
     // The same change as rule 1: the measured total replaces the per-epoch estimate.
     bool replaced = false;
     for (auto& f : found) {
@@ -244,21 +247,23 @@ void rule_regime(const StudyRecord& s, const json& result, const RunView* curren
 
 // ---- precision: mixed precision without an accuracy loss -----------------------------------
 
-void rule_precision(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
-  const json* fp32 = summary_entry(result, "precision", "fp32");
-  if (!fp32 || !result["summary"].is_array()) return;
+void rule_precision(const StudyRecord& s, const PrecisionResult& result, const RunView* current, std::vector<Recommendation>& out) {
+  const PrecisionSummary* fp32 = nullptr;
+  for (const auto& x : result.summary) {
+    if (x.precision == "fp32") fp32 = &x;
+  }
+  if (!fp32) return;
   std::string now = config_string(current, "training", "precision");
   if (!now.empty() && now != "fp32") return;  // the study compares against fp32 only
-  const json* pick = nullptr;
+  const PrecisionSummary* pick = nullptr;
   double pick_ratio = NAN;
   bool pick_to_target = false;
-  for (const auto& x : result["summary"]) {
-    std::string p = x.value("precision", std::string());
-    if (p.empty() || p == "fp32") continue;
-    if (!x.contains("accuracy_loss_flag") || !x["accuracy_loss_flag"].is_boolean() || x["accuracy_loss_flag"].get<bool>()) continue;
-    double ratio = dbl(x, "energy_to_target_ratio_vs_fp32");
+  for (const auto& x : result.summary) {
+    if (x.precision.empty() || x.precision == "fp32") continue;
+    if (!x.accuracy_loss_flag || *x.accuracy_loss_flag) continue;  // flagged, or not known to be unflagged
+    double ratio = x.energy_to_target_ratio_vs_fp32;
     bool to_target = std::isfinite(ratio);
-    if (!to_target) ratio = dbl(x, "energy_per_epoch_ratio_vs_fp32");
+    if (!to_target) ratio = x.energy_per_epoch_ratio_vs_fp32;
     if (std::isfinite(ratio) && ratio < 1 && (!pick || ratio < pick_ratio)) {
       pick = &x;
       pick_ratio = ratio;
@@ -266,26 +271,26 @@ void rule_precision(const StudyRecord& s, const json& result, const RunView* cur
     }
   }
   if (!pick) return;
-  const std::string p = (*pick)["precision"].get<std::string>();
-  const double e32 = pick_to_target ? dbl(*fp32, "energy_to_target_j") : dbl(*fp32, "energy_j");
+  const std::string& p = pick->precision;
+  const double e32 = pick_to_target ? fp32->target.energy_to_target_j.mean : fp32->stats.energy_j.mean;
   Recommendation r;
   r.kind = "precision";
   r.change = "training.precision fp32 -> " + p;
   r.evidence = fmt::format(
       "{}: {} used {:.2f}x fp32's energy {} ({:.2f}x per epoch, {:.2f}x as fast); best validation accuracy {} against {} for fp32 "
       "({:+.2f} points, within the study's tolerance {})",
-      study_source(s), p, pick_ratio, pick_to_target ? fmt::format("to the target accuracy {}", acc_text(dbl(result, "target_val_accuracy"))) : "per epoch",
-      dbl(*pick, "energy_per_epoch_ratio_vs_fp32"), dbl(*pick, "speedup_vs_fp32"), acc_text(dbl(*pick, "best_val_accuracy")),
-      acc_text(dbl(*fp32, "best_val_accuracy")), 100 * dbl(*pick, "accuracy_change_vs_fp32"),
-      result.contains("inputs") ? fmt::format("{:g}", dbl(result["inputs"], "tolerance")) : std::string("unknown"));
+      study_source(s), p, pick_ratio, pick_to_target ? fmt::format("to the target accuracy {}", acc_text(result.target_val_accuracy)) : "per epoch",
+      pick->energy_per_epoch_ratio_vs_fp32, pick->speedup_vs_fp32, acc_text(pick->stats.best_val_accuracy.mean),
+      acc_text(fp32->stats.best_val_accuracy.mean), 100 * pick->accuracy_change_vs_fp32,
+      std::isfinite(result.options.tolerance) ? fmt::format("{:g}", result.options.tolerance) : std::string("unknown"));
   r.saving_fraction = 1 - pick_ratio;
   r.saving_j = e32 * (1 - pick_ratio);
   r.basis = pick_to_target ? fmt::format("fp32's energy to the target {} x (1 - {:.2f})", fmt_energy(e32), pick_ratio)
                            : fmt::format("fp32's training energy {} x (1 - {:.2f}, the energy-per-epoch ratio; assumes equal epochs)",
                                          fmt_energy(e32), pick_ratio);
-  r.provenance = result.value("energy_provenance", std::string("missing"));
+  r.provenance = provenance_name(result.header.energy_provenance);
   r.source = study_source(s);
-  r.confidence = confidence_note(r.provenance, dbl(*pick, "runs"), NAN, NAN) +
+  r.confidence = confidence_note(r.provenance, runs_of(pick->stats), NAN, NAN) +
                  "; reduced precision can hurt convergence (notably Adam in short runs): confirm against fp32 before release";
   scale_to_run(r, current);
   out.push_back(r);
@@ -293,14 +298,15 @@ void rule_precision(const StudyRecord& s, const json& result, const RunView* cur
 
 // ---- superconvergence: one-cycle against a constant rate -----------------------------------
 
-void rule_superconvergence(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
-  const json* oc = summary_entry(result, "variant", "one_cycle");
-  const json* cst = summary_entry(result, "variant", "constant");
+void rule_superconvergence(const StudyRecord& s, const SuperconvergenceResult& result, const RunView* current,
+                           std::vector<Recommendation>& out) {
+  const SuperconvergenceSummary* oc = variant_entry(result.summary, "one_cycle");
+  const SuperconvergenceSummary* cst = variant_entry(result.summary, "constant");
   if (!oc || !cst) return;
   if (config_string(current, "schedule", "type") == "one_cycle") return;
-  double e_oc = dbl(*oc, "energy_to_target_with_lr_find_j"), e_c = dbl(*cst, "energy_to_target_j");
+  double e_oc = oc->energy_to_target_with_lr_find_j, e_c = cst->target.energy_to_target_j.mean;
   if (!std::isfinite(e_oc) || !std::isfinite(e_c) || !(e_oc < e_c) || !(e_c > 0)) return;
-  double max_lr = dbl(result, "max_lr");
+  double max_lr = result.max_lr;
   Recommendation r;
   r.kind = "schedule";
   std::string now = config_string(current, "schedule", "type");
@@ -310,18 +316,18 @@ void rule_superconvergence(const StudyRecord& s, const json& result, const RunVi
   r.evidence = fmt::format(
       "{}: to validation accuracy {}, one-cycle AdamW needed {:.1f} epochs and {} (with the LR range test), constant-rate AdamW "
       "{:.1f} epochs and {}",
-      study_source(s), acc_text(dbl(result, "target_val_accuracy")), dbl(*oc, "epochs_to_target"), fmt_energy(e_oc),
-      dbl(*cst, "epochs_to_target"), fmt_energy(e_c));
+      study_source(s), acc_text(result.target_val_accuracy), oc->target.epochs_to_target.mean, fmt_energy(e_oc),
+      cst->target.epochs_to_target.mean, fmt_energy(e_c));
   r.saving_j = e_c - e_oc;
   r.saving_fraction = (e_c - e_oc) / e_c;
   r.basis = "energy to the target accuracy: constant rate minus one-cycle (range test included once; a one-cycle run must be "
             "given about the study's epoch budget, it is defined over its whole run)";
-  r.provenance = result.value("energy_provenance", std::string("missing"));
+  r.provenance = provenance_name(result.header.energy_provenance);
   r.source = study_source(s);
-  double reached = dbl(*oc, "target_reached_runs"), runs = dbl(*oc, "runs");
-  r.confidence = confidence_note(r.provenance, runs, e_c - e_oc, dbl(*cst, "energy_to_target_j_std"));
-  if (std::isfinite(reached) && std::isfinite(runs) && reached < runs) {
-    r.confidence += fmt::format("; only {:g} of {:g} one-cycle runs reached the target", reached, runs);
+  double runs = runs_of(oc->stats);
+  r.confidence = confidence_note(r.provenance, runs, e_c - e_oc, cst->target.energy_to_target_j.std);
+  if (std::isfinite(runs) && static_cast<double>(oc->target.target_reached_runs) < runs) {
+    r.confidence += fmt::format("; only {} of {:g} one-cycle runs reached the target", oc->target.target_reached_runs, runs);
   }
   scale_to_run(r, current);
   out.push_back(r);
@@ -329,24 +335,20 @@ void rule_superconvergence(const StudyRecord& s, const json& result, const RunVi
 
 // ---- pretrain: freeze the pretrained encoder -------------------------------------------------
 
-void rule_pretrain(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
-  if (!result.contains("freeze_vs_finetune")) return;
-  const json& f = result["freeze_vs_finetune"];
-  double frac = dbl(f, "energy_saving_fraction"), e_frozen = dbl(f, "frozen_energy_j"), e_ft = dbl(f, "finetune_energy_j");
+void rule_pretrain(const StudyRecord& s, const PretrainResult& result, const RunView* current, std::vector<Recommendation>& out) {
+  const FreezeVsFinetune& f = result.freeze_vs_finetune;
+  double frac = f.energy_saving_fraction, e_frozen = f.frozen_energy_j, e_ft = f.finetune_energy_j;
   if (!std::isfinite(frac) || !(frac > 0) || !std::isfinite(e_frozen) || !std::isfinite(e_ft)) return;
   if (current && current->config.is_object()) {
     // Only a run that loads an encoder and fine-tunes it can freeze it.
     const json& m = current->config.value("model", json::object());
     if (m.value("freeze_encoder", false) || m.value("encoder_path", std::string()).empty()) return;
   }
-  const json* fr = summary_entry(result, "variant", "frozen");
-  const json* ft = summary_entry(result, "variant", "finetune");
-  double a_fr = fr ? dbl(*fr, "best_val_accuracy") : NAN, a_ft = ft ? dbl(*ft, "best_val_accuracy") : NAN;
+  const PretrainSummary* fr = variant_entry(result.summary, "frozen");
+  const PretrainSummary* ft = variant_entry(result.summary, "finetune");
+  double a_fr = fr ? fr->stats.best_val_accuracy.mean : NAN, a_ft = ft ? ft->stats.best_val_accuracy.mean : NAN;
   if (std::isfinite(a_fr) && std::isfinite(a_ft) && a_fr < a_ft - kAccurateWithin) return;  // freezing costs accuracy
-  std::string reuse = "unknown";
-  if (result.contains("break_even") && result["break_even"].contains("frozen")) {
-    reuse = result["break_even"]["frozen"].value("text", std::string("unknown"));
-  }
+  const std::string reuse = result.break_even_frozen.text.empty() ? "unknown" : result.break_even_frozen.text;
   Recommendation r;
   r.kind = "freeze_encoder";
   r.change = "model.freeze_encoder false -> true (with model.encoder_path = the pretrained encoder)";
@@ -354,13 +356,13 @@ void rule_pretrain(const StudyRecord& s, const json& result, const RunView* curr
       "{}: the classifier on the pretrained encoder cost {} frozen against {} fine-tuned ({} less); best validation accuracy {} "
       "frozen, {} fine-tuned; pretraining (E_enc = {}) pays for itself {} with a frozen encoder (Eq. 2)",
       study_source(s), fmt_energy(e_frozen), fmt_energy(e_ft), fmt_percent(frac), acc_text(a_fr), acc_text(a_ft),
-      fmt_energy(result.contains("energies_j") ? dbl(result["energies_j"], "E_enc") : NAN), reuse);
+      fmt_energy(result.energies.enc_j), reuse);
   r.saving_j = e_ft - e_frozen;
   r.saving_fraction = frac;
   r.basis = "per downstream training: fine-tuned classifier energy minus frozen classifier energy (means over seeds)";
-  r.provenance = result.value("energy_provenance", std::string("missing"));
+  r.provenance = provenance_name(result.header.energy_provenance);
   r.source = study_source(s);
-  r.confidence = confidence_note(r.provenance, fr ? dbl(*fr, "runs") : NAN, e_ft - e_frozen, ft ? dbl(*ft, "energy_j_std") : NAN);
+  r.confidence = confidence_note(r.provenance, fr ? runs_of(fr->stats) : NAN, e_ft - e_frozen, ft ? ft->stats.energy_j.std : NAN);
   if (std::isfinite(a_fr) && std::isfinite(a_ft) && a_fr < a_ft) {
     r.confidence += fmt::format("; freezing lost {:.2f} points of validation accuracy", 100 * (a_ft - a_fr));
   }
@@ -370,21 +372,21 @@ void rule_pretrain(const StudyRecord& s, const json& result, const RunView* curr
 
 // ---- layers: the narrowest width that keeps the accuracy ------------------------------------
 
-void rule_layers(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
-  if (!result.contains("widths") || !result["widths"].is_array() || result["widths"].empty()) return;
-  const json& widths = result["widths"];
-  const std::string key = result.value("width_key", std::string("model.width"));
+void rule_layers(const StudyRecord& s, const LayersResult& result, const RunView* current, std::vector<Recommendation>& out) {
+  const std::vector<LayersWidth>& widths = result.widths;
+  if (widths.empty()) return;
+  const std::string key = result.width_key.empty() ? std::string("model.width") : result.width_key;
   double top = NAN;
   for (const auto& w : widths) {
-    double a = dbl(w, "best_val_accuracy");
+    double a = w.stats.best_val_accuracy.mean;
     if (std::isfinite(a) && !(a <= top)) top = a;
   }
   if (!std::isfinite(top)) return;
-  const json* narrow = nullptr;
+  const LayersWidth* narrow = nullptr;
   for (const auto& w : widths) {
-    double a = dbl(w, "best_val_accuracy"), e = dbl(w, "energy_j");
+    double a = w.stats.best_val_accuracy.mean, e = w.stats.energy_j.mean;
     if (!std::isfinite(a) || a < top - kWidthTolerance || !std::isfinite(e)) continue;
-    if (!narrow || dbl(w, "width") < dbl(*narrow, "width")) narrow = &w;
+    if (!narrow || w.width < narrow->width) narrow = &w;
   }
   if (!narrow) return;
   // The baseline: the user's width when the sweep has it, else the widest.
@@ -399,15 +401,17 @@ void rule_layers(const StudyRecord& s, const json& result, const RunView* curren
       mine = dbl(m, "width");
     }
   }
-  const json* base = nullptr;
+  const LayersWidth* base = nullptr;
   for (const auto& w : widths) {
-    if (std::isfinite(mine) ? same_number(dbl(w, "width"), mine) : (!base || dbl(w, "width") > dbl(*base, "width"))) base = &w;
+    const double width = static_cast<double>(w.width);
+    if (std::isfinite(mine) ? same_number(width, mine) : (!base || w.width > base->width)) base = &w;
   }
   bool users = base && std::isfinite(mine);
   if (!base) {
-    for (const auto& w : widths) if (!base || dbl(w, "width") > dbl(*base, "width")) base = &w;
+    for (const auto& w : widths) if (!base || w.width > base->width) base = &w;
   }
-  const double w0 = dbl(*base, "width"), w1 = dbl(*narrow, "width"), e0 = dbl(*base, "energy_j"), e1 = dbl(*narrow, "energy_j");
+  const double w0 = static_cast<double>(base->width), w1 = static_cast<double>(narrow->width);
+  const double e0 = base->stats.energy_j.mean, e1 = narrow->stats.energy_j.mean;
   if (!(w1 < w0) || !std::isfinite(e0) || !(e1 < e0)) return;
   Recommendation r;
   r.kind = "model_width";
@@ -428,50 +432,45 @@ void rule_layers(const StudyRecord& s, const json& result, const RunView* curren
   r.evidence = fmt::format(
       "{}: width {:g} reached validation accuracy {} for {}, width {:g} {} for {} ({}); the best width reached {} (narrowest "
       "within {:.0f} point of it chosen)",
-      study_source(s), w1, acc_text(dbl(*narrow, "best_val_accuracy")), fmt_energy(e1), w0, acc_text(dbl(*base, "best_val_accuracy")),
+      study_source(s), w1, acc_text(narrow->stats.best_val_accuracy.mean), fmt_energy(e1), w0, acc_text(base->stats.best_val_accuracy.mean),
       fmt_energy(e0), users ? "the width of " + run_label(*current) : "the widest tried", acc_text(top), 100 * kWidthTolerance);
   r.saving_j = e0 - e1;
   r.saving_fraction = (e0 - e1) / e0;
   r.basis = "training energy to early stopping of the two widths (mean over seeds), baseline minus recommended";
-  r.provenance = result.value("energy_provenance", std::string("missing"));
+  r.provenance = provenance_name(result.header.energy_provenance);
   r.source = study_source(s);
-  r.confidence = confidence_note(r.provenance, dbl(*narrow, "runs"), e0 - e1, dbl(*base, "energy_j_std"));
+  r.confidence = confidence_note(r.provenance, runs_of(narrow->stats), e0 - e1, base->stats.energy_j.std);
   scale_to_run(r, users ? current : nullptr);
   out.push_back(r);
 }
 
 // ---- multitask: the tasks together --------------------------------------------------------
 
-void rule_multitask(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out) {
-  if (!result.contains("comparison")) return;
-  const json& c = result["comparison"];
-  double sep = dbl(c, "separate_total_energy_j"), both = dbl(c, "multitask_energy_j");
-  if (!c.value("cheaper_than_separate", false) || !std::isfinite(sep) || !std::isfinite(both) || !(both < sep)) return;
-  const json* main_only = summary_entry(result, "variant", "main");
-  const json* together = summary_entry(result, "variant", "both");
-  double a_main = main_only ? dbl(*main_only, "main_task_val_accuracy") : NAN, a_both = together ? dbl(*together, "main_task_val_accuracy") : NAN;
+void rule_multitask(const StudyRecord& s, const MultitaskResult& result, const RunView* current, std::vector<Recommendation>& out) {
+  const MultitaskComparison& c = result.comparison;
+  double sep = c.separate_total_energy_j, both = c.multitask_energy_j;
+  if (!c.cheaper_than_separate || !std::isfinite(sep) || !std::isfinite(both) || !(both < sep)) return;
+  const MultitaskSummary* main_only = variant_entry(result.summary, "main");
+  const MultitaskSummary* together = variant_entry(result.summary, "both");
+  double a_main = main_only ? main_only->main_task_val_accuracy : NAN, a_both = together ? together->main_task_val_accuracy : NAN;
   if (std::isfinite(a_main) && std::isfinite(a_both) && a_both < a_main - kAccurateWithin) return;
-  std::string aux = "fashion_coarse", alpha = "[1, 0.5]";
-  if (result.contains("inputs")) {
-    const json& in = result["inputs"];
-    if (in.contains("aux") && in["aux"].is_string()) aux = in["aux"].get<std::string>();
-    if (in.contains("alpha") && in["alpha"].is_array()) alpha = in["alpha"].dump();
-  }
+  // The study's own defaults where an older result does not say.
+  const std::string aux = result.aux.empty() ? "fashion_coarse" : result.aux;
+  const std::string alpha = fmt::format("[1, {:g}]", std::isfinite(result.options.alpha) ? result.options.alpha : 0.5);
   Recommendation r;
   r.kind = "multitask";
   r.change = fmt::format("train both tasks with one shared encoder: multitask.aux {}, multitask.alpha {}", aux, alpha);
   r.evidence = fmt::format("{}: the multitask model cost {} against {} for the two tasks trained separately{}; main-task validation "
                            "accuracy {} together, {} alone",
                            study_source(s), fmt_energy(both), fmt_energy(sep),
-                           c.value("cheaper_than_each_alone", false) ? " (and less than either alone)" : "", acc_text(a_both),
-                           acc_text(a_main));
+                           c.cheaper_than_each_alone ? " (and less than either alone)" : "", acc_text(a_both), acc_text(a_main));
   r.saving_j = sep - both;
   r.saving_fraction = (sep - both) / sep;
   r.basis = "sum of the two single-task trainings minus the multitask training (means over seeds)";
-  r.provenance = result.value("energy_provenance", std::string("missing"));
+  r.provenance = provenance_name(result.header.energy_provenance);
   r.source = study_source(s);
-  r.confidence = confidence_note(r.provenance, together ? dbl(*together, "runs") : NAN, sep - both,
-                                 together ? dbl(*together, "energy_j_std") : NAN) +
+  r.confidence = confidence_note(r.provenance, together ? runs_of(together->stats) : NAN, sep - both,
+                                 together ? together->stats.energy_j.std : NAN) +
                  "; applies when both tasks are needed";
   (void)current;
   out.push_back(r);

@@ -8,6 +8,7 @@
 
 #include "powertrain/advise/advisor.h"
 #include "powertrain/store/store.h"
+#include "powertrain/study/results.h"
 
 namespace powertrain::advice_rules {
 
@@ -52,13 +53,15 @@ std::string fmt_percent(double fraction);
 std::string study_source(const StudyRecord& s);
 
 // Each appends what the evidence supports (nothing when it shows no saving). `current` is
-// the user's setup to compare against (a run), or null for the engine's defaults.
-void rule_regime(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
-void rule_precision(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
-void rule_superconvergence(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
-void rule_pretrain(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
-void rule_layers(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
-void rule_multitask(const StudyRecord& s, const json& result, const RunView* current, std::vector<Recommendation>& out);
+// the user's setup to compare against (a run), or null for the engine's defaults. The
+// research studies' results come typed, decoded by their codecs (powertrain/study/results.h).
+void rule_regime(const StudyRecord& s, const RegimeResult& result, const RunView* current, std::vector<Recommendation>& out);
+void rule_precision(const StudyRecord& s, const PrecisionResult& result, const RunView* current, std::vector<Recommendation>& out);
+void rule_superconvergence(const StudyRecord& s, const SuperconvergenceResult& result, const RunView* current,
+                           std::vector<Recommendation>& out);
+void rule_pretrain(const StudyRecord& s, const PretrainResult& result, const RunView* current, std::vector<Recommendation>& out);
+void rule_layers(const StudyRecord& s, const LayersResult& result, const RunView* current, std::vector<Recommendation>& out);
+void rule_multitask(const StudyRecord& s, const MultitaskResult& result, const RunView* current, std::vector<Recommendation>& out);
 // A search study (kind "tune"): energy per epoch of its trials by batch size.
 void rule_tune_batch(const Store& store, const StudyRecord& s, const RunView* current, std::vector<Recommendation>& out);
 // Stored training runs that differ in batch size (same model, data and precision).

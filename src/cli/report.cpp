@@ -1,6 +1,7 @@
 // `powertrain report RUN|STUDY`: a stored run, research study or search study as an HTML
 // report (charts and tables), Markdown, CSV (the main table) or JSON. The work is in
-// src/report/reports.cpp; this resolves the target and writes the output.
+// src/report/ (run_report.cpp, search_report.cpp, study_report.cpp); this resolves the
+// target and writes the output.
 #include <CLI/CLI.hpp>
 #include <sys/stat.h>
 
@@ -13,6 +14,7 @@
 #include "cli/output.h"
 #include "powertrain/report/reports.h"
 #include "powertrain/store/store.h"
+#include "powertrain/study/results.h"
 
 namespace powertrain::cli {
 
@@ -111,12 +113,12 @@ int report_main(ReportOptions o) {
                   << "(powertrain report RUN_ID)\n";
         return 2;
       }
-      nlohmann::json result = nlohmann::json::parse(study->result_json, nullptr, false);
-      if (result.is_discarded()) {
+      std::optional<AnyStudyResult> result = study_result_of(*study);
+      if (!result) {
         std::cerr << "powertrain report: study '" << study->name << "' has a result that is not valid JSON in " << db << "\n";
         return 1;
       }
-      rep = report::study_report(result);
+      rep = report::study_report(*result);
     }
   } catch (const StoreError& e) {
     std::cerr << "powertrain report: " << e.what() << "\n";

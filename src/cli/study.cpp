@@ -1,5 +1,5 @@
-// `powertrain study KIND`: reproduce one of the research's experiments (regime, precision,
-// superconvergence, pretrain, multitask) on this machine; print its tables, store it.
+// `powertrain study KIND`: reproduce one of the research's experiments (the kinds of the
+// study registry) on this machine; print its report's tables, store it, write its report.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -12,7 +12,7 @@
 #include "cli/output.h"
 #include "powertrain/report/reports.h"
 #include "powertrain/store/store.h"
-#include "powertrain/study/study.h"
+#include "powertrain/study/registry.h"
 #include "powertrain/train/config.h"
 
 namespace powertrain::cli {
@@ -71,19 +71,25 @@ int run_study_command(const StudyCliOptions& o) {
   so.name = o.name;
   so.command = command_line(o);
   so.verbose = o.verbose;
-  so.batch_sizes = o.batch_sizes;
-  so.learning_rates = o.lrs;
-  so.tolerance = o.tolerance;
-  so.target = o.target;
-  so.aux_alpha = o.alpha;
-  so.trace_dir = o.traces;
   if (!o.quiet) so.say = [](const std::string& line) { std::cerr << line << "\n"; };
+  // Each flag goes to the studies that take it (docs/studies.md).
+  StudyKindOptions per_kind;
+  per_kind.regime.batch_sizes = o.batch_sizes;
+  per_kind.regime.learning_rates = o.lrs;
+  per_kind.precision.tolerance = o.tolerance;
+  per_kind.precision.target = o.target;
+  per_kind.superconvergence.target = o.target;
+  per_kind.multitask.alpha = o.alpha;
+  per_kind.search.batch_sizes = o.batch_sizes;
+  per_kind.search.learning_rates = o.lrs;
+  per_kind.search.target = o.target;
+  per_kind.search.trace_dir = o.traces;
 
   auto stop_signal = std::make_unique<StopOnSignal>();  // until the training ends (also on error returns)
   so.stop_requested = stop_signal->stop_requested();
-  nlohmann::json result;
+  std::optional<AnyStudyResult> result;
   try {
-    result = run_study(o.kind, so, store ? &*store : nullptr);
+    result = run_study(o.kind, so, per_kind, store ? &*store : nullptr);
   } catch (const StudyInterrupted& e) {
     std::cerr << who << ": " << e.what() << "\n";
     return StopOnSignal::exit_code();
@@ -101,27 +107,28 @@ int run_study_command(const StudyCliOptions& o) {
 
   // With --json - the JSON owns stdout, so the tables go to stderr.
   const bool json_on_stdout = o.json_path == "-";
+  const StudyHeader& header = study_header(*result);
   if (!o.quiet || !json_on_stdout) {
-    std::string text = "\n" + study_text(result);
-    if (store) text += fmt::format("stored as study '{}' (id {}) in {}\n", result.value("name", ""), result["study_id"].dump(), db);
+    std::string text = "\n" + report::study_report(*result).text();
+    if (store) text += fmt::format("stored as study '{}' (id {}) in {}\n", header.name, header.study_id, db);
     (json_on_stdout ? std::cerr : std::cout) << text;
   }
   if (!o.json_path.empty()) {
     std::string err;
-    if (!write_output(o.json_path, result.dump(2) + "\n", err)) {
+    if (!write_output(o.json_path, nlohmann::json(*result).dump(2) + "\n", err)) {
       std::cerr << who << ": " << err << "\n";
       return 1;
     }
   }
   // Every study ends with its report: charts and tables in one self-contained HTML file.
   if (!o.no_report) {
-    std::string path = o.report.empty() ? result.value("name", o.kind) + ".html" : o.report;
+    std::string path = o.report.empty() ? (header.name.empty() ? o.kind : header.name) + ".html" : o.report;
     try {
-      report::write_study_report(result, path);
+      report::write_study_report(*result, path);
       (json_on_stdout ? std::cerr : std::cout) << "report written to " << path << "\n";
     } catch (const std::exception& e) {
       std::cerr << who << ": the study is stored, but its report could not be written: " << e.what()
-                << " (write it later with: powertrain report " << result.value("name", "") << ")\n";
+                << " (write it later with: powertrain report " << header.name << ")\n";
       return 1;
     }
   }
@@ -132,11 +139,13 @@ int run_study_command(const StudyCliOptions& o) {
 
 void add_study_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<StudyCliOptions>();
-  CLI::App* cmd = app.add_subcommand("study", "Reproduce a research experiment on this machine: regime, precision, superconvergence, pretrain, "
-                                              "multitask, search, layers (docs/studies.md)");
-  cmd->add_option("kind", o->kind, "regime | precision | superconvergence | pretrain | multitask | search | layers")
-      ->required()
-      ->check(CLI::IsMember(study_kinds()));
+  std::string kinds, kind_lines;
+  for (const auto& k : study_kinds()) {
+    kinds += (kinds.empty() ? "" : ", ") + k.name;
+    kind_lines += "\n  " + k.name + ": " + k.description;
+  }
+  CLI::App* cmd = app.add_subcommand("study", "Reproduce a research experiment on this machine: " + kinds + " (docs/studies.md)");
+  cmd->add_option("kind", o->kind, "the study, one of:" + kind_lines)->required()->check(CLI::IsMember(study_kind_names()));
   cmd->add_option("--scale", o->scale, "tiny (seconds), small (minutes on a CPU; default), full (research scale, GPU)")
       ->check(CLI::IsMember({"tiny", "small", "full"}));
   cmd->add_option("--seeds", o->seeds, "repetitions of every run (default: the scale's)")->check(CLI::Range(1, 100));
@@ -147,11 +156,11 @@ void add_study_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--json", o->json_path, "write the result as JSON to FILE ('-' for stdout)");
   cmd->add_option("--threads", o->threads, "LibTorch CPU threads (default min(2, CPUs))")->check(CLI::Range(1, 1024));
   cmd->add_option("--set", o->overrides, "override a key of every run's config, e.g. --set model.type=cnn (repeatable)");
-  cmd->add_option("--batch-sizes", o->batch_sizes, "regime: batch sizes (default 64,256,1024,4096)")->delimiter(',');
-  cmd->add_option("--lrs", o->lrs, "regime: learning rates (default 0.1,0.01,0.001,0.0001)")->delimiter(',');
+  cmd->add_option("--batch-sizes", o->batch_sizes, "regime, search: batch sizes (default 64,256,1024,4096; search: its scale's)")->delimiter(',');
+  cmd->add_option("--lrs", o->lrs, "regime, search: learning rates (default 0.1,0.01,0.001,0.0001; search: its scale's)")->delimiter(',');
   cmd->add_option("--tolerance", o->tolerance, "precision: accuracy loss vs fp32 that is flagged (absolute; default 0.01)")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--target", o->target, "precision, superconvergence: target validation accuracy (default derived; docs/studies.md)")
+  cmd->add_option("--target", o->target, "precision, superconvergence, search: target validation accuracy (default derived; docs/studies.md)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--report", o->report, "write the HTML report here (default NAME.html in this directory)");
   cmd->add_flag("--no-report", o->no_report, "write no HTML report");

@@ -17,6 +17,7 @@
 #include "powertrain/report/document.h"
 #include "powertrain/report/format.h"
 #include "powertrain/report/reports.h"
+#include "powertrain/study/results.h"
 
 namespace powertrain::serve {
 
@@ -387,9 +388,9 @@ Answer study_page(const std::optional<StudyRecord>& s, int64_t study_id, const T
     if (after_facts != std::string::npos) doc.insert(after_facts + 5, "\n" + rungs); else doc += rungs;
     body = doc;
   } else if (!s->result_json.empty()) {
-    json result = json::parse(s->result_json, nullptr, false);
-    if (result.is_discarded()) return error_page(500, "The stored result of study " + s->name + " is not valid JSON.");
-    body = report::study_document(result).body_html();
+    std::optional<AnyStudyResult> result = study_result_of(*s);
+    if (!result) return error_page(500, "The stored result of study " + s->name + " is not valid JSON.");
+    body = report::study_document(*result).body_html();
   } else {
     body = "<h1>" + esc(s->name) + "</h1>\n" +
            facts_html({{"kind", s->kind}, {"status", study_status_name(s->status)}, {"created", date_text(s->created_at_unix_s)}}) +

@@ -57,29 +57,7 @@ ScaleSpec scale_spec(const std::string& scale) {
   return s;
 }
 
-std::vector<std::string> study_kinds() {
-  return {"regime", "precision", "superconvergence", "pretrain", "multitask", "search", "layers"};
-}
-
-nlohmann::json run_study(const std::string& kind, const StudyOptions& opts, Store* store) {
-  if (kind == "regime") return run_regime_study(opts, store);
-  if (kind == "precision") return run_precision_study(opts, store);
-  if (kind == "superconvergence") return run_superconvergence_study(opts, store);
-  if (kind == "pretrain") return run_pretrain_study(opts, store);
-  if (kind == "multitask") return run_multitask_study(opts, store);
-  if (kind == "search") return run_search_study(opts, store);
-  if (kind == "layers") return run_layers_study(opts, store);
-  std::string known;
-  for (const auto& k : study_kinds()) known += (known.empty() ? "" : ", ") + k;
-  throw StudyError("unknown study '" + kind + "'; use one of: " + known);
-}
-
 namespace study {
-
-json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-
-double dbl(const json& j) { return j.is_number() ? j.get<double>() : NAN; }
-double dbl(const json& j, const char* key) { return j.is_object() && j.contains(key) ? dbl(j.at(key)) : NAN; }
 
 double mean_of(const std::vector<double>& v) {
   double sum = 0;
@@ -94,8 +72,6 @@ double std_of(const std::vector<double>& v) {
   for (double x : v) if (std::isfinite(x)) { ss += (x - m) * (x - m); ++n; }
   return n > 1 ? std::sqrt(ss / (n - 1)) : NAN;
 }
-
-std::string weakest_provenance(const std::vector<std::string>& names) { return provenance_weakest_name(names); }
 
 namespace {
 
@@ -128,7 +104,7 @@ int default_threads(int threads) {
 
 }  // namespace
 
-Context::Context(const std::string& kind_, const StudyOptions& opts_, Store* store_, const json& spec)
+Context::Context(const std::string& kind_, const StudyOptions& opts_, Store* store_, const json& options)
     : kind(kind_),
       opts(opts_),
       scale(scale_spec(opts_.scale)),
@@ -160,12 +136,9 @@ Context::Context(const std::string& kind_, const StudyOptions& opts_, Store* sto
   } else if (store->study(name)) {
     throw StudyError("a study named '" + name + "' already exists in " + store->path() + "; choose another --name");
   }
-  json s = spec;
-  s["scale"] = scale.name;
-  s["seeds"] = seeds;
-  s["data_path"] = opts.data_path;
-  s["overrides"] = opts.overrides;
-  study_id = store->create_study(name, s.dump(), kind);
+  json spec = study_inputs_json(header());
+  spec.update(options);
+  study_id = store->create_study(name, spec.dump(), kind);
 }
 
 Context::~Context() {
@@ -198,101 +171,118 @@ TrainConfig Context::config(const json& base, const std::vector<std::string>& va
   return parse_train_config(base.dump(), "study " + kind, all);
 }
 
-json run_row(const TrainResult& r) {
-  json epochs = json::array();
+RunRow run_row(const TrainResult& r) {
+  RunRow row;
   double energy_j = 0, duration_s = 0;
   bool energy_known = !r.epochs.empty();
-  std::vector<std::string> provenances;
+  std::vector<Provenance> provenances;
   for (const auto& e : r.epochs) {
-    epochs.push_back({{"epoch", e.epoch}, {"energy_j", num(e.energy_j)}, {"energy_provenance", e.energy_provenance},
-                      {"duration_s", num(e.duration_s)}, {"avg_power_w", num(e.avg_power_w)}, {"train_loss", num(e.train_loss)},
-                      {"val_loss", num(e.val_loss)}, {"val_accuracy", num(e.val_metric)}, {"lr", num(e.lr)}});
+    EpochRow er;
+    er.epoch = e.epoch;
+    er.energy_j = e.energy_j;
+    er.energy_provenance = provenance_from_name(e.energy_provenance);
+    er.duration_s = e.duration_s;
+    er.avg_power_w = e.avg_power_w;
+    er.train_loss = e.train_loss;
+    er.val_loss = e.val_loss;
+    er.val_accuracy = e.val_metric;
+    er.lr = e.lr;
+    row.epoch_rows.push_back(er);
     if (std::isfinite(e.energy_j)) energy_j += e.energy_j; else energy_known = false;
     if (std::isfinite(e.duration_s)) duration_s += e.duration_s;
-    provenances.push_back(e.energy_provenance);
+    provenances.push_back(er.energy_provenance);
   }
   if (!energy_known) energy_j = NAN;
   const double n = static_cast<double>(r.epochs.size());
   // Training energy is the sum of the epochs (Eq. 1 per epoch, as the research sums them);
   // run_energy_j adds setup and the final test pass.
-  return json{{"status", run_status_name(r.status)},
-              {"stop_reason", r.stop_reason},
-              {"epochs", r.epochs_run},
-              {"best_epoch", r.best_epoch},
-              {"best_val_accuracy", num(r.best_val_metric)},
-              {"best_val_loss", num(r.best_val_loss)},
-              {"test_accuracy", num(r.test_metric)},
-              {"energy_j", num(energy_j)},
-              {"energy_per_epoch_j", num(n > 0 ? energy_j / n : NAN)},
-              {"energy_to_best_j", num(r.energy_to_best_j)},
-              {"energy_provenance", weakest_provenance(provenances)},
-              {"run_energy_j", num(r.energy_j)},
-              {"duration_s", num(duration_s)},
-              {"duration_per_epoch_s", num(n > 0 ? duration_s / n : NAN)},
-              {"avg_power_w", num(duration_s > 0 ? energy_j / duration_s : NAN)},
-              {"samples_per_s", num(r.samples_per_s)},
-              {"precision", r.precision},
-              {"device", r.device},
-              {"parameters", r.parameters},
-              {"trainable_parameters", r.trainable_parameters},
-              {"run_id", r.run_id > 0 ? json(r.run_id) : json(nullptr)},
-              {"epoch_rows", epochs}};
+  row.status = r.status;
+  row.stop_reason = r.stop_reason;
+  row.epochs = r.epochs_run;
+  row.best_epoch = r.best_epoch;
+  row.best_val_accuracy = r.best_val_metric;
+  row.best_val_loss = r.best_val_loss;
+  row.test_accuracy = r.test_metric;
+  row.energy_j = energy_j;
+  row.energy_per_epoch_j = n > 0 ? energy_j / n : NAN;
+  row.energy_to_best_j = r.energy_to_best_j;
+  row.energy_provenance = provenance_weakest(provenances);
+  row.run_energy_j = r.energy_j;
+  row.duration_s = duration_s;
+  row.duration_per_epoch_s = n > 0 ? duration_s / n : NAN;
+  row.avg_power_w = duration_s > 0 ? energy_j / duration_s : NAN;
+  row.samples_per_s = r.samples_per_s;
+  row.precision = r.precision;
+  row.device = r.device;
+  row.parameters = r.parameters;
+  row.trainable_parameters = r.trainable_parameters;
+  row.run_id = r.run_id;
+  return row;
 }
 
-json to_target(const json& row, double target) {
-  json out = {{"epochs_to_target", nullptr}, {"energy_to_target_j", nullptr}};
+ToTarget to_target(const RunRow& row, double target) {
+  ToTarget out;
   if (!std::isfinite(target)) return out;
   double cum = 0;
-  for (const auto& e : row.at("epoch_rows")) {
-    double ej = dbl(e, "energy_j");
-    cum += ej;  // NaN stays NaN: an unknown epoch makes the sum unknown
-    double acc = dbl(e, "val_accuracy");
-    if (std::isfinite(acc) && acc >= target) {
-      out["epochs_to_target"] = e.at("epoch");
-      out["energy_to_target_j"] = num(cum);
+  for (const auto& e : row.epoch_rows) {
+    cum += e.energy_j;  // NaN stays NaN: an unknown epoch makes the sum unknown
+    if (std::isfinite(e.val_accuracy) && e.val_accuracy >= target) {
+      out.epochs_to_target = static_cast<double>(e.epoch);
+      out.energy_to_target_j = cum;
       break;
     }
   }
   return out;
 }
 
-json summarize(const std::vector<json>& rows) {
-  static const char* keys[] = {"energy_j", "energy_per_epoch_j", "epochs", "duration_s", "duration_per_epoch_s",
-                               "avg_power_w", "best_val_accuracy", "best_val_loss", "test_accuracy",
-                               "epochs_to_target", "energy_to_target_j"};
-  json s = json::object();
-  std::vector<std::string> prov;
-  for (const auto& r : rows) prov.push_back(r.value("energy_provenance", "missing"));
-  for (const char* k : keys) {
-    std::vector<double> v;
-    bool any = false;
-    for (const auto& r : rows) {
-      if (!r.contains(k)) continue;
-      any = true;
-      v.push_back(dbl(r, k));
-    }
-    if (!any) continue;
-    const std::string key = k;
-    if (key == "epochs_to_target" || key == "energy_to_target_j") {
-      // A seed that never reached the target has no value: average the ones that did and
-      // say how many that were.
-      int reached = static_cast<int>(std::count_if(v.begin(), v.end(), [](double x) { return std::isfinite(x); }));
-      s[key] = num(mean_of(v));
-      s[key + "_std"] = num(std_of(v));
-      if (key == "epochs_to_target") s["target_reached_runs"] = reached;
-      continue;
-    }
-    // A mean over seeds where one is unknown (a missing energy) would hide it.
-    bool all_known = std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
-    s[key] = all_known ? num(mean_of(v)) : json(nullptr);
-    s[key + "_std"] = all_known ? num(std_of(v)) : json(nullptr);
-  }
-  s["runs"] = rows.size();
-  s["energy_provenance"] = weakest_provenance(prov);
+namespace {
+
+// Mean and std over the runs of one field; unknown when any run's value is: a mean over
+// seeds where one is unknown (a missing energy) would hide it.
+Stat stat_of(const std::vector<RunRow>& rows, double (*field)(const RunRow&)) {
+  std::vector<double> v;
+  for (const auto& r : rows) v.push_back(field(r));
+  bool all_known = std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); });
+  if (!all_known) return Stat{};
+  return Stat{mean_of(v), std_of(v)};
+}
+
+}  // namespace
+
+RunSummary summarize(const std::vector<RunRow>& rows) {
+  RunSummary s;
+  s.energy_j = stat_of(rows, [](const RunRow& r) { return r.energy_j; });
+  s.energy_per_epoch_j = stat_of(rows, [](const RunRow& r) { return r.energy_per_epoch_j; });
+  s.epochs = stat_of(rows, [](const RunRow& r) { return static_cast<double>(r.epochs); });
+  s.duration_s = stat_of(rows, [](const RunRow& r) { return r.duration_s; });
+  s.duration_per_epoch_s = stat_of(rows, [](const RunRow& r) { return r.duration_per_epoch_s; });
+  s.avg_power_w = stat_of(rows, [](const RunRow& r) { return r.avg_power_w; });
+  s.best_val_accuracy = stat_of(rows, [](const RunRow& r) { return r.best_val_accuracy; });
+  s.best_val_loss = stat_of(rows, [](const RunRow& r) { return r.best_val_loss; });
+  s.test_accuracy = stat_of(rows, [](const RunRow& r) { return r.test_accuracy; });
+  s.runs = static_cast<int64_t>(rows.size());
+  std::vector<Provenance> prov;
+  for (const auto& r : rows) prov.push_back(r.energy_provenance);
+  s.energy_provenance = provenance_weakest(prov);
   return s;
 }
 
-json Context::run(const TrainConfig& cfg_in, const json& labels) {
+TargetStats summarize_target(const std::vector<ToTarget>& reached) {
+  // A seed that never reached the target has no value: average the ones that did and say
+  // how many that were.
+  std::vector<double> epochs, energy;
+  TargetStats t;
+  for (const auto& r : reached) {
+    epochs.push_back(r.epochs_to_target);
+    energy.push_back(r.energy_to_target_j);
+    if (std::isfinite(r.epochs_to_target)) ++t.target_reached_runs;
+  }
+  t.epochs_to_target = Stat{mean_of(epochs), std_of(epochs)};
+  t.energy_to_target_j = Stat{mean_of(energy), std_of(energy)};
+  return t;
+}
+
+RunRow Context::train(const TrainConfig& cfg_in, const std::string& what) {
   TrainConfig cfg = cfg_in;
   TrainHooks hooks;
   hooks.store = store;
@@ -300,90 +290,67 @@ json Context::run(const TrainConfig& cfg_in, const json& labels) {
   hooks.sensors = opts.sensors;
   hooks.stop_requested = opts.stop_requested;
   if (opts.verbose) hooks.on_message = [this](const std::string& m) { say("  " + m); };
-  say(fmt::format("[{} #{}] {}", kind, seq_ + 1, labels.dump()));
+  say(fmt::format("[{} #{}] {}", kind, seq_ + 1, what));
   TrainResult r = train_model(cfg, hooks);
-  json row = labels;
-  json base = run_row(r);
-  for (auto it = base.begin(); it != base.end(); ++it) row[it.key()] = it.value();
-  row["seq"] = seq_;
+  RunRow row = run_row(r);
+  row.seq = seq_;
   if (device_.empty()) device_ = r.device;
   say(fmt::format("  {} after {} epochs: {:.1f} J ({}), {:.1f} J/epoch, best val acc {}", run_status_name(r.status), r.epochs_run,
-                  dbl(row, "energy_j"), row["energy_provenance"].get<std::string>(), dbl(row, "energy_per_epoch_j"),
+                  row.energy_j, provenance_name(row.energy_provenance), row.energy_per_epoch_j,
                   std::isfinite(r.best_val_metric) ? fmt::format("{:.4f}", r.best_val_metric) : std::string("-")));
-  if (store) {
-    json trial = row;
-    trial.erase("epoch_rows");  // the epochs are in the store's epochs table under run_id
-    store->record_trial(study_id, seq_, trial.dump(), dbl(row, "energy_j"), r.best_val_metric);
-  }
-  ++seq_;
-  if (r.status == RunStatus::interrupted) {
-    throw StudyInterrupted("study '" + name + "' interrupted; the " + std::to_string(seq_) + " runs finished so far are stored");
-  }
   return row;
 }
 
-void Context::record(const json& row, double energy_j, double metric) {
-  if (store) store->record_trial(study_id, seq_, row.dump(), energy_j, metric);
+void Context::record(const json& trial, double energy_j, double metric) {
+  if (store) store->record_trial(study_id, seq_, trial.dump(), energy_j, metric);
   ++seq_;
 }
 
-json Context::header(const json& inputs) const {
-  json in = inputs;
-  in["scale"] = scale.name;
-  in["seeds"] = seeds;
-  in["threads"] = threads;
-  in["data_path"] = opts.data_path;
-  in["overrides"] = opts.overrides;
-  return json{{"schema", "powertrain.study." + kind + "/1"},
-              {"kind", kind},
-              {"name", name},
-              {"study_id", study_id > 0 ? json(study_id) : json(nullptr)},
-              {"scale", {{"name", scale.name},
-                         {"subset", scale.subset},
-                         {"val_fraction", scale.val_fraction},
-                         {"model_type", scale.model_type},
-                         {"hidden", scale.hidden},
-                         {"width", scale.width},
-                         {"max_epochs", scale.max_epochs},
-                         {"patience", scale.patience},
-                         {"feature_dim", scale.feature_dim},
-                         {"lr_find_steps", scale.lr_find_steps},
-                         {"batch_size", scale.batch_size}}},
-              {"inputs", in}};
+void Context::throw_interrupted() const {
+  throw StudyInterrupted("study '" + name + "' interrupted; the " + std::to_string(seq_) + " runs finished so far are stored");
 }
 
-json Context::finish(json result) {
-  result["device"] = device_.empty() ? json(nullptr) : json(device_);
-  std::vector<std::string> prov;
-  for (const auto& r : result["runs"]) prov.push_back(r.value("energy_provenance", "missing"));
-  result["energy_provenance"] = weakest_provenance(prov);
+StudyHeader Context::header() const {
+  StudyHeader h;
+  h.schema = study_schema(kind);
+  h.kind = kind;
+  h.name = name;
+  h.study_id = study_id;
+  h.scale = scale;
+  h.seeds = seeds;
+  h.threads = threads;
+  h.data_path = opts.data_path;
+  h.overrides = opts.overrides;
+  return h;
+}
+
+void Context::finish(StudyHeader& h, const std::vector<EnergyPart>& parts) const {
+  h.device = device_;
+  std::vector<Provenance> prov;
   double total = 0;
   bool known = true;
-  for (const auto& r : result["runs"]) {
-    double e = dbl(r, "energy_j");
-    if (std::isfinite(e)) total += e; else known = false;
+  for (const auto& p : parts) {
+    if (std::isfinite(p.energy_j)) total += p.energy_j; else known = false;
+    prov.push_back(p.provenance);
   }
-  // Measured steps that are not training runs: the LR range test, the layer benchmark.
-  for (const char* step : {"lr_find", "layer_bench"}) {
-    if (!result.contains(step)) continue;
-    double e = dbl(result[step], "energy_j");
-    if (std::isfinite(e)) total += e; else known = false;
-    prov.push_back(result[step].value("energy_provenance", "missing"));
-  }
-  result["energy_provenance"] = weakest_provenance(prov);
-  result["study_energy_j"] = known ? num(total) : json(nullptr);  // what the study itself cost
+  h.energy_provenance = provenance_weakest(prov);
+  h.study_energy_j = known ? total : NAN;  // what the study itself cost
   // Other processes' work lands in every epoch's time and (estimated) energy: on a busy
   // machine the differences between setups can be noise. Say so next to the findings.
   double load_end = load_average(opts.sensors.proc_root), load = std::fmax(load_at_start_, load_end);
-  result["host"] = {{"cpus", online_cpus()}, {"load_average_1m_start", num(load_at_start_)}, {"load_average_1m_end", num(load_end)}};
+  h.host.cpus = online_cpus();
+  h.host.load_average_1m_start = load_at_start_;
+  h.host.load_average_1m_end = load_end;
   if (std::isfinite(load) && load > online_cpus()) {
-    result["findings"].push_back(fmt::format(
+    h.findings.push_back(fmt::format(
         "Warning: the machine was busy (1-minute load average up to {:.1f} on {} CPUs): other processes' work is in these "
         "times and energies; rerun on an idle machine before trusting small differences.", load, online_cpus()));
   }
+}
+
+void Context::store_result(const json& result) {
   if (store) store->set_study_result(study_id, result.dump());
   finished_ = true;
-  return result;
 }
 
 }  // namespace study

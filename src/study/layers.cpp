@@ -1,5 +1,7 @@
 // The layers study (research.md section 3): energy by layer type at matched sizes, and a
 // model-width sweep that shows where accuracy stops paying for its training energy.
+#include "powertrain/study/layers.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,9 +14,7 @@ namespace powertrain {
 
 namespace {
 
-using study::dbl;
 using study::json;
-using study::num;
 
 // The sweep: the scale's width times these factors (each step doubles the width).
 const std::vector<double> kWidthFactors = {0.25, 0.5, 1.0, 2.0, 4.0};
@@ -51,33 +51,36 @@ LayerBenchSpec bench_spec(const study::Context& ctx, const TrainConfig& cfg) {
   return s;
 }
 
-json phase_json(const LayerPhaseCost& p) {
-  return json{{"repetitions", p.repetitions},
-              {"time_s", num(p.time_s)},
-              {"time_per_pass_s", num(p.time_per_pass_s)},
-              {"window_s", num(p.window_s)},
-              {"energy_j", num(p.energy_j)},
-              {"energy_per_pass_j", num(p.energy_per_pass_j)},
-              {"avg_power_w", num(p.avg_power_w)},
-              {"energy_provenance", p.energy_provenance}};
+LayerPhaseRow phase_row(const LayerPhaseCost& p) {
+  LayerPhaseRow r;
+  r.repetitions = p.repetitions;
+  r.time_s = p.time_s;
+  r.time_per_pass_s = p.time_per_pass_s;
+  r.window_s = p.window_s;
+  r.energy_j = p.energy_j;
+  r.energy_per_pass_j = p.energy_per_pass_j;
+  r.avg_power_w = p.avg_power_w;
+  r.energy_provenance = provenance_from_name(p.energy_provenance);
+  return r;
 }
 
-json cost_json(const LayerCost& c) {
-  return json{{"step", "layer_bench"},
-              {"layer", c.layer},
-              {"description", c.description},
-              {"input_shape", c.input_shape},
-              {"output_shape", c.output_shape},
-              {"device", c.device},
-              {"parameters", c.parameters},
-              {"flops_forward", c.flops_forward},
-              {"forward_gflop_per_s", num(c.forward_gflop_per_s)},
-              {"forward", phase_json(c.forward)},
-              {"forward_backward", phase_json(c.forward_backward)},
-              {"time_share", num(c.time_share)},
-              {"energy_share", num(c.energy_share)},
-              {"energy_j", num(c.forward.energy_j + c.forward_backward.energy_j)},
-              {"energy_provenance", study::weakest_provenance({c.forward.energy_provenance, c.forward_backward.energy_provenance})}};
+LayerCostRow cost_row(const LayerCost& c) {
+  LayerCostRow r;
+  r.layer = c.layer;
+  r.description = c.description;
+  r.input_shape = c.input_shape;
+  r.output_shape = c.output_shape;
+  r.device = c.device;
+  r.parameters = c.parameters;
+  r.flops_forward = c.flops_forward;
+  r.forward_gflop_per_s = c.forward_gflop_per_s;
+  r.forward = phase_row(c.forward);
+  r.forward_backward = phase_row(c.forward_backward);
+  r.time_share = c.time_share;
+  r.energy_share = c.energy_share;
+  r.energy_j = c.forward.energy_j + c.forward_backward.energy_j;
+  r.energy_provenance = provenance_weakest(r.forward.energy_provenance, r.forward_backward.energy_provenance);
+  return r;
 }
 
 std::string shape_text(const std::vector<int64_t>& s) {
@@ -107,7 +110,7 @@ double geomean(const std::vector<double>& ratios) {
 
 // The layer sentences: cost per forward+backward pass in order, and whether the research's
 // order (convolution, then linear, then ReLU) holds here.
-void layer_findings(const std::vector<LayerCost>& costs, const LayerBenchSpec& spec, json& findings) {
+void layer_findings(const std::vector<LayerCost>& costs, const LayerBenchSpec& spec, std::vector<std::string>& findings) {
   if (costs.empty()) return;
   bool energy_known = true;
   for (const auto& c : costs) energy_known = energy_known && std::isfinite(c.forward_backward.energy_per_pass_j);
@@ -150,14 +153,17 @@ void layer_findings(const std::vector<LayerCost>& costs, const LayerBenchSpec& s
 
 }  // namespace
 
-nlohmann::json run_layers_study(const StudyOptions& opts, Store* store) {
-  json inputs = {{"layers", layer_bench_types()},
-                 {"width_factors", kWidthFactors},
-                 {"diminishing_rule", fmt::format("a widening step gains less than {} validation accuracy, or less than {} x the best "
-                                                  "accuracy per kJ of the earlier steps", kMinGain, kMarginalFraction)},
-                 {"early_stopping", "validation accuracy"}};
-  study::Context ctx("layers", opts, store, inputs);
+LayersResult run_layers_study(const StudyOptions& opts, const LayersOptions& layers, Store* store) {
+  (void)layers;  // no options of its own yet
+  study::Context ctx("layers", opts, store, json::object());
   json base = ctx.base_config();
+  LayersResult result;
+  result.header = ctx.header();
+  result.layer_types = layer_bench_types();
+  result.width_factors = kWidthFactors;
+  result.diminishing_rule = fmt::format("a widening step gains less than {} validation accuracy, or less than {} x the best "
+                                        "accuracy per kJ of the earlier steps", kMinGain, kMarginalFraction);
+  result.early_stopping = "validation accuracy";
   const TrainConfig plain = ctx.config(base, {});
   const bool mlp = plain.model.type == "mlp";
   const int64_t width0 = mlp ? (plain.model.hidden.empty() ? 0 : plain.model.hidden[0]) : plain.model.width;
@@ -179,13 +185,12 @@ nlohmann::json run_layers_study(const StudyOptions& opts, Store* store) {
     costs = measure_layer_costs(spec, &meter);
     bench = meter.end(w);
   }
-  json layer_rows = json::array();
   for (const auto& c : costs) {
-    json row = cost_json(c);
+    LayerCostRow row = cost_row(c);
     ctx.say(fmt::format("  {:<10} forward+backward {:.3g} ms, {}", c.layer, 1e3 * c.forward_backward.time_per_pass_s,
                         mj(c.forward_backward.energy_per_pass_j)));
-    ctx.record(row, dbl(row, "energy_j"), NAN);
-    layer_rows.push_back(row);
+    ctx.record(row, row.energy_j, NAN);
+    result.layer_costs.push_back(row);
   }
   if (opts.stop_requested && opts.stop_requested->load()) {
     throw StudyInterrupted("study '" + ctx.name + "' interrupted after the layer benchmark");
@@ -194,8 +199,7 @@ nlohmann::json run_layers_study(const StudyOptions& opts, Store* store) {
   // 2. The width sweep: the same model at every width, to early stopping, per seed.
   std::vector<int64_t> widths;
   for (double f : kWidthFactors) widths.push_back(std::max<int64_t>(1, static_cast<int64_t>(std::llround(f * static_cast<double>(width0)))));
-  std::vector<std::vector<json>> cells(widths.size());
-  json runs = json::array();
+  std::vector<std::vector<RunRow>> cells(widths.size());
   for (int seed = 0; seed < ctx.seeds; ++seed) {
     for (size_t i = 0; i < widths.size(); ++i) {
       std::string setting;
@@ -211,47 +215,44 @@ nlohmann::json run_layers_study(const StudyOptions& opts, Store* store) {
       }
       TrainConfig cfg = ctx.config(base, {setting, "training.seed=" + std::to_string(seed),
                                           "name=" + fmt::format("layers-width{}-s{}", widths[i], seed)});
-      json row = ctx.run(cfg, {{"width", widths[i]}, {"width_factor", kWidthFactors[i]}, {"seed", seed}});
-      cells[i].push_back(row);
-      runs.push_back(row);
+      LayersRun run = ctx.run(cfg, LayersRun{widths[i], kWidthFactors[i], seed, {}},
+                              fmt::format("width {}, seed {}", widths[i], seed));
+      cells[i].push_back(run.run);
+      result.runs.push_back(run);
     }
   }
 
   // 3. Accuracy against training energy, and the marginal accuracy per kJ of each doubling.
-  json width_rows = json::array();
   std::vector<double> acc(widths.size()), energy_j(widths.size()), per_epoch_j(widths.size());
   for (size_t i = 0; i < widths.size(); ++i) {
-    json s = study::summarize(cells[i]);
-    s["width"] = widths[i];
-    s["width_factor"] = kWidthFactors[i];
-    s["parameters"] = cells[i].empty() ? json(nullptr) : cells[i][0]["parameters"];
-    json ids = json::array();
-    for (const auto& r : cells[i]) ids.push_back(r["run_id"]);
-    s["run_ids"] = ids;
-    acc[i] = dbl(s, "best_val_accuracy");
-    energy_j[i] = dbl(s, "energy_j");
-    per_epoch_j[i] = dbl(s, "energy_per_epoch_j");
-    width_rows.push_back(s);
+    LayersWidth w;
+    w.width = widths[i];
+    w.width_factor = kWidthFactors[i];
+    w.parameters = cells[i].empty() ? 0 : cells[i][0].parameters;
+    w.stats = study::summarize(cells[i]);
+    for (const auto& r : cells[i]) w.run_ids.push_back(r.run_id);
+    acc[i] = w.stats.best_val_accuracy.mean;
+    energy_j[i] = w.stats.energy_j.mean;
+    per_epoch_j[i] = w.stats.energy_per_epoch_j.mean;
+    result.widths.push_back(w);
   }
-  json steps = json::array();
-  json diminishing = {{"after_width", nullptr}, {"step", nullptr}, {"reason", "returns did not diminish within the widths tried"}};
+  DiminishingReturns& diminishing = result.diminishing_returns;
+  diminishing.reason = "returns did not diminish within the widths tried";
   double best_marginal = NAN;
   std::vector<double> halving_energy, halving_per_epoch;
   for (size_t k = 1; k < widths.size(); ++k) {
-    double d_acc = acc[k] - acc[k - 1];
-    double d_kj = (energy_j[k] - energy_j[k - 1]) / 1000.0;
-    double marginal = std::isfinite(d_acc) && d_kj > 0 ? d_acc / d_kj : NAN;
-    double ratio = energy_j[k - 1] > 0 ? energy_j[k] / energy_j[k - 1] : NAN;
-    steps.push_back({{"from_width", widths[k - 1]},
-                     {"to_width", widths[k]},
-                     {"delta_val_accuracy", num(d_acc)},
-                     {"delta_energy_kj", num(d_kj)},
-                     {"marginal_val_accuracy_per_kj", num(marginal)},
-                     {"energy_ratio", num(ratio)}});
+    LayersWidthStep step;
+    step.from_width = widths[k - 1];
+    step.to_width = widths[k];
+    const double d_acc = step.delta_val_accuracy = acc[k] - acc[k - 1];
+    const double d_kj = step.delta_energy_kj = (energy_j[k] - energy_j[k - 1]) / 1000.0;
+    const double marginal = step.marginal_val_accuracy_per_kj = std::isfinite(d_acc) && d_kj > 0 ? d_acc / d_kj : NAN;
+    step.energy_ratio = energy_j[k - 1] > 0 ? energy_j[k] / energy_j[k - 1] : NAN;
+    result.width_steps.push_back(step);
     // Halving the width = this step backwards: the narrower model's share of the energy.
     if (energy_j[k] > 0 && std::isfinite(energy_j[k - 1])) halving_energy.push_back(energy_j[k - 1] / energy_j[k]);
     if (per_epoch_j[k] > 0 && std::isfinite(per_epoch_j[k - 1])) halving_per_epoch.push_back(per_epoch_j[k - 1] / per_epoch_j[k]);
-    if (diminishing["step"].is_null() && std::isfinite(d_acc)) {
+    if (!diminishing.step && std::isfinite(d_acc)) {
       std::string reason;
       if (d_acc < kMinGain) {
         std::string energy = !std::isfinite(d_kj) ? std::string("an unknown energy change")
@@ -262,27 +263,26 @@ nlohmann::json run_layers_study(const StudyOptions& opts, Store* store) {
         reason = fmt::format("widening {} -> {} bought {:.3g} points per kJ, less than {:.0f}% of the {:.3g} points per kJ of the "
                              "best earlier step", widths[k - 1], widths[k], 100 * marginal, 100 * kMarginalFraction, 100 * best_marginal);
       }
-      if (!reason.empty()) diminishing = {{"after_width", widths[k - 1]}, {"step", k - 1}, {"reason", reason}};
+      if (!reason.empty()) diminishing = DiminishingReturns{widths[k - 1], static_cast<int64_t>(k - 1), reason};
     }
     if (std::isfinite(marginal) && !(marginal <= best_marginal)) best_marginal = marginal;
   }
-  json halving = {{"geomean_energy_ratio", num(geomean(halving_energy))},
-                  {"geomean_energy_per_epoch_ratio", num(geomean(halving_per_epoch))}};
+  result.halving_geomean_energy_ratio = geomean(halving_energy);
+  result.halving_geomean_energy_per_epoch_ratio = geomean(halving_per_epoch);
 
-  json findings = json::array();
+  std::vector<std::string>& findings = result.header.findings;
   layer_findings(costs, spec, findings);
   std::string what = mlp ? "hidden width" : "CNN width";
-  if (!diminishing["step"].is_null()) {
-    findings.push_back(fmt::format("Returns diminish after {} {}: {}.", what, diminishing["after_width"].get<int64_t>(),
-                                   diminishing["reason"].get<std::string>()));
+  if (diminishing.step) {
+    findings.push_back(fmt::format("Returns diminish after {} {}: {}.", what, *diminishing.after_width, diminishing.reason));
   } else {
     int cheaper = 0;
-    for (const auto& st : steps) cheaper += dbl(st, "delta_energy_kj") <= 0 ? 1 : 0;
+    for (const auto& st : result.width_steps) cheaper += st.delta_energy_kj <= 0 ? 1 : 0;
     findings.push_back(fmt::format("Returns did not diminish between {} {} and {}: every doubling gained at least {:.1f} points at "
                                    "no less than {:.0f}% of the best earlier accuracy per kJ{}.",
                                    what, widths.front(), widths.back(), 100 * kMinGain, 100 * kMarginalFraction,
                                    cheaper > 0 ? fmt::format(" ({} of the {} doublings also used less energy, so their accuracy per kJ "
-                                                             "is undefined)", cheaper, steps.size())
+                                                             "is undefined)", cheaper, result.width_steps.size())
                                                : std::string()));
   }
   if (std::isfinite(energy_j.front()) && energy_j.front() > 0 && std::isfinite(energy_j.back())) {
@@ -290,7 +290,7 @@ nlohmann::json run_layers_study(const StudyOptions& opts, Store* store) {
         "The widest model ({} {}) used {:.2g}x the training energy of the narrowest ({}) for {} of validation accuracy ({:.4f} against {:.4f}).",
         what, widths.back(), energy_j.back() / energy_j.front(), widths.front(), points(acc.back() - acc.front()), acc.back(), acc.front()));
   }
-  double half_e = dbl(halving, "geomean_energy_ratio"), half_pe = dbl(halving, "geomean_energy_per_epoch_ratio");
+  const double half_e = result.halving_geomean_energy_ratio, half_pe = result.halving_geomean_energy_per_epoch_ratio;
   if (std::isfinite(half_e) && std::isfinite(half_pe)) {
     findings.push_back(fmt::format(
         "Halving the width left {:.0f}% of the training energy and {:.0f}% of the energy per epoch (geometric means over the steps; "
@@ -299,27 +299,26 @@ nlohmann::json run_layers_study(const StudyOptions& opts, Store* store) {
         100 * half_e, 100 * half_pe));
   }
 
-  json result = ctx.header(inputs);
-  result["layer_bench"] = {{"matched", "every layer takes the same input tensor and returns as many values; the linear layer sees "
-                                       "it channels-last and is fully connected over the channels at every position"},
-                           {"input_shape", std::vector<int64_t>{spec.batch, spec.channels, spec.height, spec.width}},
-                           {"warmup", spec.warmup},
-                           {"repetitions", spec.repetitions},
-                           {"min_window_s", spec.min_window_s},
-                           {"threads", spec.threads},
-                           {"device", costs.empty() ? json(spec.device) : json(costs[0].device)},
-                           {"energy_j", num(bench.total_energy_j())},
-                           {"energy_provenance", provenance_name(bench.total_provenance())},
-                           {"duration_s", num(bench.duration_s)}};
-  result["layer_costs"] = layer_rows;
-  result["width_key"] = mlp ? "model.hidden" : "model.width";
-  result["widths"] = width_rows;
-  result["width_steps"] = steps;
-  result["diminishing_returns"] = diminishing;
-  result["halving"] = halving;
-  result["runs"] = runs;
-  result["findings"] = findings;
-  return ctx.finish(result);
+  LayerBenchRow& lb = result.layer_bench;
+  lb.matched = "every layer takes the same input tensor and returns as many values; the linear layer sees it channels-last and is "
+               "fully connected over the channels at every position";
+  lb.input_shape = {spec.batch, spec.channels, spec.height, spec.width};
+  lb.warmup = spec.warmup;
+  lb.repetitions = spec.repetitions;
+  lb.min_window_s = spec.min_window_s;
+  lb.threads = spec.threads;
+  lb.device = costs.empty() ? spec.device : costs[0].device;
+  lb.energy_j = bench.total_energy_j();
+  lb.energy_provenance = bench.total_provenance();
+  lb.duration_s = bench.duration_s;
+  result.width_key = mlp ? "model.hidden" : "model.width";
+
+  // The layer benchmark is part of what the study cost.
+  std::vector<study::EnergyPart> parts = study::run_energy_parts(result.runs);
+  parts.push_back({lb.energy_j, lb.energy_provenance});
+  ctx.finish(result.header, parts);
+  ctx.store_result(result);
+  return result;
 }
 
 }  // namespace powertrain

@@ -2,30 +2,31 @@
 // classes) and an auxiliary task derived from the labels (the engine's fashion_coarse
 // grouping: upper body, lower/full body, footwear, bag), each trained alone and both
 // together with one shared encoder and loss = L_main + alpha x L_aux.
+#include "powertrain/study/multitask.h"
+
 #include <fmt/format.h>
 
 #include "study/common.h"
 
 namespace powertrain {
 
-namespace {
-using study::dbl;
-using study::json;
-using study::num;
-}  // namespace
-
-nlohmann::json run_multitask_study(const StudyOptions& opts, Store* store) {
-  if (!(opts.aux_alpha > 0) || !std::isfinite(opts.aux_alpha)) {
-    throw StudyError("--alpha " + fmt::format("{}", opts.aux_alpha) + ": the auxiliary task's weight must be > 0, e.g. 0.5");
+MultitaskResult run_multitask_study(const StudyOptions& opts, const MultitaskOptions& multitask, Store* store) {
+  const double alpha = multitask.alpha;
+  if (!(alpha > 0) || !std::isfinite(alpha)) {
+    throw StudyError("--alpha " + fmt::format("{}", alpha) + ": the auxiliary task's weight must be > 0, e.g. 0.5");
   }
+  study::Context ctx("multitask", opts, store, multitask);
   // Convergence is judged on the validation loss in every variant: it is the one signal the
   // engine reports for each of them (its accuracy is the main task's, meaningless when only
   // the auxiliary task trains).
-  json inputs = {{"aux", "fashion_coarse"}, {"alpha", {1.0, opts.aux_alpha}}, {"early_stopping", "validation loss"},
-                 {"aux_alone", "multitask.alpha = [0, 1]: the main head is present but gets no gradient"}};
-  study::Context ctx("multitask", opts, store, inputs);
-  json base = ctx.base_config();
+  study::json base = ctx.base_config();
   base["early_stopping"]["monitor"] = "val_loss";
+  MultitaskResult result;
+  result.header = ctx.header();
+  result.options = multitask;
+  result.aux = "fashion_coarse";
+  result.early_stopping = "validation loss";
+  result.aux_alone = "multitask.alpha = [0, 1]: the main head is present but gets no gradient";
 
   struct Variant {
     const char* name;
@@ -34,44 +35,45 @@ nlohmann::json run_multitask_study(const StudyOptions& opts, Store* store) {
   const std::vector<Variant> variants = {
       {"main", {}},
       {"aux", {"multitask.aux=fashion_coarse", "multitask.alpha=[0,1]"}},
-      {"both", {"multitask.aux=fashion_coarse", fmt::format("multitask.alpha=[1,{}]", opts.aux_alpha)}},
+      {"both", {"multitask.aux=fashion_coarse", fmt::format("multitask.alpha=[1,{}]", alpha)}},
   };
-  std::vector<std::vector<json>> rows(variants.size());
-  json runs = json::array();
+  std::vector<std::vector<RunRow>> rows(variants.size());
   for (int seed = 0; seed < ctx.seeds; ++seed) {
     for (size_t v = 0; v < variants.size(); ++v) {
       std::vector<std::string> sets = variants[v].sets;
       sets.push_back("training.seed=" + std::to_string(seed));
       sets.push_back(fmt::format("name=multitask-{}-s{}", variants[v].name, seed));
-      json row = ctx.run(ctx.config(base, sets), {{"variant", variants[v].name}, {"seed", seed}});
+      MultitaskRun run = ctx.run(ctx.config(base, sets), MultitaskRun{variants[v].name, seed, {}},
+                                 fmt::format("{}, seed {}", variants[v].name, seed));
       // The main task's accuracy is meaningful only where the main head trains.
       if (std::string(variants[v].name) == "aux") {
-        row["best_val_accuracy"] = nullptr;
-        row["test_accuracy"] = nullptr;
+        run.run.best_val_accuracy = NAN;
+        run.run.test_accuracy = NAN;
       }
-      rows[v].push_back(row);
-      runs.push_back(row);
+      rows[v].push_back(run.run);
+      result.runs.push_back(run);
     }
   }
 
-  json summary = json::array();
   double e[3], epochs[3], per_epoch[3];
   for (size_t v = 0; v < variants.size(); ++v) {
-    json s = study::summarize(rows[v]);
-    s["variant"] = variants[v].name;
-    s["main_task_val_accuracy"] = s.contains("best_val_accuracy") ? s["best_val_accuracy"] : json(nullptr);
-    s["aux_task_val_accuracy"] = nullptr;  // the engine does not report the auxiliary head's accuracy
-    e[v] = dbl(s, "energy_j");
-    epochs[v] = dbl(s, "epochs");
-    per_epoch[v] = dbl(s, "energy_per_epoch_j");
-    summary.push_back(s);
+    MultitaskSummary s;
+    s.variant = variants[v].name;
+    s.stats = study::summarize(rows[v]);
+    s.main_task_val_accuracy = s.stats.best_val_accuracy.mean;
+    s.aux_task_val_accuracy = NAN;  // the engine does not report the auxiliary head's accuracy
+    e[v] = s.stats.energy_j.mean;
+    epochs[v] = s.stats.epochs.mean;
+    per_epoch[v] = s.stats.energy_per_epoch_j.mean;
+    result.summary.push_back(s);
   }
-  double separate = e[0] + e[1];
-  json comparison = {{"separate_total_energy_j", num(separate)},
-                     {"multitask_energy_j", num(e[2])},
-                     {"saving_fraction_vs_separate", num(separate > 0 ? (separate - e[2]) / separate : NAN)},
-                     {"cheaper_than_separate", std::isfinite(separate) && std::isfinite(e[2]) && e[2] < separate},
-                     {"cheaper_than_each_alone", std::isfinite(e[2]) && e[2] < e[0] && e[2] < e[1]}};
+  const double separate = e[0] + e[1];
+  MultitaskComparison& c = result.comparison;
+  c.separate_total_energy_j = separate;
+  c.multitask_energy_j = e[2];
+  c.saving_fraction_vs_separate = separate > 0 ? (separate - e[2]) / separate : NAN;
+  c.cheaper_than_separate = std::isfinite(separate) && std::isfinite(e[2]) && e[2] < separate;
+  c.cheaper_than_each_alone = std::isfinite(e[2]) && e[2] < e[0] && e[2] < e[1];
 
   // Which dominates the differences: energy per epoch or the number of epochs?
   auto rel_range = [](const double* v) {
@@ -79,17 +81,17 @@ nlohmann::json run_multitask_study(const StudyOptions& opts, Store* store) {
     double m = (v[0] + v[1] + v[2]) / 3;
     return m > 0 ? (hi - lo) / m : NAN;
   };
-  double spread_per_epoch = rel_range(per_epoch), spread_epochs = rel_range(epochs);
-  json findings = json::array();
+  result.spread = MultitaskSpread{rel_range(per_epoch), rel_range(epochs)};
+  const double spread_per_epoch = result.spread.energy_per_epoch, spread_epochs = result.spread.epochs;
+  std::vector<std::string>& findings = result.header.findings;
   findings.push_back(fmt::format(
       "Energy per epoch: main {:.2f} J, aux {:.2f} J, both {:.2f} J; epochs to convergence: {:.1f}, {:.1f}, {:.1f}; "
       "total: {:.1f} J, {:.1f} J, {:.1f} J.",
       per_epoch[0], per_epoch[1], per_epoch[2], epochs[0], epochs[1], epochs[2], e[0], e[1], e[2]));
   findings.push_back(fmt::format("The multitask model cost {:.1f} J against {:.1f} J for the two tasks trained separately ({}).",
                                  e[2], separate,
-                                 comparison["cheaper_than_separate"].get<bool>()
-                                     ? fmt::format("{:.0f}% less", 100 * dbl(comparison, "saving_fraction_vs_separate"))
-                                     : "no saving"));
+                                 c.cheaper_than_separate ? fmt::format("{:.0f}% less", 100 * c.saving_fraction_vs_separate)
+                                                         : "no saving"));
   if (std::isfinite(spread_per_epoch) && std::isfinite(spread_epochs)) {
     findings.push_back(fmt::format("The {} dominated the differences (spread {:.0f}% across variants, against {:.0f}% for the {}).",
                                    spread_epochs >= spread_per_epoch ? "number of epochs" : "energy per epoch",
@@ -97,13 +99,9 @@ nlohmann::json run_multitask_study(const StudyOptions& opts, Store* store) {
                                    spread_epochs >= spread_per_epoch ? "energy per epoch" : "number of epochs"));
   }
 
-  json result = ctx.header(inputs);
-  result["runs"] = runs;
-  result["summary"] = summary;
-  result["comparison"] = comparison;
-  result["spread"] = {{"energy_per_epoch", num(spread_per_epoch)}, {"epochs", num(spread_epochs)}};
-  result["findings"] = findings;
-  return ctx.finish(result);
+  ctx.finish(result.header, study::run_energy_parts(result.runs));
+  ctx.store_result(result);
+  return result;
 }
 
 }  // namespace powertrain

@@ -1,5 +1,7 @@
 // The training-regime study (research.md section 1, Table 2 / Figure 3): a batch size x
 // learning rate grid, every setup trained to early stopping with several seeds.
+#include "powertrain/study/regime.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,9 +12,7 @@ namespace powertrain {
 
 namespace {
 
-using study::dbl;
 using study::json;
-using study::num;
 
 // Mean relative range of `m` along one axis: for each line (a row, or a column), (max -
 // min) / mean, averaged over the lines. Unknown cells are left out; lines with fewer than
@@ -35,17 +35,15 @@ double spread(const std::vector<std::vector<double>>& m, bool along_rows) {
   return study::mean_of(per_line);
 }
 
-// Which factor moves `m` more, and the sentence fragment that says so.
-json driver(const std::vector<std::vector<double>>& m, const std::string& what) {
-  double by_batch = spread(m, /*along_rows=*/true);   // rows are batch sizes
-  double by_lr = spread(m, /*along_rows=*/false);
-  std::string factor = !std::isfinite(by_batch) || !std::isfinite(by_lr) ? "unknown"
-                       : by_batch >= by_lr                                 ? "batch_size"
-                                                                           : "learning_rate";
-  return json{{"quantity", what},
-              {"factor", factor},
-              {"spread_across_batch_sizes", num(by_batch)},
-              {"spread_across_learning_rates", num(by_lr)}};
+// Which factor moves `m` more.
+RegimeDriver driver(const std::vector<std::vector<double>>& m) {
+  RegimeDriver d;
+  d.spread_across_batch_sizes = spread(m, /*along_rows=*/true);   // rows are batch sizes
+  d.spread_across_learning_rates = spread(m, /*along_rows=*/false);
+  d.factor = !std::isfinite(d.spread_across_batch_sizes) || !std::isfinite(d.spread_across_learning_rates) ? "unknown"
+             : d.spread_across_batch_sizes >= d.spread_across_learning_rates                             ? "batch_size"
+                                                                                                          : "learning_rate";
+  return d;
 }
 
 std::string factor_words(const std::string& f) {
@@ -59,27 +57,32 @@ std::string pct(double v) { return std::isfinite(v) ? fmt::format("{:.0f}%", 100
 
 }  // namespace
 
-nlohmann::json run_regime_study(const StudyOptions& opts, Store* store) {
-  std::vector<int64_t> batch_sizes = opts.batch_sizes.empty() ? std::vector<int64_t>{64, 256, 1024, 4096} : opts.batch_sizes;
-  std::vector<double> lrs = opts.learning_rates.empty() ? std::vector<double>{0.1, 0.01, 0.001, 0.0001} : opts.learning_rates;
-  for (int64_t b : batch_sizes) {
+RegimeResult run_regime_study(const StudyOptions& opts, const RegimeOptions& regime, Store* store) {
+  RegimeOptions o = regime;
+  if (o.batch_sizes.empty()) o.batch_sizes = {64, 256, 1024, 4096};
+  if (o.learning_rates.empty()) o.learning_rates = {0.1, 0.01, 0.001, 0.0001};
+  for (int64_t b : o.batch_sizes) {
     if (b < 1) throw StudyError("--batch-sizes: " + std::to_string(b) + " is not a batch size; give positive integers, e.g. 64,256");
   }
-  for (double lr : lrs) {
+  for (double lr : o.learning_rates) {
     if (!(lr > 0) || !std::isfinite(lr)) throw StudyError("--lrs: " + fmt::format("{}", lr) + " is not a learning rate; give positive numbers, e.g. 0.1,0.01");
   }
-  if (opts.regime_optimizer != "sgd" && opts.regime_optimizer != "adam" && opts.regime_optimizer != "adamw") {
-    throw StudyError("regime optimizer '" + opts.regime_optimizer + "' is unknown; use sgd, adam or adamw");
+  if (o.optimizer != "sgd" && o.optimizer != "adam" && o.optimizer != "adamw") {
+    throw StudyError("regime optimizer '" + o.optimizer + "' is unknown; use sgd, adam or adamw");
   }
-  json inputs = {{"batch_sizes", batch_sizes}, {"learning_rates", lrs}, {"optimizer", opts.regime_optimizer},
-                 {"early_stopping", "validation accuracy"}};
-  study::Context ctx("regime", opts, store, inputs);
+  study::Context ctx("regime", opts, store, o);
   json base = ctx.base_config();
-  base["optimizer"] = {{"type", opts.regime_optimizer}, {"momentum", 0.9}};
+  base["optimizer"] = {{"type", o.optimizer}, {"momentum", 0.9}};
 
+  RegimeResult result;
+  result.header = ctx.header();
+  result.options = o;
+  result.early_stopping = "validation accuracy";
+  result.accurate_within = kAccurateWithin;
+  const std::vector<int64_t>& batch_sizes = o.batch_sizes;
+  const std::vector<double>& lrs = o.learning_rates;
   const size_t nb = batch_sizes.size(), nl = lrs.size();
-  std::vector<std::vector<std::vector<json>>> cells(nb, std::vector<std::vector<json>>(nl));
-  json runs = json::array();
+  std::vector<std::vector<std::vector<RunRow>>> cells(nb, std::vector<std::vector<RunRow>>(nl));
   for (int seed = 0; seed < ctx.seeds; ++seed) {
     for (size_t i = 0; i < nb; ++i) {
       for (size_t j = 0; j < nl; ++j) {
@@ -87,38 +90,30 @@ nlohmann::json run_regime_study(const StudyOptions& opts, Store* store) {
                                             "optimizer.lr=" + fmt::format("{}", lrs[j]),
                                             "training.seed=" + std::to_string(seed),
                                             "name=" + fmt::format("regime-b{}-lr{}-s{}", batch_sizes[i], lrs[j], seed)});
-        json row = ctx.run(cfg, {{"batch_size", batch_sizes[i]}, {"learning_rate", lrs[j]}, {"seed", seed}});
-        cells[i][j].push_back(row);
-        runs.push_back(row);
+        RegimeRun run{batch_sizes[i], lrs[j], seed, {}};
+        run = ctx.run(cfg, run, fmt::format("batch size {}, learning rate {}, seed {}", batch_sizes[i], lrs[j], seed));
+        cells[i][j].push_back(run.run);
+        result.runs.push_back(run);
       }
     }
   }
 
   // Matrices of the means over seeds; rows = batch sizes, columns = learning rates.
+  std::vector<std::vector<RunSummary>> summary(nb, std::vector<RunSummary>(nl));
   std::vector<std::vector<double>> per_epoch(nb, std::vector<double>(nl)), total(nb, std::vector<double>(nl)),
       epochs(nb, std::vector<double>(nl)), acc(nb, std::vector<double>(nl));
   double worst = NAN;
   for (size_t i = 0; i < nb; ++i) {
     for (size_t j = 0; j < nl; ++j) {
-      json s = study::summarize(cells[i][j]);
-      per_epoch[i][j] = dbl(s, "energy_per_epoch_j");
-      total[i][j] = dbl(s, "energy_j");
-      epochs[i][j] = dbl(s, "epochs");
-      acc[i][j] = dbl(s, "best_val_accuracy");
+      summary[i][j] = study::summarize(cells[i][j]);
+      per_epoch[i][j] = summary[i][j].energy_per_epoch_j.mean;
+      total[i][j] = summary[i][j].energy_j.mean;
+      epochs[i][j] = summary[i][j].epochs.mean;
+      acc[i][j] = summary[i][j].best_val_accuracy.mean;
       if (std::isfinite(total[i][j]) && !(total[i][j] <= worst)) worst = total[i][j];
     }
   }
-  auto to_json = [](const std::vector<std::vector<double>>& m) {
-    json out = json::array();
-    for (const auto& row : m) {
-      json r = json::array();
-      for (double v : row) r.push_back(num(v));
-      out.push_back(r);
-    }
-    return out;
-  };
   std::vector<std::vector<double>> percent(nb, std::vector<double>(nl, NAN));
-  json setups = json::array();
   int best_i = -1, best_j = -1, worst_i = -1, worst_j = -1;
   double top_acc = NAN;
   for (const auto& row : acc) for (double a : row) if (std::isfinite(a) && !(a <= top_acc)) top_acc = a;
@@ -127,14 +122,13 @@ nlohmann::json run_regime_study(const StudyOptions& opts, Store* store) {
       // The ratio first: x / worst is exactly 1 for the worst setup and never above 1 for the
       // others, so no percentage comes out as 100.00000000000001 (100 * x / worst can).
       percent[i][j] = worst > 0 ? 100.0 * (total[i][j] / worst) : NAN;
-      json s = study::summarize(cells[i][j]);
-      s["batch_size"] = batch_sizes[i];
-      s["learning_rate"] = lrs[j];
-      s["percent_of_worst"] = num(percent[i][j]);
-      json ids = json::array();
-      for (const auto& r : cells[i][j]) ids.push_back(r["run_id"]);
-      s["run_ids"] = ids;
-      setups.push_back(s);
+      RegimeSetup s;
+      s.batch_size = batch_sizes[i];
+      s.learning_rate = lrs[j];
+      s.stats = summary[i][j];
+      s.percent_of_worst = percent[i][j];
+      for (const auto& r : cells[i][j]) s.run_ids.push_back(r.run_id);
+      result.setups.push_back(s);
       if (std::isfinite(total[i][j])) {
         // A setup that stopped early because it learned nothing (diverged, or too small a
         // rate) is cheap but useless: the cheapest is chosen among the accurate ones.
@@ -145,23 +139,21 @@ nlohmann::json run_regime_study(const StudyOptions& opts, Store* store) {
     }
   }
 
-  json drivers = {{"energy_per_epoch", driver(per_epoch, "energy_per_epoch_j")}, {"epochs", driver(epochs, "epochs")}};
-  json findings = json::array();
-  const json& de = drivers["energy_per_epoch"];
-  const json& dn = drivers["epochs"];
+  result.energy_per_epoch_driver = driver(per_epoch);
+  result.epochs_driver = driver(epochs);
+  std::vector<std::string>& findings = result.header.findings;
+  const RegimeDriver& de = result.energy_per_epoch_driver;
+  const RegimeDriver& dn = result.epochs_driver;
   findings.push_back(fmt::format(
       "On this machine {} drives the energy per epoch (it varies by {} across batch sizes and {} across learning rates), "
       "and {} drives the number of epochs (by {} across batch sizes and {} across learning rates).",
-      factor_words(de["factor"]), pct(dbl(de, "spread_across_batch_sizes")), pct(dbl(de, "spread_across_learning_rates")),
-      factor_words(dn["factor"]), pct(dbl(dn, "spread_across_batch_sizes")), pct(dbl(dn, "spread_across_learning_rates"))));
-  json best = nullptr, worst_j_ = nullptr;
+      factor_words(de.factor), pct(de.spread_across_batch_sizes), pct(de.spread_across_learning_rates),
+      factor_words(dn.factor), pct(dn.spread_across_batch_sizes), pct(dn.spread_across_learning_rates)));
   if (best_i >= 0) {
-    best = {{"batch_size", batch_sizes[best_i]}, {"learning_rate", lrs[best_j]}, {"energy_j", num(total[best_i][best_j])},
-            {"percent_of_worst", num(percent[best_i][best_j])}, {"epochs", num(epochs[best_i][best_j])},
-            {"best_val_accuracy", num(acc[best_i][best_j])}, {"accurate_within", kAccurateWithin}};
-    worst_j_ = {{"batch_size", batch_sizes[worst_i]}, {"learning_rate", lrs[worst_j]}, {"energy_j", num(total[worst_i][worst_j])},
-                {"percent_of_worst", 100.0}, {"epochs", num(epochs[worst_i][worst_j])},
-                {"best_val_accuracy", num(acc[worst_i][worst_j])}};
+    result.best = RegimePick{batch_sizes[best_i], lrs[best_j], total[best_i][best_j], percent[best_i][best_j],
+                             epochs[best_i][best_j], acc[best_i][best_j]};
+    result.worst = RegimePick{batch_sizes[worst_i], lrs[worst_j], total[worst_i][worst_j], 100.0, epochs[worst_i][worst_j],
+                              acc[worst_i][worst_j]};
     if (best_i == worst_i && best_j == worst_j) {
       // Only the most expensive setup is accurate: nothing cheaper to recommend.
       findings.push_back(fmt::format(
@@ -177,23 +169,9 @@ nlohmann::json run_regime_study(const StudyOptions& opts, Store* store) {
     }
   }
 
-  json result = ctx.header(inputs);
-  result["runs"] = runs;
-  result["setups"] = setups;
-  result["tables"] = {{"rows", "batch_size"},
-                      {"columns", "learning_rate"},
-                      {"batch_sizes", batch_sizes},
-                      {"learning_rates", lrs},
-                      {"energy_per_epoch_j", to_json(per_epoch)},
-                      {"energy_j", to_json(total)},
-                      {"epochs", to_json(epochs)},
-                      {"percent_of_worst", to_json(percent)},
-                      {"best_val_accuracy", to_json(acc)}};
-  result["best"] = best;
-  result["worst"] = worst_j_;
-  result["drivers"] = drivers;
-  result["findings"] = findings;
-  return ctx.finish(result);
+  ctx.finish(result.header, study::run_energy_parts(result.runs));
+  ctx.store_result(result);
+  return result;
 }
 
 }  // namespace powertrain

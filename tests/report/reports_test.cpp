@@ -1,6 +1,8 @@
-// The reports of stored runs, research studies and search studies (src/report/reports.cpp)
-// and `powertrain report`: well-formed HTML without NaN/inf, the expected charts, numbers
-// that match their source, provenance shown, CSV columns, and the CLI's error paths.
+// The reports of stored runs, research studies and search studies (src/report/run_report.cpp,
+// study_report.cpp with studies/*.cpp, search_report.cpp) and `powertrain report`: well-formed
+// HTML without NaN/inf, the expected charts, numbers that match their source, provenance
+// shown, CSV columns, and the CLI's error paths. Research-study results are written here as
+// JSON in the stored format and decoded by their codecs, as `powertrain report` does.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -39,6 +41,9 @@ size_t count(const std::string& text, const std::string& what) {
   for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + what.size())) ++n;
   return n;
 }
+
+// The report of a research-study result given as stored JSON.
+Report study_report_of(const json& result) { return study_report(study_result_from_json(result)); }
 
 // Checks what every HTML report must satisfy.
 void expect_clean_html(const std::string& html) {
@@ -175,8 +180,16 @@ json regime_result() {
                  {"energy_j", {{300.0, 220.0}, {120.0, nullptr}}},
                  {"percent_of_worst", {{100.0, 73.3333}, {40.0, nullptr}}},
                  {"best_val_accuracy", {{0.8, 0.81}, {0.79, nullptr}}}};
-  r["setups"] = json::array({{{"batch_size", 64}, {"learning_rate", 0.1}, {"energy_j", 300.0}, {"percent_of_worst", 100.0},
-                              {"energy_provenance", "estimated"}}});
+  // The setups: the grid's cells (mean over seeds); (256, 0.01) has no known energy.
+  r["setups"] = json::array(
+      {{{"batch_size", 64}, {"learning_rate", 0.1}, {"energy_per_epoch_j", 100.0}, {"epochs", 3.0}, {"energy_j", 300.0},
+        {"best_val_accuracy", 0.8}, {"percent_of_worst", 100.0}, {"runs", 1}, {"energy_provenance", "estimated"}},
+       {{"batch_size", 64}, {"learning_rate", 0.01}, {"energy_per_epoch_j", 110.0}, {"epochs", 2.0}, {"energy_j", 220.0},
+        {"best_val_accuracy", 0.81}, {"percent_of_worst", 73.3333}, {"runs", 1}, {"energy_provenance", "estimated"}},
+       {{"batch_size", 256}, {"learning_rate", 0.1}, {"energy_per_epoch_j", 60.0}, {"epochs", 2.0}, {"energy_j", 120.0},
+        {"best_val_accuracy", 0.79}, {"percent_of_worst", 40.0}, {"runs", 1}, {"energy_provenance", "estimated"}},
+       {{"batch_size", 256}, {"learning_rate", 0.01}, {"energy_per_epoch_j", 65.0}, {"epochs", nullptr}, {"energy_j", nullptr},
+        {"best_val_accuracy", nullptr}, {"percent_of_worst", nullptr}, {"runs", 1}, {"energy_provenance", "missing"}}});
   r["best"] = {{"batch_size", 256}, {"learning_rate", 0.1}, {"energy_j", 120.0}, {"percent_of_worst", 40.0}, {"best_val_accuracy", 0.79}};
   r["worst"] = {{"batch_size", 64}, {"learning_rate", 0.1}, {"energy_j", 300.0}, {"percent_of_worst", 100.0}, {"best_val_accuracy", 0.8}};
   r["runs"] = json::array({{{"batch_size", 64}, {"learning_rate", 0.1}, {"seed", 1}, {"seq", 0}, {"status", "completed"}, {"epochs", 3},
@@ -239,7 +252,7 @@ TEST(RunReport, RunWithoutSamplesOrEpochsStillRenders) {
 
 TEST(StudyReport, RegimeHeatmapsAndSortedPercentBars) {
   json result = regime_result();
-  Report r = study_report(result);
+  Report r = study_report_of(result);
   std::string html = r.document.html();
   expect_clean_html(html);
   EXPECT_EQ(count(html, "<svg"), 4u);  // three heatmaps, one bar chart
@@ -261,6 +274,15 @@ TEST(StudyReport, RegimeHeatmapsAndSortedPercentBars) {
   auto rows = parse_csv(csv(r.tables[0]));
   EXPECT_EQ(rows[0][0], "batch size");
   EXPECT_EQ(rows[0][5], "% of worst");
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rows[4][4], "n/a");  // unknown energy: n/a, never 0
+  // The text form: the study's facts first (with the cheapest setup), then the tables.
+  std::string text = r.text();
+  EXPECT_NE(text.find("name:"), std::string::npos) << text;
+  EXPECT_NE(text.find("regime-test"), std::string::npos) << text;
+  EXPECT_NE(text.find("cheapest accurate setup"), std::string::npos) << text;
+  EXPECT_LT(text.find("cheapest accurate setup"), text.find("Setups (mean over seeds)")) << text;
+  EXPECT_EQ(r.data["kind"], "regime");
 }
 
 TEST(StudyReport, PrecisionBarsAndLossFlag) {
@@ -273,7 +295,7 @@ TEST(StudyReport, PrecisionBarsAndLossFlag) {
                   {{"precision", "bf16"}, {"runs", 2}, {"energy_per_epoch_j", 40.0}, {"energy_to_target_j", nullptr},
                    {"best_val_accuracy", 0.78}, {"accuracy_change_vs_fp32", -0.04}, {"accuracy_loss_flag", true},
                    {"energy_provenance", "estimated"}, {"target_reached_runs", 0}}};
-  Report rep = study_report(r);
+  Report rep = study_report_of(r);
   std::string html = rep.document.html();
   expect_clean_html(html);
   EXPECT_EQ(count(html, "<svg"), 2u);
@@ -295,7 +317,7 @@ TEST(StudyReport, SuperconvergenceRangeTestOnLogAxis) {
   r["summary"] = {{{"variant", "one_cycle"}, {"energy_to_target_j", 100.0}, {"energy_to_target_with_lr_find_j", 112.0},
                    {"energy_provenance", "estimated"}},
                   {{"variant", "constant"}, {"energy_to_target_j", 180.0}, {"energy_provenance", "estimated"}}};
-  Report rep = study_report(r);
+  Report rep = study_report_of(r);
   std::string html = rep.document.html();
   expect_clean_html(html);
   EXPECT_EQ(count(html, "<svg"), 2u);
@@ -317,7 +339,7 @@ TEST(StudyReport, PretrainBreakEvenChartAndEnergies) {
     c["scratch_j"].push_back(300.0 * n);
   }
   r["cumulative"] = c;
-  Report rep = study_report(r);
+  Report rep = study_report_of(r);
   std::string html = rep.document.html();
   expect_clean_html(html);
   EXPECT_EQ(count(html, "<svg"), 1u);
@@ -335,7 +357,7 @@ TEST(StudyReport, MultitaskAndLayersAndUnknownKinds) {
                   {{"variant", "both"}, {"energy_per_epoch_j", 11.0}, {"epochs", 4.0}, {"energy_j", 44.0}}};
   m["comparison"] = {{"separate_total_energy_j", 67.0}, {"multitask_energy_j", 44.0}, {"saving_fraction_vs_separate", 0.343},
                      {"cheaper_than_separate", true}};
-  Report mr = study_report(m);
+  Report mr = study_report_of(m);
   expect_clean_html(mr.document.html());
   EXPECT_EQ(count(mr.document.html(), "<svg"), 2u);
   EXPECT_NE(mr.document.html().find("34.3%"), std::string::npos);
@@ -347,7 +369,7 @@ TEST(StudyReport, MultitaskAndLayersAndUnknownKinds) {
                        {"energy_share", 0.3}}};
   l["widths"] = {{{"width", 8}, {"energy_j", 100.0}, {"best_val_accuracy", 0.8}},
                  {{"width", 16}, {"energy_j", 180.0}, {"best_val_accuracy", 0.84}}};
-  Report lr = study_report(l);
+  Report lr = study_report_of(l);
   std::string lh = lr.document.html();
   expect_clean_html(lh);
   EXPECT_EQ(count(lh, "<svg"), 2u);
@@ -357,14 +379,15 @@ TEST(StudyReport, MultitaskAndLayersAndUnknownKinds) {
   json u = {{"kind", "quantum"}, {"name", "q"}, {"findings", {"Something new."}}, {"energy_provenance", "missing"},
             {"summary", {{{"variant", "a"}, {"energy_j", nullptr}}}},
             {"runs", {{{"variant", "a"}, {"seq", 0}, {"energy_j", nullptr}, {"energy_provenance", "missing"}, {"run_id", 3}}}}};
-  Report ur = study_report(u);
+  Report ur = study_report_of(u);
   std::string uh = ur.document.html();
   expect_clean_html(uh);
   EXPECT_NE(uh.find("Something new."), std::string::npos);
-  EXPECT_EQ(ur.tables[0].title, "Runs");
-  EXPECT_EQ(ur.tables[0].columns[1], "variant");
+  // A kind this version does not know: its facts and findings, and where the rest is.
+  EXPECT_TRUE(ur.tables.empty());
+  EXPECT_NE(uh.find("no report section for studies of kind &#39;quantum&#39;"), std::string::npos) << uh;
   // An empty object renders too.
-  expect_clean_html(study_report(json::object()).document.html());
+  expect_clean_html(study_report_of(json::object()).document.html());
 }
 
 TEST(SearchReport, ParetoFrontIsNonDominated) {
@@ -409,10 +432,11 @@ TEST(SearchReport, TrialsScatterCumulativeAndBest) {
 TEST(WriteStudyReport, WritesWholeFileOrNothing) {
   TempDir dir;
   std::string path = dir.file("regime.html");
-  EXPECT_EQ(write_study_report(regime_result(), path), path);
+  AnyStudyResult result = study_result_from_json(regime_result());
+  EXPECT_EQ(write_study_report(result, path), path);
   std::string html = read_file(path);
   expect_clean_html(html);
-  EXPECT_THROW(write_study_report(regime_result(), dir.file("no/such/dir/r.html")), ReportError);
+  EXPECT_THROW(write_study_report(result, dir.file("no/such/dir/r.html")), ReportError);
   EXPECT_FALSE(exists(dir.file("no/such/dir")));
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "powertrain/store/store.h"
+#include "powertrain/report/reports.h"
 #include "powertrain/study/study.h"
 #include "powertrain/train/config.h"
 #include "support/test_support.h"
@@ -42,35 +43,42 @@ StudyOptions tiny() {
 }
 
 // The training energy of a stored run: the sum of its stored epochs (Eq. 1 per epoch).
-double stored_energy_j(const Store& s, const json& run_id) {
-  EXPECT_TRUE(run_id.is_number()) << "run without a run_id";
+double stored_energy_j(const Store& s, int64_t run_id) {
+  EXPECT_GT(run_id, 0) << "run without a run_id";
   double sum = 0;
-  auto epochs = s.epochs(run_id.get<int64_t>());
+  auto epochs = s.epochs(run_id);
   EXPECT_FALSE(epochs.empty());
   for (const auto& e : epochs) sum += e.energy_j;
   return sum;
 }
 
-// Every known energy is a number, never NaN (JSON has no NaN: null is the only "unknown").
-void expect_energies_known(const json& runs) {
-  for (const auto& r : runs) {
-    EXPECT_TRUE(r["energy_j"].is_number()) << r.dump();
-    EXPECT_TRUE(r["energy_per_epoch_j"].is_number()) << r.dump();
-    EXPECT_TRUE(r["duration_s"].is_number()) << r.dump();
-    EXPECT_TRUE(r["avg_power_w"].is_number()) << r.dump();
-    EXPECT_NE(r["energy_provenance"], "missing") << r.dump();
-    EXPECT_GT(r["energy_j"].get<double>(), 0) << r.dump();
+// Every known energy is a number, never NaN or 0 (the JSON has null for unknown).
+template <class Runs>
+void expect_energies_known(const Runs& runs) {
+  for (const auto& x : runs) {
+    const RunRow& r = x.run;
+    EXPECT_TRUE(std::isfinite(r.energy_j)) << json(x).dump();
+    EXPECT_TRUE(std::isfinite(r.energy_per_epoch_j)) << json(x).dump();
+    EXPECT_TRUE(std::isfinite(r.duration_s)) << json(x).dump();
+    EXPECT_TRUE(std::isfinite(r.avg_power_w)) << json(x).dump();
+    EXPECT_NE(r.energy_provenance, Provenance::missing) << json(x).dump();
+    EXPECT_GT(r.energy_j, 0) << json(x).dump();
   }
 }
 
-// The study row in the store: kind, finished, one trial per run (with its run id), the result.
-void expect_stored_study(const Store& s, const json& result, size_t trials) {
-  auto st = s.study(result["name"].get<std::string>());
+// The study row in the store: kind, finished, one trial per run (with its run id), the
+// result, which decodes to what the study returned.
+void expect_stored_study(const Store& s, const AnyStudyResult& result, size_t trials) {
+  const StudyHeader& h = study_header(result);
+  auto st = s.study(h.name);
   ASSERT_TRUE(st.has_value());
-  EXPECT_EQ(st->kind, result["kind"].get<std::string>());
+  EXPECT_EQ(st->kind, h.kind);
   EXPECT_EQ(st->status, StudyStatus::finished);
-  EXPECT_EQ(json::parse(st->result_json)["schema"], result["schema"]);
-  EXPECT_EQ(result["study_id"].get<int64_t>(), st->id);
+  EXPECT_EQ(h.study_id, st->id);
+  std::optional<AnyStudyResult> stored = study_result_of(*st);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(json(*stored), json(result));
+  EXPECT_EQ(study_header(*stored).schema, "powertrain.study." + h.kind + "/1");
   auto t = s.study_trials(st->id);
   EXPECT_EQ(t.size(), trials);
   for (const auto& tj : t) EXPECT_TRUE(json::parse(tj).contains("run_id")) << tj;
@@ -83,23 +91,37 @@ TEST(Study, ScalesAndBadOptionsAreRefusedBeforeTraining) {
   Store store = Store::open(dir.file("s.db"));
   StudyOptions o = tiny();
   o.scale = "huge";
-  EXPECT_THROW(run_regime_study(o, &store), StudyError);
+  EXPECT_THROW(run_regime_study(o, {}, &store), StudyError);
   o = tiny();
   o.data_path = dir.file("no-such-dir");
   try {
-    run_regime_study(o, &store);
+    run_regime_study(o, {}, &store);
     FAIL() << "a missing data directory was accepted";
   } catch (const StudyError& e) {
     EXPECT_NE(std::string(e.what()).find("--data"), std::string::npos) << e.what();
   }
   o = tiny();
   o.overrides = {"optimizer.type=rmsprop"};
-  EXPECT_THROW(run_regime_study(o, &store), ConfigError);
-  o = tiny();
-  o.batch_sizes = {0};
-  EXPECT_THROW(run_regime_study(o, &store), StudyError);
-  EXPECT_THROW(run_study("layers-of-doom", tiny(), &store), StudyError);
+  EXPECT_THROW(run_regime_study(o, {}, &store), ConfigError);
+  RegimeOptions grid;
+  grid.batch_sizes = {0};
+  EXPECT_THROW(run_regime_study(tiny(), grid, &store), StudyError);
+  MultitaskOptions m;
+  m.alpha = 0;
+  EXPECT_THROW(run_multitask_study(tiny(), m, &store), StudyError);
+  try {
+    run_study("layers-of-doom", tiny(), {}, &store);
+    FAIL() << "an unknown kind was accepted";
+  } catch (const StudyError& e) {
+    EXPECT_NE(std::string(e.what()).find("regime, precision, superconvergence"), std::string::npos) << e.what();
+  }
   EXPECT_TRUE(store.studies().empty());  // nothing was half-started
+}
+
+TEST(Study, TheRegistryListsEveryKindWithADescription) {
+  std::vector<std::string> names = study_kind_names();
+  EXPECT_EQ(names, (std::vector<std::string>{"regime", "precision", "superconvergence", "pretrain", "multitask", "search", "layers"}));
+  for (const auto& k : study_kinds()) EXPECT_GT(k.description.size(), 20u) << k.name;
 }
 
 TEST(Study, RegimeGridMatchesTheStoredEpochs) {
@@ -107,54 +129,62 @@ TEST(Study, RegimeGridMatchesTheStoredEpochs) {
   TempDir dir;
   Store store = Store::open(dir.file("s.db"));
   StudyOptions o = tiny();
-  o.batch_sizes = {64, 256, 1024};
-  o.learning_rates = {0.1, 0.001};
   o.name = "regime-test";
-  json r = run_regime_study(o, &store);
-  EXPECT_EQ(r["schema"], "powertrain.study.regime/1");
-  ASSERT_EQ(r["runs"].size(), 6u);
-  expect_energies_known(r["runs"]);
+  RegimeOptions grid;
+  grid.batch_sizes = {64, 256, 1024};
+  grid.learning_rates = {0.1, 0.001};
+  RegimeResult r = run_regime_study(o, grid, &store);
+  EXPECT_EQ(r.header.schema, "powertrain.study.regime/1");
+  ASSERT_EQ(r.runs.size(), 6u);
+  expect_energies_known(r.runs);
   expect_stored_study(store, r, 6);
 
   // Every run's energy is the sum of its stored epochs, and its epoch count theirs.
   std::map<std::pair<int64_t, double>, double> total;
-  for (const auto& run : r["runs"]) {
-    double e = stored_energy_j(store, run["run_id"]);
-    EXPECT_NEAR(run["energy_j"].get<double>(), e, 1e-9 * e);
-    EXPECT_EQ(run["epochs"].get<size_t>(), store.epochs(run["run_id"].get<int64_t>()).size());
-    EXPECT_NEAR(run["energy_per_epoch_j"].get<double>(), e / run["epochs"].get<double>(), 1e-9 * e);
-    total[{run["batch_size"].get<int64_t>(), run["learning_rate"].get<double>()}] = e;
+  for (const auto& run : r.runs) {
+    double e = stored_energy_j(store, run.run.run_id);
+    EXPECT_NEAR(run.run.energy_j, e, 1e-9 * e);
+    EXPECT_EQ(static_cast<size_t>(run.run.epochs), store.epochs(run.run.run_id).size());
+    EXPECT_NEAR(run.run.energy_per_epoch_j, e / static_cast<double>(run.run.epochs), 1e-9 * e);
+    total[{run.batch_size, run.learning_rate}] = e;
   }
   // Percentages of the worst, recomputed from the store (one seed: a setup is one run).
   double worst = 0;
   for (const auto& kv : total) worst = std::max(worst, kv.second);
-  const json& t = r["tables"];
-  ASSERT_EQ(t["percent_of_worst"].size(), 3u);
+  ASSERT_EQ(r.setups.size(), 6u);
+  EXPECT_EQ(regime_batch_sizes(r), grid.batch_sizes);
+  EXPECT_EQ(regime_learning_rates(r), grid.learning_rates);
   double top = 0;
-  for (size_t i = 0; i < 3; ++i) {
-    ASSERT_EQ(t["percent_of_worst"][i].size(), 2u);
-    for (size_t j = 0; j < 2; ++j) {
-      double want = 100 * total[{t["batch_sizes"][i].get<int64_t>(), t["learning_rates"][j].get<double>()}] / worst;
-      EXPECT_NEAR(t["percent_of_worst"][i][j].get<double>(), want, 1e-6);
-      EXPECT_TRUE(t["energy_per_epoch_j"][i][j].is_number());
-      EXPECT_TRUE(t["epochs"][i][j].is_number());
-      top = std::max(top, t["percent_of_worst"][i][j].get<double>());
-    }
+  for (const auto& s : r.setups) {
+    double want = 100 * total[{s.batch_size, s.learning_rate}] / worst;
+    EXPECT_NEAR(s.percent_of_worst, want, 1e-6);
+    EXPECT_TRUE(std::isfinite(s.stats.energy_per_epoch_j.mean));
+    EXPECT_TRUE(std::isfinite(s.stats.epochs.mean));
+    EXPECT_EQ(s.stats.runs, 1);
+    top = std::max(top, s.percent_of_worst);
   }
   EXPECT_DOUBLE_EQ(top, 100.0);
-  ASSERT_EQ(r["setups"].size(), 6u);
-  EXPECT_LE(r["best"]["percent_of_worst"].get<double>(), 100.0);
+  ASSERT_TRUE(r.best.has_value());
+  EXPECT_LE(r.best->percent_of_worst, 100.0);
+  // The stored JSON keeps the grid as matrices for its readers (rows = batch sizes).
+  json j = r;
+  ASSERT_EQ(j["tables"]["percent_of_worst"].size(), 3u);
+  EXPECT_NEAR(j["tables"]["percent_of_worst"][1][1].get<double>(), regime_setup(r, 256, 0.001)->percent_of_worst, 1e-12);
   // The factor sentence names a factor for both quantities.
-  std::string sentence = r["findings"][0].get<std::string>();
+  std::string sentence = r.header.findings.at(0);
   EXPECT_NE(sentence.find("drives the energy per epoch"), std::string::npos) << sentence;
   EXPECT_NE(sentence.find("drives the number of epochs"), std::string::npos) << sentence;
-  for (const char* q : {"energy_per_epoch", "epochs"}) {
-    std::string f = r["drivers"][q]["factor"];
-    EXPECT_TRUE(f == "batch_size" || f == "learning_rate") << f;
+  for (const RegimeDriver* d : {&r.energy_per_epoch_driver, &r.epochs_driver}) {
+    EXPECT_TRUE(d->factor == "batch_size" || d->factor == "learning_rate") << d->factor;
   }
-  EXPECT_NE(study_text(r).find("Average energy per epoch (J, Eq. 1)"), std::string::npos);
+  // What `powertrain study` prints: the report's tables with units, then the findings.
+  std::string text = report::study_report(r).text();
+  EXPECT_NE(text.find("Setups (mean over seeds)"), std::string::npos) << text;
+  EXPECT_NE(text.find("% of worst"), std::string::npos) << text;
+  EXPECT_NE(text.find(" J (est.)"), std::string::npos) << text;
+  EXPECT_NE(text.find(sentence), std::string::npos) << text;
   // The same name again is refused, naming the fix.
-  EXPECT_THROW(run_regime_study(o, &store), StudyError);
+  EXPECT_THROW(run_regime_study(o, grid, &store), StudyError);
 }
 
 TEST(Study, PrecisionComparesWithFp32AndSaysWhatWasSkipped) {
@@ -163,30 +193,30 @@ TEST(Study, PrecisionComparesWithFp32AndSaysWhatWasSkipped) {
   Store store = Store::open(dir.file("s.db"));
   StudyOptions o = tiny();
   o.seeds = 2;
-  json r = run_precision_study(o, &store);
-  EXPECT_EQ(r["schema"], "powertrain.study.precision/1");
-  ASSERT_FALSE(r["summary"].empty());
-  EXPECT_EQ(r["summary"][0]["precision"], "fp32");
-  expect_energies_known(r["runs"]);
-  expect_stored_study(store, r, r["runs"].size());
-  if (r["device"] == "cpu") {
+  PrecisionResult r = run_precision_study(o, {}, &store);
+  EXPECT_EQ(r.header.schema, "powertrain.study.precision/1");
+  ASSERT_FALSE(r.summary.empty());
+  EXPECT_EQ(r.summary[0].precision, "fp32");
+  expect_energies_known(r.runs);
+  expect_stored_study(store, r, r.runs.size());
+  if (r.header.device == "cpu") {
     // The engine refuses fp16 autocast on a CPU; the study says so instead of failing.
-    ASSERT_EQ(r["skipped"].size(), 1u) << r["skipped"].dump();
-    EXPECT_EQ(r["skipped"][0]["precision"], "fp16");
-    EXPECT_NE(r["skipped"][0]["reason"].get<std::string>().find("fp16"), std::string::npos);
+    ASSERT_EQ(r.skipped.size(), 1u) << json(r)["skipped"].dump();
+    EXPECT_EQ(r.skipped[0].precision, "fp16");
+    EXPECT_NE(r.skipped[0].reason.find("fp16"), std::string::npos);
   }
-  const double target = r["target_val_accuracy"].get<double>();
-  const double acc32 = r["summary"][0]["best_val_accuracy"].get<double>();
+  const double target = r.target_val_accuracy;
+  const double acc32 = r.summary[0].stats.best_val_accuracy.mean;
   EXPECT_NEAR(target, acc32 - 0.01, 1e-12);
-  for (const auto& s : r["summary"]) {
-    EXPECT_EQ(s["runs"], 2);
-    EXPECT_TRUE(s["best_val_accuracy_std"].is_number()) << s.dump();  // two seeds: a spread
-    bool loss = s["best_val_accuracy"].get<double>() < acc32 - 0.01;
-    EXPECT_EQ(s["accuracy_loss_flag"].get<bool>(), loss);
+  for (const auto& s : r.summary) {
+    EXPECT_EQ(s.stats.runs, 2);
+    EXPECT_TRUE(std::isfinite(s.stats.best_val_accuracy.std)) << json(s).dump();  // two seeds: a spread
+    bool loss = s.stats.best_val_accuracy.mean < acc32 - 0.01;
+    EXPECT_EQ(s.accuracy_loss_flag, std::optional<bool>(loss));
   }
   // Energy to the target: the stored epochs summed up to the first one reaching it.
-  for (const auto& run : r["runs"]) {
-    auto epochs = store.epochs(run["run_id"].get<int64_t>());
+  for (const auto& run : r.runs) {
+    auto epochs = store.epochs(run.run.run_id);
     double cum = 0;
     int reached = 0;
     for (const auto& e : epochs) {
@@ -194,10 +224,11 @@ TEST(Study, PrecisionComparesWithFp32AndSaysWhatWasSkipped) {
       if (e.val_metric >= target) { reached = e.epoch; break; }
     }
     if (reached) {
-      EXPECT_EQ(run["epochs_to_target"].get<int>(), reached);
-      EXPECT_NEAR(run["energy_to_target_j"].get<double>(), cum, 1e-9 * cum);
+      EXPECT_EQ(run.to_target.epochs_to_target, reached);
+      EXPECT_NEAR(run.to_target.energy_to_target_j, cum, 1e-9 * cum);
     } else {
-      EXPECT_TRUE(run["energy_to_target_j"].is_null());
+      EXPECT_TRUE(std::isnan(run.to_target.energy_to_target_j));
+      EXPECT_TRUE(json(run)["energy_to_target_j"].is_null());
     }
   }
 }
@@ -206,31 +237,32 @@ TEST(Study, SuperconvergenceUsesTheRangeTest) {
   SKIP_WITHOUT_DATA();
   TempDir dir;
   Store store = Store::open(dir.file("s.db"));
-  json r = run_superconvergence_study(tiny(), &store);
-  EXPECT_EQ(r["schema"], "powertrain.study.superconvergence/1");
-  const json& lf = r["lr_find"];
-  ASSERT_TRUE(lf["suggested_lr"].is_number());
-  EXPECT_DOUBLE_EQ(r["max_lr"].get<double>(), lf["suggested_lr"].get<double>());
-  auto lf_run = store.run(lf["run_id"].get<int64_t>());
+  SuperconvergenceResult r = run_superconvergence_study(tiny(), {}, &store);
+  EXPECT_EQ(r.header.schema, "powertrain.study.superconvergence/1");
+  const LrFindRow& lf = r.lr_find;
+  ASSERT_TRUE(std::isfinite(lf.suggested_lr));
+  EXPECT_DOUBLE_EQ(r.max_lr, lf.suggested_lr);
+  EXPECT_EQ(lf.lr.size(), static_cast<size_t>(lf.steps));
+  auto lf_run = store.run(lf.run_id);
   ASSERT_TRUE(lf_run.has_value());
   EXPECT_EQ(lf_run->kind, "lr_find");
-  EXPECT_NEAR(lf["energy_j"].get<double>(), lf_run->energy_j, 1e-9 * lf_run->energy_j);
-  ASSERT_EQ(r["runs"].size(), 2u);
-  expect_energies_known(r["runs"]);
+  EXPECT_NEAR(lf.energy_j, lf_run->energy_j, 1e-9 * lf_run->energy_j);
+  ASSERT_EQ(r.runs.size(), 2u);
+  expect_energies_known(r.runs);
   expect_stored_study(store, r, 3);  // the range test and two trainings
+  EXPECT_NEAR(r.header.study_energy_j, r.runs[0].run.energy_j + r.runs[1].run.energy_j + lf.energy_j, 1e-9 * r.header.study_energy_j);
   // The default target is the lower best accuracy, so both variants reach it.
-  for (const auto& s : r["summary"]) {
-    EXPECT_TRUE(s["epochs_to_target"].is_number()) << s.dump();
-    EXPECT_TRUE(s["energy_to_target_j"].is_number()) << s.dump();
+  for (const auto& s : r.summary) {
+    EXPECT_TRUE(std::isfinite(s.target.epochs_to_target.mean)) << json(s).dump();
+    EXPECT_TRUE(std::isfinite(s.target.energy_to_target_j.mean)) << json(s).dump();
   }
-  const json& oc = r["summary"][0];
-  EXPECT_EQ(oc["variant"], "one_cycle");
-  EXPECT_NEAR(oc["energy_to_target_with_lr_find_j"].get<double>(),
-              oc["energy_to_target_j"].get<double>() + lf["energy_j"].get<double>(), 1e-9);
+  const SuperconvergenceSummary& oc = r.summary[0];
+  EXPECT_EQ(oc.variant, "one_cycle");
+  EXPECT_NEAR(oc.energy_to_target_with_lr_find_j, oc.target.energy_to_target_j.mean + lf.energy_j, 1e-9);
   // The one-cycle run's learning rate rose to max_lr and came back down.
   double peak = 0;
-  for (const auto& e : r["runs"][0]["epoch_rows"]) peak = std::max(peak, e["lr"].get<double>());
-  EXPECT_LE(peak, r["max_lr"].get<double>() * (1 + 1e-9));
+  for (const auto& e : r.runs[0].run.epoch_rows) peak = std::max(peak, e.lr);
+  EXPECT_LE(peak, r.max_lr * (1 + 1e-9));
 }
 
 TEST(Study, PretrainBreakEvenIsEquation2OnTheStoredEnergies) {
@@ -239,37 +271,37 @@ TEST(Study, PretrainBreakEvenIsEquation2OnTheStoredEnergies) {
   Store store = Store::open(dir.file("s.db"));
   StudyOptions o = tiny();
   o.work_dir = dir.path();
-  json r = run_pretrain_study(o, &store);
-  EXPECT_EQ(r["schema"], "powertrain.study.pretrain/1");
-  ASSERT_EQ(r["runs"].size(), 4u);
-  expect_energies_known(r["runs"]);
+  PretrainResult r = run_pretrain_study(o, {}, &store);
+  EXPECT_EQ(r.header.schema, "powertrain.study.pretrain/1");
+  ASSERT_EQ(r.runs.size(), 4u);
+  expect_energies_known(r.runs);
   expect_stored_study(store, r, 4);
   std::map<std::string, double> e;
-  std::map<std::string, json> row;
-  for (const auto& run : r["runs"]) {
-    e[run["variant"]] = stored_energy_j(store, run["run_id"]);
-    row[run["variant"]] = run;
+  std::map<std::string, RunRow> row;
+  for (const auto& run : r.runs) {
+    e[run.variant] = stored_energy_j(store, run.run.run_id);
+    row[run.variant] = run.run;
   }
   // Frozen: only the head trains.
-  EXPECT_LT(row["frozen"]["trainable_parameters"].get<int64_t>(), row["frozen"]["parameters"].get<int64_t>());
-  EXPECT_EQ(row["finetune"]["trainable_parameters"], row["finetune"]["parameters"]);
-  for (const char* v : {"frozen", "finetune"}) {
-    double denom = e["scratch"] - e[v];
-    const json& be = r["break_even"][v];
+  EXPECT_LT(row["frozen"].trainable_parameters, row["frozen"].parameters);
+  EXPECT_EQ(row["finetune"].trainable_parameters, row["finetune"].parameters);
+  for (const auto* be : {&r.break_even_frozen, &r.break_even_finetune}) {
+    double denom = e["scratch"] - e[be == &r.break_even_frozen ? "frozen" : "finetune"];
     if (denom > 0) {
-      EXPECT_NEAR(be["reuses"].get<double>(), e["autoencoder"] / denom, 1e-6 * e["autoencoder"] / denom);
+      EXPECT_NEAR(be->reuses, e["autoencoder"] / denom, 1e-6 * e["autoencoder"] / denom);
     } else {
-      EXPECT_TRUE(be["reuses"].is_null());
-      EXPECT_EQ(be["text"], "never");
+      EXPECT_TRUE(std::isnan(be->reuses));
+      EXPECT_EQ(be->text, "never");
     }
   }
-  const json& c = r["cumulative"];
-  ASSERT_GE(c["reuses"].size(), 11u);
-  for (size_t n = 0; n < c["reuses"].size(); ++n) {
-    EXPECT_NEAR(c["pretrain_frozen_j"][n].get<double>(), e["autoencoder"] + n * e["frozen"], 1e-6);
-    EXPECT_NEAR(c["scratch_j"][n].get<double>(), n * e["scratch"], 1e-6);
+  const PretrainCumulative& c = r.cumulative;
+  ASSERT_GE(c.reuses.size(), 11u);
+  for (size_t n = 0; n < c.reuses.size(); ++n) {
+    EXPECT_NEAR(c.pretrain_frozen_j[n], e["autoencoder"] + static_cast<double>(n) * e["frozen"], 1e-6);
+    EXPECT_NEAR(c.scratch_j[n], static_cast<double>(n) * e["scratch"], 1e-6);
   }
-  EXPECT_NEAR(r["freeze_vs_finetune"]["energy_saving_fraction"].get<double>(), (e["finetune"] - e["frozen"]) / e["finetune"], 1e-9);
+  EXPECT_NEAR(r.freeze_vs_finetune.energy_saving_fraction, (e["finetune"] - e["frozen"]) / e["finetune"], 1e-9);
+  EXPECT_NEAR(r.energies.enc_j, e["autoencoder"], 1e-6);
   struct stat st;
   EXPECT_EQ(::stat(dir.file("encoder-s0.pt").c_str(), &st), 0);  // the encoder was saved where asked
 }
@@ -278,21 +310,23 @@ TEST(Study, MultitaskComparesTheTasksAloneAndTogether) {
   SKIP_WITHOUT_DATA();
   TempDir dir;
   Store store = Store::open(dir.file("s.db"));
-  json r = run_multitask_study(tiny(), &store);
-  EXPECT_EQ(r["schema"], "powertrain.study.multitask/1");
-  ASSERT_EQ(r["summary"].size(), 3u);
-  ASSERT_EQ(r["runs"].size(), 3u);
-  expect_energies_known(r["runs"]);
+  MultitaskResult r = run_multitask_study(tiny(), {}, &store);
+  EXPECT_EQ(r.header.schema, "powertrain.study.multitask/1");
+  ASSERT_EQ(r.summary.size(), 3u);
+  ASSERT_EQ(r.runs.size(), 3u);
+  expect_energies_known(r.runs);
   expect_stored_study(store, r, 3);
   std::map<std::string, double> e;
-  for (const auto& run : r["runs"]) e[run["variant"]] = stored_energy_j(store, run["run_id"]);
-  EXPECT_NEAR(r["comparison"]["separate_total_energy_j"].get<double>(), e["main"] + e["aux"], 1e-6);
-  EXPECT_NEAR(r["comparison"]["multitask_energy_j"].get<double>(), e["both"], 1e-6);
-  EXPECT_EQ(r["comparison"]["cheaper_than_separate"].get<bool>(), e["both"] < e["main"] + e["aux"]);
+  for (const auto& run : r.runs) e[run.variant] = stored_energy_j(store, run.run.run_id);
+  EXPECT_NEAR(r.comparison.separate_total_energy_j, e["main"] + e["aux"], 1e-6);
+  EXPECT_NEAR(r.comparison.multitask_energy_j, e["both"], 1e-6);
+  EXPECT_EQ(r.comparison.cheaper_than_separate, e["both"] < e["main"] + e["aux"]);
   // The main task's accuracy is unknown where only the auxiliary task trains: null, not 0.
-  EXPECT_TRUE(r["summary"][1]["main_task_val_accuracy"].is_null());
-  EXPECT_TRUE(r["summary"][0]["main_task_val_accuracy"].is_number());
-  EXPECT_TRUE(r["summary"][2]["main_task_val_accuracy"].is_number());
+  EXPECT_TRUE(std::isnan(r.summary[1].main_task_val_accuracy));
+  EXPECT_TRUE(json(r)["summary"][1]["main_task_val_accuracy"].is_null());
+  EXPECT_TRUE(std::isfinite(r.summary[0].main_task_val_accuracy));
+  EXPECT_TRUE(std::isfinite(r.summary[2].main_task_val_accuracy));
+  EXPECT_DOUBLE_EQ(r.options.alpha, 0.5);
 }
 
 TEST(Study, AStudyThatStopsEarlyIsNotLeftRunning) {
@@ -304,7 +338,7 @@ TEST(Study, AStudyThatStopsEarlyIsNotLeftRunning) {
   StudyOptions o = tiny();
   o.stop_requested = &stop;
   o.name = "stopped";
-  EXPECT_THROW(run_multitask_study(o, &store), StudyInterrupted);
+  EXPECT_THROW(run_multitask_study(o, {}, &store), StudyInterrupted);
   ASSERT_TRUE(store.study("stopped").has_value());
   EXPECT_EQ(store.study("stopped")->status, StudyStatus::interrupted);
   EXPECT_EQ(store.study_trials(store.study("stopped")->id).size(), 1u);
@@ -312,7 +346,7 @@ TEST(Study, AStudyThatStopsEarlyIsNotLeftRunning) {
   o = tiny();
   o.name = "failed";
   o.work_dir = dir.file("no/such/dir");
-  EXPECT_ANY_THROW(run_pretrain_study(o, &store));
+  EXPECT_ANY_THROW(run_pretrain_study(o, {}, &store));
   ASSERT_TRUE(store.study("failed").has_value());
   EXPECT_EQ(store.study("failed")->status, StudyStatus::failed);
 }
@@ -332,7 +366,8 @@ TEST(StudyCli, RegimeTinyWritesJsonToStdout) {
   EXPECT_EQ(j["schema"], "powertrain.study.regime/1");
   EXPECT_EQ(j["runs"].size(), 4u);
   EXPECT_EQ(j["tables"]["energy_per_epoch_j"].size(), 2u);
-  EXPECT_NE(r.err.find("Total energy as % of the worst setup"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("% of worst"), std::string::npos) << r.err;  // the setups table, on stderr
+  EXPECT_NE(r.err.find("stored as study 'regime-"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("drives the energy per epoch"), std::string::npos) << r.err;
   auto store = Store::open(dir.file("s.db"));
   ASSERT_EQ(store.studies().size(), 1u);
@@ -406,7 +441,8 @@ TEST(StudyCli, LayersTinyCostsEveryLayerAndSweepsWidths) {
   double runs_j = 0;
   for (const auto& run : j["runs"]) runs_j += run["energy_j"].get<double>();
   EXPECT_NEAR(j["study_energy_j"].get<double>(), runs_j + j["layer_bench"]["energy_j"].get<double>(), 1e-6 * runs_j);
-  EXPECT_NE(r.out.find("J/pass (fwd+bwd)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("energy/pass (fwd+bwd)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Width sweep (mean ± std over seeds)"), std::string::npos) << r.out;
   EXPECT_NE(read_file(dir.file("layers.html")).find("<svg"), std::string::npos);
 }
 

@@ -1,6 +1,7 @@
 // powertrain/report/reports.h: the reports of stored runs and studies, built from the store
-// and the studies' result JSON (docs/studies.md) with the report library (charts, tables,
-// documents). What `powertrain report` prints and what `powertrain study` writes at its end.
+// and the studies' typed results (powertrain/study/results.h) with the report library
+// (charts, tables, documents). What `powertrain report` prints and what `powertrain study`
+// prints and writes at its end.
 //
 // A Report is a Document (HTML / Markdown), its tables (tables[0] is the main one: what
 // `--format csv` writes), a plain-text rendering for a terminal and the JSON it came from.
@@ -12,8 +13,10 @@
 //   std::ofstream("run-7.html") << r.document.html();
 //   std::cout << powertrain::report::csv(r.tables.at(0));
 //
-//   // at the end of a study:
-//   powertrain::report::write_study_report(result_json, "regime.html");
+//   // a stored research study, or at the end of one:
+//   std::optional<powertrain::AnyStudyResult> result = powertrain::study_result_of(*store.study("regime-1"));
+//   std::cout << powertrain::report::study_report(*result).text();
+//   powertrain::report::write_study_report(*result, "regime.html");
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,11 +24,13 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "powertrain/report/document.h"
 #include "powertrain/report/format.h"
 #include "powertrain/store/store.h"
+#include "powertrain/study/results.h"
 
 namespace powertrain {
 namespace report {
@@ -38,11 +43,12 @@ class ReportError : public std::runtime_error {
 
 struct Report {
   Document document{""};        // the whole report: facts, charts, tables, findings
+  std::vector<std::pair<std::string, std::string>> facts;  // a study's facts (kind, name, scale, ...), for text()
   std::vector<Table> tables;    // every table of the document; tables[0] is the main one
   std::vector<std::string> findings;  // the study's conclusions, in order (may be empty)
   nlohmann::json data;          // the source: the run as "powertrain.run/1", the study result,
                                 // or for a search {"study": ..., "trials": [...]}
-  // Returns the tables (and findings) as aligned plain text for a terminal.
+  // Returns the facts, tables and findings as aligned plain text for a terminal.
   std::string text() const;
 };
 
@@ -58,11 +64,11 @@ Origin origin_of(const std::string& provenance);
 // the store has no such run, StoreError when it cannot be read.
 Report run_report(const Store& store, int64_t run_id);
 
-// Returns the report of a research study's result JSON (`powertrain study`): charts and
-// tables for regime, precision, superconvergence, pretrain, multitask and layers; for any
-// other kind the findings and generic tables of `summary` and `runs`. Never throws on
-// missing keys: what is absent is left out or shown as "n/a".
-Report study_report(const nlohmann::json& result);
+// Returns the report of a research study's result (`powertrain study`): its facts and
+// findings, the charts and tables of its kind (docs/reports.md), the table of its runs.
+// A kind this version does not know gets its facts and findings only. What is unknown
+// (NaN) is shown as "n/a". `data` is the result encoded by its codec.
+Report study_report(const AnyStudyResult& result);
 
 // Returns the report of a search study (kind "tune") from its stored trials (the JSON of
 // each trial as `powertrain tune` stores it): metric against configuration energy with the
@@ -72,7 +78,7 @@ Report search_report(const StudyRecord& study, const std::vector<std::string>& t
 
 // The documents alone.
 Document run_document(const Store& store, int64_t run_id);
-Document study_document(const nlohmann::json& result);
+Document study_document(const AnyStudyResult& result);
 Document search_document(const StudyRecord& study, const std::vector<std::string>& trial_jsons);
 
 // Indices of the non-dominated points when maximising metric[i] and minimising
@@ -82,10 +88,7 @@ std::vector<size_t> pareto_front(const std::vector<double>& energy_j, const std:
 // Writes study_report(result) as one HTML file at `path`, atomically (a temporary file in
 // the same directory, then rename): the file is whole or absent. Returns `path`. Throws
 // ReportError naming the path when it cannot be written.
-std::string write_study_report(const nlohmann::json& result, const std::string& path);
-
-// Writes `text` to `path` atomically, as write_study_report does. Throws ReportError.
-void write_file_atomic(const std::string& path, const std::string& text);
+std::string write_study_report(const AnyStudyResult& result, const std::string& path);
 
 }  // namespace report
 }  // namespace powertrain

@@ -1,0 +1,182 @@
+// The report of a search study (`powertrain tune`): its trials, the Pareto front of metric
+// against configuration energy, the cumulative search energy (docs/reports.md, "Search
+// study report").
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "powertrain/report/chart.h"
+#include "powertrain/report/reports.h"
+#include "report/report_parts.h"
+
+namespace powertrain {
+namespace report {
+
+using namespace parts;
+
+std::vector<size_t> pareto_front(const std::vector<double>& energy_j, const std::vector<double>& metric) {
+  std::vector<size_t> idx;
+  size_t n = std::min(energy_j.size(), metric.size());
+  for (size_t i = 0; i < n; ++i) if (std::isfinite(energy_j[i]) && std::isfinite(metric[i])) idx.push_back(i);
+  // Cheapest first (higher metric first among equal energies); a point is on the front
+  // when its metric beats every cheaper point's.
+  std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+    if (energy_j[a] != energy_j[b]) return energy_j[a] < energy_j[b];
+    return metric[a] > metric[b];
+  });
+  std::vector<size_t> front;
+  double best = -INFINITY;
+  for (size_t i : idx) {
+    if (metric[i] > best) {
+      front.push_back(i);
+      best = metric[i];
+    }
+  }
+  return front;
+}
+
+Report search_report(const StudyRecord& study, const std::vector<std::string>& trial_jsons) {
+  json spec = json::parse(study.spec_json, nullptr, false);
+  Origin origin = spec.is_object() && (spec.contains("simulate") || jstr(spec, "backend") == "zeus-trace") ? Origin::simulated
+                                                                                                          : Origin::measured;
+  std::vector<json> trials;
+  for (const auto& t : trial_jsons) {
+    json j = json::parse(t, nullptr, false);
+    if (j.is_object()) trials.push_back(std::move(j));
+  }
+  std::vector<double> energy, metric;
+  for (const auto& t : trials) {
+    energy.push_back(jnum(t, "config_energy_j"));
+    metric.push_back(jnum(t, "metric"));
+  }
+  std::vector<size_t> front = pareto_front(energy, metric);
+  std::vector<bool> on_front(trials.size(), false);
+  for (size_t i : front) on_front[i] = true;
+  auto config_text = [](const json& t) {
+    const json& c = jget(t, "config");
+    std::string out;
+    if (c.is_object()) {
+      for (auto it = c.begin(); it != c.end(); ++it) {
+        out += (out.empty() ? "" : ", ") + it.key() + "=" + (it->is_number() ? short_number(it->get<double>()) : jstr(c, it.key()));
+      }
+    }
+    return out.empty() ? std::string("?") : out;
+  };
+
+  Builder b("Search '" + study.name + "'");
+  std::vector<std::pair<std::string, std::string>> facts = {{"study", study.name}, {"kind", study.kind}, {"status", study_status_name(study.status)},
+                                                            {"created", date_text(study.created_at_unix_s)}};
+  if (spec.is_object()) {
+    for (const char* k : {"backend", "strategy", "gpu", "workload", "simulate", "config_path"}) {
+      if (spec.contains(k) && !spec[k].is_null()) facts.push_back({k, jstr(spec, k)});
+    }
+  }
+  facts.push_back({"trials", std::to_string(trials.size())});
+  double search_total = 0;
+  bool total_known = !trials.empty();
+  for (const auto& t : trials) {
+    double e = jnum(t, "trial_energy_j");
+    if (std::isfinite(e)) search_total += e; else total_known = false;
+  }
+  facts.push_back({"search energy", with_origin(format_energy_j(total_known ? search_total : NAN), origin) + " (" +
+                                        origin_name(total_known ? origin : Origin::missing) + ")"});
+
+  // Best: the lowest estimated energy to the target among the trials that reached it,
+  // else among all, else the highest metric.
+  int best = -1;
+  for (int pass = 0; pass < 2 && best < 0; ++pass) {
+    for (size_t i = 0; i < trials.size(); ++i) {
+      if (pass == 0 && !(jget(trials[i], "reached_target").is_boolean() && trials[i]["reached_target"].get<bool>())) continue;
+      double eta = jnum(trials[i], "config_eta_j");
+      if (std::isfinite(eta) && (best < 0 || eta < jnum(trials[static_cast<size_t>(best)], "config_eta_j"))) best = static_cast<int>(i);
+    }
+  }
+  if (best < 0) {
+    for (size_t i = 0; i < trials.size(); ++i) {
+      if (std::isfinite(metric[i]) && (best < 0 || metric[i] > metric[static_cast<size_t>(best)])) best = static_cast<int>(i);
+    }
+  }
+  if (best >= 0) {
+    const json& t = trials[static_cast<size_t>(best)];
+    facts.push_back({"best configuration", config_text(t) + fmt::format(" (trial {}: metric {}, energy to target {}, config energy {})",
+                                                                         cell("trial", jget(t, "trial")), format_number(jnum(t, "metric"), 4),
+                                                                         with_origin(format_energy_j(jnum(t, "config_eta_j")), origin),
+                                                                         with_origin(format_energy_j(jnum(t, "config_energy_j")), origin))});
+  } else {
+    facts.push_back({"best configuration", "n/a (no trial with a finite metric)"});
+  }
+  facts.push_back({"Pareto front", std::to_string(front.size()) + " of " + std::to_string(trials.size()) + " trials"});
+  b.doc().facts(facts);
+
+  double mx = 0;
+  for (double e : energy) if (std::isfinite(e)) mx = std::max(mx, e);
+  EnergyScale es = energy_scale(mx);
+  ScatterChart sc;
+  sc.title = "Metric against configuration energy";
+  sc.x_label = std::string("configuration energy (") + es.unit + ")";
+  sc.y_label = "metric";
+  sc.origin = origin;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    ScatterChart::Point p;
+    p.x = energy[i] / es.divisor;
+    p.y = metric[i];
+    p.label = "trial " + cell("trial", jget(trials[i], "trial"));
+    p.highlight = on_front[i];
+    sc.points.push_back(p);
+  }
+  b.doc().heading("Trials");
+  b.doc().chart(svg(sc), "Each trial's metric against the energy its configuration used; the Pareto front (no other trial has a "
+                         "higher metric for less energy) is highlighted.");
+  LineChart cum;
+  cum.title = "Cumulative search energy";
+  cum.x_label = "trials";
+  double cmx = 0;
+  for (const auto& t : trials) if (std::isfinite(jnum(t, "search_energy_j"))) cmx = std::max(cmx, jnum(t, "search_energy_j"));
+  EnergyScale cs = energy_scale(std::max(cmx, search_total));
+  cum.y_label = std::string("search energy (") + cs.unit + ")";
+  cum.y_from_zero = true;
+  Series s;
+  s.name = "search energy";
+  s.origin = origin;
+  double running = 0;
+  for (size_t i = 0; i < trials.size(); ++i) {
+    double e = jnum(trials[i], "trial_energy_j");
+    running += std::isfinite(e) ? e : 0.0;
+    double stored = jnum(trials[i], "search_energy_j");
+    s.x.push_back(static_cast<double>(i + 1));
+    s.y.push_back((std::isfinite(stored) ? stored : running) / cs.divisor);
+  }
+  cum.series.push_back(s);
+  b.doc().chart(svg(cum), "Energy the search had spent after each trial.");
+
+  Table t;
+  t.title = "Trials";
+  t.columns = {"trial", "config", "budget", "epochs", "metric", "config energy", "energy to target", "trial energy", "search energy",
+               "target", "Pareto"};
+  t.numeric = {true, false, true, false, true, true, true, true, true, false, false};
+  for (size_t i = 0; i < trials.size(); ++i) {
+    const json& x = trials[i];
+    t.rows.push_back({cell("trial", jget(x, "trial")), config_text(x), cell("budget", jget(x, "budget")),
+                      cell("from_epoch", jget(x, "from_epoch")) + " -> " + cell("to_epoch", jget(x, "to_epoch")),
+                      format_number(metric[i], 4), with_origin(format_energy_j(energy[i]), origin),
+                      with_origin(format_energy_j(jnum(x, "config_eta_j")), origin),
+                      with_origin(format_energy_j(jnum(x, "trial_energy_j")), origin),
+                      with_origin(format_energy_j(jnum(x, "search_energy_j")), origin),
+                      jget(x, "reached_target").is_boolean() && x["reached_target"].get<bool>() ? "reached" : "",
+                      on_front[i] ? "front" : ""});
+  }
+  t.note = std::string("Energies are ") + origin_name(origin) + (origin == Origin::simulated ? " (replayed from recorded traces)." : ".");
+  b.table(t, true);
+  json data = {{"study", {{"name", study.name}, {"kind", study.kind}, {"status", study_status_name(study.status)}, {"spec", spec}}},
+               {"trials", trials}};
+  if (!study.result_json.empty()) data["result"] = json::parse(study.result_json, nullptr, false);
+  return b.take(data);
+}
+
+Document search_document(const StudyRecord& study, const std::vector<std::string>& trial_jsons) {
+  return search_report(study, trial_jsons).document;
+}
+
+}  // namespace report
+}  // namespace powertrain
