@@ -20,7 +20,7 @@ set(POWERTRAIN_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/powertrain)
 # A module is exported only if every powertrain_* library it links is exported before it
 # (the list is in dependency order), so a new private link in a module's CMakeLists drops
 # that module from the package with a message instead of breaking the configure step.
-set(powertrain_export_candidates energy tune store measure train_config study_results search interop advise report)
+set(powertrain_export_candidates energy tune store measure train_config study_results search interop report advise)
 set(powertrain_exported_targets "")
 foreach(pkg_module IN LISTS powertrain_export_candidates)
   set(pkg_target powertrain_${pkg_module})

@@ -96,12 +96,12 @@ int main(int argc, char** argv) try {
     rec.duration_s = m.duration_s;
     rec.energy_j = m.total_energy_j();
     rec.energy_uncertainty_j = m.total_uncertainty_j();
-    rec.energy_provenance = powertrain::provenance_name(m.total_provenance());
+    rec.energy_provenance = m.total_provenance();
     rec.avg_power_w = m.avg_power_w();
     rec.samples_per_s = double(steps) * batch / m.duration_s;
     store.record_epoch(run_id, rec);
     std::printf("%5d %9.4f %7.2fs %12s %12s  %s\n", epoch, rec.train_loss, m.duration_s, joules(rec.energy_j).c_str(),
-                joules(rec.energy_uncertainty_j).c_str(), rec.energy_provenance.c_str());
+                joules(rec.energy_uncertainty_j).c_str(), powertrain::provenance_name(rec.energy_provenance));
   }
 
   powertrain::Measurement total = meter.end(run_window);
@@ -111,15 +111,15 @@ int main(int argc, char** argv) try {
   run.duration_s = total.duration_s;
   run.energy_j = total.total_energy_j();
   run.energy_uncertainty_j = total.total_uncertainty_j();
-  run.energy_provenance = powertrain::provenance_name(total.total_provenance());
+  run.energy_provenance = total.total_provenance();
   // powertrain: the windows (with components) and the power timeline, in one transaction.
   store.finish_run(run_id, run, meter.finished(), powertrain::downsample(meter.samples(), 1.0));
 
   // Read back what was stored, as any other tool would.
   std::printf("stored run %lld in %s: %.2f J (%s) over %.2f s\n", static_cast<long long>(run_id), db.c_str(),
-              run.energy_j, run.energy_provenance.c_str(), run.duration_s);
+              run.energy_j, powertrain::provenance_name(run.energy_provenance), run.duration_s);
   for (const powertrain::EpochRecord& e : store.epochs(run_id))
-    std::printf("  epoch %d: %.2f J (%s)\n", e.epoch, e.energy_j, e.energy_provenance.c_str());
+    std::printf("  epoch %d: %.2f J (%s)\n", e.epoch, e.energy_j, powertrain::provenance_name(e.energy_provenance));
   for (const powertrain::ComponentMeasurement& c : total.components)
     std::printf("  component %s [%s]: %.2f J (%s)%s%s\n", c.component.c_str(), c.source.c_str(), c.energy_j,
                 powertrain::provenance_name(c.provenance), c.note.empty() ? "" : ": ", c.note.c_str());

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "advise/rules.h"
+#include "util/json.h"
 
 namespace powertrain {
 
@@ -70,7 +71,7 @@ std::map<std::string, StudyRecord> latest_studies(const Store& store) {
   std::map<std::string, StudyRecord> latest;
   for (const auto& s : store.studies(1000)) {  // newest first
     if (latest.count(s.kind)) continue;
-    bool usable = s.kind == "tune" ? !store.study_trials(s.id).empty() : !s.result_json.empty();
+    bool usable = s.kind == "tune" ? !store.trials(s.id).empty() : !s.result_json.empty();
     if (usable) latest[s.kind] = s;
   }
   return latest;
@@ -112,7 +113,7 @@ Advice advise_run(const Store& store, int64_t id) {
   a.scope = fmt::format("run {} ({} '{}', {}, {} epochs, training energy {})", id, rec->kind, rec->name, run_status_name(rec->status), view.epochs.size(),
                         advice_rules::fmt_energy(view.training_energy_j));
   advice_rules::rule_early_stopping(view, a.recommendations);
-  if (!view.config.is_object()) {
+  if (!view.config.has_value()) {
     a.next_steps.push_back("run " + std::to_string(id) +
                            " has no training config (a `measure` run or a failed training): the advisor compares training "
                            "configs; train with `powertrain train CONFIG.json` and advise on that run");
@@ -145,7 +146,7 @@ Advice advise_study(const Store& store, const std::string& name) {
   if (!s) throw AdviseError(fmt::format("no study '{}' in {}; {}", name, store.path(), known_studies(store)));
   Advice a;
   a.scope = fmt::format("study {} ({}, {})", s->name, s->kind, study_status_name(s->status));
-  bool readable = s->kind == "tune" ? !store.study_trials(s->id).empty() : !s->result_json.empty();
+  bool readable = s->kind == "tune" ? !store.trials(s->id).empty() : !s->result_json.empty();
   if (!readable) {
     a.next_steps.push_back(fmt::format("study {} is {} and has no {} yet: finish it or run it again (e.g. `powertrain study {} "
                                        "--scale small`), then advise on it",
@@ -176,7 +177,7 @@ Advice advise_all(const Store& store) {
   a.scope += kinds;
   const RunView* current = nullptr;
   for (const auto& v : user) {
-    if (v.config.is_object()) { current = &v; break; }
+    if (v.config.has_value()) { current = &v; break; }
   }
   if (current) a.scope += fmt::format("; compared with your latest training run {}", current->run.id);
   for (size_t i = 0; i < user.size() && i < 5; ++i) advice_rules::rule_early_stopping(user[i], a.recommendations);
@@ -220,8 +221,10 @@ std::string advice_text(const Advice& advice) {
   int n = 0;
   for (const auto& r : advice.recommendations) {
     out += fmt::format("\n{}. {}  [{}]\n", ++n, r.change, r.kind);
-    out += fmt::format("   saving:     {} ({}); energies {}\n", advice_rules::fmt_energy(r.saving_j), advice_rules::fmt_percent(r.saving_fraction),
-                       r.provenance);
+    out += std::isfinite(r.saving_j)
+               ? fmt::format("   saving:     {} ({}); energies {}\n", advice_rules::fmt_energy(r.saving_j),
+                             advice_rules::fmt_percent(r.saving_fraction), provenance_name(r.provenance))
+               : fmt::format("   saving:     unknown; energies {}\n", provenance_name(r.provenance));
     out += "   estimated:  " + r.basis + "\n";
     out += "   evidence:   " + r.evidence + "\n";
     out += "   confidence: " + r.confidence + "\n";
@@ -238,7 +241,7 @@ std::string advice_text(const Advice& advice) {
 }
 
 nlohmann::json advice_json(const Advice& advice) {
-  auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  using util::num;
   json recs = json::array();
   for (const auto& r : advice.recommendations) {
     recs.push_back({{"kind", r.kind},
@@ -246,7 +249,7 @@ nlohmann::json advice_json(const Advice& advice) {
                     {"evidence", r.evidence},
                     {"saving_j", num(r.saving_j)},
                     {"saving_fraction", num(r.saving_fraction)},
-                    {"provenance", r.provenance},
+                    {"provenance", provenance_name(r.provenance)},
                     {"basis", r.basis},
                     {"source", r.source},
                     {"confidence", r.confidence}});

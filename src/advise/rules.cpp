@@ -2,6 +2,10 @@
 // study's trials, stored runs) and says what to change and what that would save.
 #include "advise/rules.h"
 
+#include "powertrain/report/format.h"
+#include "powertrain/search/spec.h"
+#include "util/json.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,46 +14,31 @@
 
 namespace powertrain::advice_rules {
 
-double dbl(const json& j, const char* key) {
-  if (!j.is_object()) return NAN;
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return NAN;
-  return it->get<double>();
-}
+std::string fmt_energy(double energy_j) { return report::format_energy_j(energy_j); }
 
-std::string weakest_provenance(const std::vector<std::string>& names) { return provenance_weakest_name(names); }
-
-std::string fmt_energy(double energy_j) {
-  if (!std::isfinite(energy_j)) return "unknown";
-  double a = std::fabs(energy_j);
-  if (a >= 3.6e6) return fmt::format("{:.3g} kWh", energy_j / 3.6e6);
-  if (a >= 1e3) return fmt::format("{:.3g} kJ", energy_j / 1e3);
-  return fmt::format("{:.3g} J", energy_j);
-}
-
-std::string fmt_percent(double fraction) {
-  return std::isfinite(fraction) ? fmt::format("{:.0f}%", 100 * fraction) : "unknown";
-}
+std::string fmt_percent(double fraction) { return report::format_percent(100 * fraction, 0); }
 
 std::string study_source(const StudyRecord& s) { return "study " + s.name + " (" + s.kind + ")"; }
 
 RunView load_run(const Store& store, const RunRecord& run) {
   RunView v;
   v.run = run;
-  json meta = json::parse(run.meta_json, nullptr, /*allow_exceptions=*/false);
-  if (meta.is_object()) {
-    if (meta.contains("config") && meta["config"].is_object()) v.config = meta["config"];
-    if (meta.contains("result") && meta["result"].is_object()) v.result = meta["result"];
+  if (!run.details.config_json.empty()) {
+    try {
+      v.config = parse_train_config(run.details.config_json, "run " + std::to_string(run.id));
+    } catch (const ConfigError&) {
+      // A config this version does not read (an older or newer format): no config to compare.
+    }
   }
   v.epochs = store.epochs(run.id);
-  std::vector<std::string> prov;
+  std::vector<Provenance> prov;
   double sum = 0;
   for (const auto& e : v.epochs) {
     sum += e.energy_j;  // NaN stays NaN: one unknown epoch makes the total unknown
     prov.push_back(e.energy_provenance);
   }
   v.training_energy_j = v.epochs.empty() ? NAN : sum;
-  v.provenance = v.epochs.empty() ? run.energy_provenance : weakest_provenance(prov);
+  v.provenance = v.epochs.empty() ? run.energy_provenance : provenance_weakest(prov);
   v.from_study = run.command.rfind("powertrain study", 0) == 0;
   return v;
 }
@@ -58,24 +47,17 @@ namespace {
 
 bool same_number(double a, double b) { return std::fabs(a - b) <= 1e-9 * std::max(std::fabs(a), std::fabs(b)); }
 
-// Returns config[section][key] as a number (NaN when absent).
-double config_number(const RunView* r, const char* section, const char* key) {
-  if (!r || !r->config.is_object() || !r->config.contains(section)) return NAN;
-  return dbl(r->config[section], key);
-}
-
-std::string config_string(const RunView* r, const char* section, const char* key) {
-  if (!r || !r->config.is_object() || !r->config.contains(section) || !r->config[section].is_object()) return "";
-  const json& s = r->config[section];
-  auto it = s.find(key);
-  return it != s.end() && it->is_string() ? it->get<std::string>() : "";
-}
+// The run's batch size, learning rate (NaN without a config), precision and schedule type ("").
+double batch_size_of(const RunView* r) { return r && r->config ? static_cast<double>(r->config->training.batch_size) : NAN; }
+double lr_of(const RunView* r) { return r && r->config ? r->config->optimizer.lr : NAN; }
+std::string precision_of(const RunView* r) { return r && r->config ? r->config->training.precision : ""; }
+std::string schedule_of(const RunView* r) { return r && r->config ? r->config->schedule.type : ""; }
 
 std::string run_label(const RunView& r) { return fmt::format("run {} ('{}')", r.run.id, r.run.name); }
 
 // How far to trust a comparison of two energies: seeds, spread against the difference,
 // and whether the joules were measured.
-std::string confidence_note(const std::string& provenance, double runs_per_setup, double difference_j, double std_j) {
+std::string confidence_note(Provenance provenance, double runs_per_setup, double difference_j, double std_j) {
   std::vector<std::string> parts;
   if (std::isfinite(runs_per_setup) && runs_per_setup <= 1) {
     parts.push_back("one seed per setup: no spread known, repeat with --seeds 3 before relying on it");
@@ -88,14 +70,14 @@ std::string confidence_note(const std::string& provenance, double runs_per_setup
       parts.push_back(fmt::format("{:.0f} seeds", runs_per_setup));
     }
   }
-  if (provenance == "estimated") {
+  if (provenance == Provenance::estimated) {
     parts.push_back("energies are estimates (no energy counter): the ratio is more reliable than the joules");
-  } else if (provenance == "simulated") {
+  } else if (provenance == Provenance::simulated) {
     parts.push_back("energies are simulated from traces, not measured on this machine");
-  } else if (provenance == "missing") {
+  } else if (provenance == Provenance::missing) {
     parts.push_back("some energies are missing");
   } else {
-    parts.push_back("energies measured (" + provenance + ")");
+    parts.push_back(std::string("energies measured (") + provenance_name(provenance) + ")");
   }
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
@@ -145,8 +127,8 @@ void rule_regime(const StudyRecord& s, const RegimeResult& result, const RunView
 
   // The baseline: the user's setup, else the engine's defaults; the grid cell nearest in
   // log distance (ties: the earlier cell, i.e. the smaller batch size).
-  double want_b = config_number(current, "training", "batch_size");
-  double want_lr = config_number(current, "optimizer", "lr");
+  double want_b = batch_size_of(current);
+  double want_lr = lr_of(current);
   std::string who = current && std::isfinite(want_b) ? run_label(*current) : "";
   if (!std::isfinite(want_b) || !std::isfinite(want_lr)) {
     want_b = result.header.scale.batch_size > 0 ? static_cast<double>(result.header.scale.batch_size) : 128;
@@ -167,7 +149,7 @@ void rule_regime(const StudyRecord& s, const RegimeResult& result, const RunView
   // e.g. "batch size 64, learning rate 0.001 (the setup of run 3 ('mine'))"
   std::string base_text = fmt::format("batch size {:g}, learning rate {:g} ({} {})", b0, lr0,
                                       exact ? "the setup of" : "the grid setup nearest to", who);
-  const std::string provenance = provenance_name(result.header.energy_provenance);
+  const Provenance provenance = result.header.energy_provenance;
   const std::string source = study_source(s);
 
   // Rule 1: at the baseline's learning rate, the accurate batch size with the lowest
@@ -253,7 +235,7 @@ void rule_precision(const StudyRecord& s, const PrecisionResult& result, const R
     if (x.precision == "fp32") fp32 = &x;
   }
   if (!fp32) return;
-  std::string now = config_string(current, "training", "precision");
+  std::string now = precision_of(current);
   if (!now.empty() && now != "fp32") return;  // the study compares against fp32 only
   const PrecisionSummary* pick = nullptr;
   double pick_ratio = NAN;
@@ -288,7 +270,7 @@ void rule_precision(const StudyRecord& s, const PrecisionResult& result, const R
   r.basis = pick_to_target ? fmt::format("fp32's energy to the target {} x (1 - {:.2f})", fmt_energy(e32), pick_ratio)
                            : fmt::format("fp32's training energy {} x (1 - {:.2f}, the energy-per-epoch ratio; assumes equal epochs)",
                                          fmt_energy(e32), pick_ratio);
-  r.provenance = provenance_name(result.header.energy_provenance);
+  r.provenance = result.header.energy_provenance;
   r.source = study_source(s);
   r.confidence = confidence_note(r.provenance, runs_of(pick->stats), NAN, NAN) +
                  "; reduced precision can hurt convergence (notably Adam in short runs): confirm against fp32 before release";
@@ -303,13 +285,13 @@ void rule_superconvergence(const StudyRecord& s, const SuperconvergenceResult& r
   const SuperconvergenceSummary* oc = variant_entry(result.summary, "one_cycle");
   const SuperconvergenceSummary* cst = variant_entry(result.summary, "constant");
   if (!oc || !cst) return;
-  if (config_string(current, "schedule", "type") == "one_cycle") return;
+  if (schedule_of(current) == "one_cycle") return;
   double e_oc = oc->energy_to_target_with_lr_find_j, e_c = cst->target.energy_to_target_j.mean;
   if (!std::isfinite(e_oc) || !std::isfinite(e_c) || !(e_oc < e_c) || !(e_c > 0)) return;
   double max_lr = result.max_lr;
   Recommendation r;
   r.kind = "schedule";
-  std::string now = config_string(current, "schedule", "type");
+  std::string now = schedule_of(current);
   r.change = fmt::format("schedule.type {} -> one_cycle, schedule.max_lr {:.3g}, optimizer.lr {:.3g}, optimizer.type adamw "
                          "(weight_decay 0.01)",
                          now.empty() ? "constant" : now, max_lr, max_lr / 25);
@@ -322,7 +304,7 @@ void rule_superconvergence(const StudyRecord& s, const SuperconvergenceResult& r
   r.saving_fraction = (e_c - e_oc) / e_c;
   r.basis = "energy to the target accuracy: constant rate minus one-cycle (range test included once; a one-cycle run must be "
             "given about the study's epoch budget, it is defined over its whole run)";
-  r.provenance = provenance_name(result.header.energy_provenance);
+  r.provenance = result.header.energy_provenance;
   r.source = study_source(s);
   double runs = runs_of(oc->stats);
   r.confidence = confidence_note(r.provenance, runs, e_c - e_oc, cst->target.energy_to_target_j.std);
@@ -339,10 +321,10 @@ void rule_pretrain(const StudyRecord& s, const PretrainResult& result, const Run
   const FreezeVsFinetune& f = result.freeze_vs_finetune;
   double frac = f.energy_saving_fraction, e_frozen = f.frozen_energy_j, e_ft = f.finetune_energy_j;
   if (!std::isfinite(frac) || !(frac > 0) || !std::isfinite(e_frozen) || !std::isfinite(e_ft)) return;
-  if (current && current->config.is_object()) {
+  if (current && current->config) {
     // Only a run that loads an encoder and fine-tunes it can freeze it.
-    const json& m = current->config.value("model", json::object());
-    if (m.value("freeze_encoder", false) || m.value("encoder_path", std::string()).empty()) return;
+    const ModelConfig& m = current->config->model;
+    if (m.freeze_encoder || m.encoder_path.empty()) return;
   }
   const PretrainSummary* fr = variant_entry(result.summary, "frozen");
   const PretrainSummary* ft = variant_entry(result.summary, "finetune");
@@ -360,7 +342,7 @@ void rule_pretrain(const StudyRecord& s, const PretrainResult& result, const Run
   r.saving_j = e_ft - e_frozen;
   r.saving_fraction = frac;
   r.basis = "per downstream training: fine-tuned classifier energy minus frozen classifier energy (means over seeds)";
-  r.provenance = provenance_name(result.header.energy_provenance);
+  r.provenance = result.header.energy_provenance;
   r.source = study_source(s);
   r.confidence = confidence_note(r.provenance, fr ? runs_of(fr->stats) : NAN, e_ft - e_frozen, ft ? ft->stats.energy_j.std : NAN);
   if (std::isfinite(a_fr) && std::isfinite(a_ft) && a_fr < a_ft) {
@@ -392,13 +374,13 @@ void rule_layers(const StudyRecord& s, const LayersResult& result, const RunView
   // The baseline: the user's width when the sweep has it, else the widest.
   double mine = NAN;
   std::vector<double> hidden;
-  if (current && current->config.is_object() && current->config.contains("model")) {
-    const json& m = current->config["model"];
-    if (key == "model.hidden" && m.contains("hidden") && m["hidden"].is_array() && !m["hidden"].empty()) {
-      for (const auto& h : m["hidden"]) hidden.push_back(h.get<double>());
+  if (current && current->config) {
+    const ModelConfig& m = current->config->model;
+    if (key == "model.hidden" && !m.hidden.empty()) {
+      for (int64_t h : m.hidden) hidden.push_back(static_cast<double>(h));
       mine = hidden[0];
     } else if (key == "model.width") {
-      mine = dbl(m, "width");
+      mine = static_cast<double>(m.width);
     }
   }
   const LayersWidth* base = nullptr;
@@ -437,7 +419,7 @@ void rule_layers(const StudyRecord& s, const LayersResult& result, const RunView
   r.saving_j = e0 - e1;
   r.saving_fraction = (e0 - e1) / e0;
   r.basis = "training energy to early stopping of the two widths (mean over seeds), baseline minus recommended";
-  r.provenance = provenance_name(result.header.energy_provenance);
+  r.provenance = result.header.energy_provenance;
   r.source = study_source(s);
   r.confidence = confidence_note(r.provenance, runs_of(narrow->stats), e0 - e1, base->stats.energy_j.std);
   scale_to_run(r, users ? current : nullptr);
@@ -467,7 +449,7 @@ void rule_multitask(const StudyRecord& s, const MultitaskResult& result, const R
   r.saving_j = sep - both;
   r.saving_fraction = (sep - both) / sep;
   r.basis = "sum of the two single-task trainings minus the multitask training (means over seeds)";
-  r.provenance = provenance_name(result.header.energy_provenance);
+  r.provenance = result.header.energy_provenance;
   r.source = study_source(s);
   r.confidence = confidence_note(r.provenance, together ? runs_of(together->stats) : NAN, sep - both,
                                  together ? together->stats.energy_j.std : NAN) +
@@ -488,15 +470,16 @@ void rule_tune_batch(const Store& store, const StudyRecord& s, const RunView* cu
   std::map<double, PerBatch> by;
   std::string key_used;
   double best_metric = NAN;
-  std::vector<std::string> provenances;  // each trial records its energies' provenance
-  for (const auto& text : store.study_trials(s.id)) {
-    json t = json::parse(text, nullptr, false);
-    if (!t.is_object() || !t.contains("config") || !t["config"].is_object()) continue;
-    if (t.contains("energy_provenance") && t["energy_provenance"].is_string()) provenances.push_back(t["energy_provenance"]);
-    const json& cfg = t["config"];
-    const char* key = cfg.contains("training.batch_size") ? "training.batch_size" : cfg.contains("batch_size") ? "batch_size" : nullptr;
-    if (!key) continue;
-    double b = dbl(cfg, key), e = dbl(t, "config_energy_j"), n = dbl(t, "config_epochs"), m = dbl(t, "metric");
+  std::vector<Provenance> provenances;  // each trial records its energies' provenance
+  for (const StoredTrial& st : store.trials(s.id)) {
+    const tune::TrialRecord& t = st.record;
+    provenances.push_back(st.energy_provenance);
+    // The batch size parameter: a training config key, or the traces' own.
+    const char* key = t.trial.config.count("training.batch_size") ? "training.batch_size"
+                      : t.trial.config.count("batch_size")        ? "batch_size"
+                                                                  : nullptr;
+    if (!key || !std::holds_alternative<double>(t.trial.config.at(key))) continue;
+    double b = std::get<double>(t.trial.config.at(key)), e = t.result.energy_j, n = t.result.epochs, m = t.result.metric;
     if (!(b > 0) || !std::isfinite(e) || !(n > 0)) continue;
     key_used = key;
     PerBatch& p = by[b];
@@ -507,8 +490,14 @@ void rule_tune_batch(const Store& store, const StudyRecord& s, const RunView* cu
     if (n > p.longest_epochs) { p.longest_epochs = n; p.longest_energy_j = e; }
   }
   if (by.size() < 2) return;
-  json spec = json::parse(s.spec_json, nullptr, false);
-  const bool simulated = spec.is_object() && spec.value("backend", std::string()) == "zeus-trace";
+  const Provenance provenance = provenance_weakest(provenances);
+  const bool simulated = provenance == Provenance::simulated;
+  std::optional<search::StudySpec> spec;
+  try {
+    spec = search::spec_from_json(util::parse_or(s.spec_json, nullptr));
+  } catch (const std::exception&) {
+    // A study whose definition no longer reads: no base config to compare with.
+  }
   auto mean = [](const std::vector<double>& v) {
     double sum = 0;
     for (double x : v) sum += x;
@@ -524,17 +513,14 @@ void rule_tune_batch(const Store& store, const StudyRecord& s, const RunView* cu
   }
   if (!std::isfinite(pick)) return;
   // The baseline: the user's batch size, else the study's base config, else the most expensive tried.
-  double b0 = config_number(current, "training", "batch_size");
+  double b0 = batch_size_of(current);
   const bool users = std::isfinite(b0) && by.count(b0) > 0;
   std::string who = users ? run_label(*current) : "";
   if (who.empty()) {
     b0 = NAN;
-    if (spec.is_object() && spec.contains("study_text") && spec["study_text"].is_string()) {
-      json study = json::parse(spec["study_text"].get<std::string>(), nullptr, false, /*ignore_comments=*/true);
-      if (study.is_object() && study.contains("train") && study["train"].is_object() && study["train"].contains("training")) {
-        double b = dbl(study["train"]["training"], "batch_size");
-        if (by.count(b)) { b0 = b; who = "the study's base config"; }
-      }
+    if (spec && spec->backend == search::Backend::training) {
+      const double b = static_cast<double>(spec->base.training.batch_size);
+      if (by.count(b)) { b0 = b; who = "the study's base config"; }
     }
   }
   if (who.empty()) {
@@ -561,8 +547,7 @@ void rule_tune_batch(const Store& store, const StudyRecord& s, const RunView* cu
   r.basis = fmt::format("energy per epoch (= per sample: same data) of the trials, {:g} vs {:g}: {} of the baseline's longest "
                         "trial ({:g} epochs, {}); assumes the same number of epochs",
                         pick, b0, fmt_energy(pick_e), base.longest_epochs, fmt_energy(base.longest_energy_j));
-  r.provenance = simulated ? "simulated" : "unrecorded (trials written by an older powertrain store no provenance)";
-  if (!simulated && !provenances.empty()) r.provenance = provenance_weakest_name(provenances);
+  r.provenance = provenance;  // missing for trials stored before powertrain recorded it
   r.source = study_source(s);
   r.confidence = (simulated ? std::string("energies simulated from traces") : std::string("trial energies as the search measured them")) +
                  fmt::format("; {} and {} trial(s) per batch size; short trials include warm-up effects", by[pick].trials, base.trials);
@@ -575,22 +560,21 @@ void rule_tune_batch(const Store& store, const StudyRecord& s, const RunView* cu
 void rule_runs_batch(const std::vector<RunView>& runs, const RunView* current, std::vector<Recommendation>& out) {
   // Runs compare when model, data, task and precision match.
   auto group_key = [](const RunView& r) -> std::string {
-    const json& c = r.config;
-    json k = {{"task", c.value("task", json())}, {"model", c.value("model", json())}};
-    if (c.contains("data")) k["data"] = {{"format", c["data"].value("format", json())}, {"path", c["data"].value("path", json())},
-                                         {"subset", c["data"].value("subset", json())}};
-    if (c.contains("training")) k["precision"] = c["training"].value("precision", json());
-    return k.dump();
+    const TrainConfig& c = *r.config;
+    std::string hidden;
+    for (int64_t h : c.model.hidden) hidden += std::to_string(h) + ",";
+    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", c.task, c.model.type, hidden, c.model.width, c.model.depth,
+                       c.model.dropout, c.model.feature_dim, c.model.encoder_path, c.model.freeze_encoder, c.data.format,
+                       c.data.path, c.data.subset, c.training.precision);
   };
   std::map<std::string, std::vector<const RunView*>> groups;
   for (const auto& r : runs) {
-    if (!r.config.is_object() || r.epochs.empty() || !std::isfinite(r.training_energy_j)) continue;
-    if (!std::isfinite(config_number(&r, "training", "batch_size"))) continue;
+    if (!r.config || r.epochs.empty() || !std::isfinite(r.training_energy_j)) continue;
     groups[group_key(r)].push_back(&r);
   }
   for (const auto& [key, members] : groups) {
     std::map<double, std::vector<const RunView*>> by;
-    for (const RunView* r : members) by[config_number(r, "training", "batch_size")].push_back(r);
+    for (const RunView* r : members) by[batch_size_of(r)].push_back(r);
     if (by.size() < 2) continue;
     // The baseline run: the current run when it is in the group, else the newest.
     const RunView* base = nullptr;
@@ -600,7 +584,7 @@ void rule_runs_batch(const std::vector<RunView>& runs, const RunView* current, s
     if (current && !base) continue;
     if (!base) base = members.front();  // runs come newest first
     auto metric_of = [](const RunView* r) {
-      double m = dbl(r->result, "best_val_metric");
+      double m = r->run.details.outcome ? r->run.details.outcome->best_val_metric : NAN;
       if (std::isfinite(m)) return m;
       for (const auto& e : r->epochs) if (std::isfinite(e.val_metric) && !(e.val_metric <= m)) m = e.val_metric;
       return m;
@@ -623,12 +607,12 @@ void rule_runs_batch(const std::vector<RunView>& runs, const RunView* current, s
       bool ok = !std::isfinite(top) || (std::isfinite(best) && best >= top - kAccurateWithin);
       if (ok && (!std::isfinite(pick_e) || epe[b] < pick_e)) { pick = b; pick_e = epe[b]; }
     }
-    const double b0 = config_number(base, "training", "batch_size");
+    const double b0 = batch_size_of(base);
     const double e0 = base->training_energy_j / static_cast<double>(base->epochs.size());
     if (!std::isfinite(pick) || same_number(pick, b0) || !(pick_e < e0)) continue;
     std::string ids;
     for (const RunView* r : by[pick]) ids += (ids.empty() ? "" : ", ") + std::to_string(r->run.id);
-    std::vector<std::string> prov;
+    std::vector<Provenance> prov;
     for (const RunView* r : members) prov.push_back(r->provenance);
     Recommendation r;
     r.kind = "batch_size";
@@ -642,7 +626,7 @@ void rule_runs_batch(const std::vector<RunView>& runs, const RunView* current, s
     r.basis = fmt::format("(energy per epoch {} - {}) x the {} epochs of {}; per sample in the same ratio (same data); assumes the "
                           "same number of epochs",
                           fmt_energy(e0), fmt_energy(pick_e), base->epochs.size(), run_label(*base));
-    r.provenance = weakest_provenance(prov);
+    r.provenance = provenance_weakest(prov);
     r.source = run_label(*base) + " and runs " + ids;
     r.confidence = confidence_note(r.provenance, static_cast<double>(by[pick].size()), NAN, NAN) +
                    "; the runs may differ in other settings (learning rate, epochs), which this comparison ignores";
@@ -670,7 +654,7 @@ void rule_early_stopping(const RunView& run, std::vector<Recommendation>& out) {
   const int after = last - plateau;
   if (after <= kSuggestedPatience) return;  // patience would have kept these epochs anyway
   double saving = 0, total = 0, with_patience = 0, final_best = NAN;
-  std::vector<std::string> prov;
+  std::vector<Provenance> prov;
   for (const auto& e : run.epochs) {
     total += e.energy_j;
     if (e.epoch > plateau) { saving += e.energy_j; prov.push_back(e.energy_provenance); }
@@ -680,8 +664,9 @@ void rule_early_stopping(const RunView& run, std::vector<Recommendation>& out) {
   }
   const std::string metric = by_accuracy ? "validation accuracy" : "validation loss";
   std::string threshold = by_accuracy ? fmt::format("{:g}", kMinDeltaAccuracy) : fmt::format("{:.0f}% of the best loss", 100 * kMinDeltaLossFraction);
-  double patience = config_number(&run, "early_stopping", "patience"), min_delta = config_number(&run, "early_stopping", "min_delta");
-  std::string monitor = config_string(&run, "early_stopping", "monitor");
+  const double patience = run.config ? run.config->early_stopping.patience : NAN;
+  const double min_delta = run.config ? run.config->early_stopping.min_delta : NAN;
+  const std::string monitor = run.config ? run.config->early_stopping.monitor : "";
   Recommendation r;
   r.kind = "early_stopping";
   std::string want_monitor = by_accuracy ? "val_metric" : "val_loss";
@@ -700,10 +685,11 @@ void rule_early_stopping(const RunView& run, std::vector<Recommendation>& out) {
   r.basis = fmt::format("sum of the stored energies of epochs {}..{} (stopping right after epoch {}); with patience {} the run would "
                         "have stopped at epoch {} and saved {}",
                         plateau + 1, last, plateau, kSuggestedPatience, plateau + kSuggestedPatience, fmt_energy(with_patience));
-  r.provenance = weakest_provenance(prov);
+  r.provenance = provenance_weakest(prov);
   r.source = fmt::format("run {}", run.run.id);
   r.confidence = "one run's curve: another seed may flatten later; " +
-                 std::string(run.provenance == "estimated" ? "epoch energies are estimates" : "epoch energies " + run.provenance);
+                 std::string(run.provenance == Provenance::estimated ? "epoch energies are estimates"
+                                                                     : std::string("epoch energies ") + provenance_name(run.provenance));
   out.push_back(r);
 }
 

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "powertrain/advise/advisor.h"
 #include "powertrain/store/store.h"
+#include "powertrain/train/config.h"
 #include "powertrain/study/results.h"
 
 namespace powertrain::advice_rules {
@@ -29,25 +31,19 @@ constexpr int kSuggestedPatience = 2;
 // A stored run as the rules see it.
 struct RunView {
   RunRecord run;
-  json config;                      // meta_json["config"] (null for runs without one)
-  json result;                      // meta_json["result"] (null when absent)
+  std::optional<TrainConfig> config;  // the run's training config (nullopt for runs without one)
   std::vector<EpochRecord> epochs;
-  double training_energy_j = NAN;   // sum of the epochs' energies; NaN when none or any unknown
-  std::string provenance = "missing";  // the weakest epoch's
-  bool from_study = false;          // a run a study made (its command is `powertrain study ...`)
+  double training_energy_j = NAN;     // sum of the epochs' energies; NaN when none or any unknown
+  Provenance provenance = Provenance::missing;  // the weakest epoch's
+  bool from_study = false;            // a run a study made (its command is `powertrain study ...`)
 };
 
 // Returns the run with its config, epochs and training energy.
 RunView load_run(const Store& store, const RunRecord& run);
 
-// Returns j[key] as a number, NaN when missing, null or not a number.
-double dbl(const json& j, const char* key);
-// Returns the weakest of the provenance names (missing < estimated < integrated_power <
-// measured_counter; simulated and unknown names count as their own, weakest but missing).
-std::string weakest_provenance(const std::vector<std::string>& names);
-// Returns "1.23 kJ"-style text, or "unknown" for NaN.
+// Returns "1.23 kJ"-style text, or "n/a" for NaN (report/format.h).
 std::string fmt_energy(double energy_j);
-// Returns "45%"-style text for a fraction, or "unknown" for NaN.
+// Returns "45%"-style text for a fraction, or "n/a" for NaN.
 std::string fmt_percent(double fraction);
 // Returns "study NAME (KIND)".
 std::string study_source(const StudyRecord& s);

@@ -90,7 +90,7 @@ int run_train(const TrainOptions& o) {
     }
     std::cerr << fmt::format("{:>5} {:>10.4f} {:>10.4f} {:>9} {:>9.3g} {:>7.2f}s {:>10} {:>9}  {}\n", e.epoch, e.train_loss,
                              e.val_loss, fmt_metric(e.val_metric), e.lr, e.duration_s, energy(e.energy_j),
-                             report::format_power_w(e.avg_power_w), e.energy_provenance);
+                             report::format_power_w(e.avg_power_w), provenance_name(e.energy_provenance));
   };
   auto stop_signal = std::make_unique<StopOnSignal>();  // until the training ends (also on error returns)
   hooks.stop_requested = stop_signal->stop_requested();
@@ -113,7 +113,7 @@ int run_train(const TrainOptions& o) {
     out += fmt::format("  best epoch       {} (val acc {}, val loss {:.4f}); test acc {}\n", r.best_epoch, fmt_metric(r.best_val_metric),
                        r.best_val_loss, fmt_metric(r.test_metric));
     out += fmt::format("  energy           {} total, {} to the best epoch ({}{})\n", energy(r.energy_j), energy(r.energy_to_best_j),
-                       r.energy_provenance,
+                       provenance_name(r.energy_provenance),
                        std::isfinite(r.energy_uncertainty_j) ? ", +-" + energy(r.energy_uncertainty_j) : std::string());
     out += fmt::format("  carbon           {} CO2e (grid {}, PUE {:.2f})\n", report::format_si(r.co2e_g, "g"), cfg.energy.grid, cfg.energy.pue);
     out += fmt::format("  time             {}, {:.0f} samples/s on {} ({} threads, {})\n", report::format_duration_s(r.duration_s), r.samples_per_s,
@@ -139,7 +139,7 @@ int run_train(const TrainOptions& o) {
                         {"test_loss", num(r.test_loss)},
                         {"energy_j", num(r.energy_j)},
                         {"energy_to_best_j", num(r.energy_to_best_j)},
-                        {"energy_provenance", r.energy_provenance},
+                        {"energy_provenance", provenance_name(r.energy_provenance)},
                         {"co2e_g", num(r.co2e_g)},
                         {"duration_s", num(r.duration_s)},
                         {"samples_per_s", num(r.samples_per_s)},

@@ -157,7 +157,7 @@ CodeCarbonRow codecarbon_row(const RunExport& r, const CodeCarbonOptions& opt) {
     row.caveats.push_back("energy_consumed includes components that are neither CPU, GPU nor RAM; "
                           "it is more than cpu_energy + gpu_energy + ram_energy");
   }
-  if (run.energy_provenance == "estimated") {
+  if (run.energy_provenance == Provenance::estimated) {
     row.caveats.push_back("energy_consumed and emissions rest on an estimate (energy_provenance estimated)");
   }
   if (run.status == RunStatus::running) {

@@ -13,14 +13,6 @@ namespace {
 using util::num;
 
 
-nlohmann::json parse_or_text(const std::string& text) {
-  if (text.empty()) return nullptr;
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error&) {
-    return text;  // keep what was stored, as text
-  }
-}
 
 }  // namespace
 
@@ -33,12 +25,12 @@ nlohmann::json epoch_json(const EpochRecord& e) {
           {"duration_s", num(e.duration_s)},
           {"energy_j", num(e.energy_j)},
           {"energy_uncertainty_j", num(e.energy_uncertainty_j)},
-          {"energy_provenance", e.energy_provenance},
+          {"energy_provenance", provenance_name(e.energy_provenance)},
           {"avg_power_w", num(e.avg_power_w)},
           {"samples_per_s", num(e.samples_per_s)},
           {"loss_scale", num(e.loss_scale)},
           {"skipped_steps", e.skipped_steps},
-          {"metrics", parse_or_text(e.metrics_json)}};
+          {"metrics", epoch_metrics_to_json(e.diverged, e.metrics)}};
 }
 
 nlohmann::json component_json(const ComponentMeasurement& c) {
@@ -151,12 +143,12 @@ nlohmann::json run_json(const RunExport& r) {
             {"exit_code", run.exit_code ? nlohmann::json(*run.exit_code) : nlohmann::json(nullptr)},
             {"energy_j", num(run.energy_j)},
             {"energy_uncertainty_j", num(run.energy_uncertainty_j)},
-            {"energy_provenance", run.energy_provenance},
+            {"energy_provenance", provenance_name(run.energy_provenance)},
             {"grid", run.grid},
             {"carbon_intensity_g_per_kwh", num(run.carbon_intensity_g_per_kwh)},
             {"pue", num(run.pue)},
             {"co2e_g", num(run.co2e_g)},
-            {"meta", parse_or_text(run.meta_json)}}},
+            {"meta", run_details_to_json(run.details)}}},
           {"host", host},
           {"devices", devices},
           {"windows", windows},

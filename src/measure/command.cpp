@@ -149,11 +149,9 @@ CommandResult measure_command(const CommandOptions& o) {
   Meter meter(std::move(sources), MeterOptions().interval_s(o.interval_s));
   r.sensors = meter.sensors();
   meter.start();
-  nlohmann::json idle_json = nullptr;
   if (o.idle_baseline_s > 0) {
     say(fmt::format("measuring the idle baseline for {:.1f} s (keep the machine quiet)", o.idle_baseline_s));
     r.idle = meter.measure_idle(o.idle_baseline_s);
-    idle_json = {{"duration_s", r.idle->duration_s}, {"power_w", r.idle->power_w}};
   }
 
   RunStart start;
@@ -184,10 +182,13 @@ CommandResult measure_command(const CommandOptions& o) {
   const bool interrupted = WIFSIGNALED(status) || g_forwarded_signal.load() != 0;
   r.status = interrupted ? RunStatus::interrupted : (r.exit_code == 0 ? RunStatus::completed : RunStatus::failed);
   r.carbon = carbon_from_energy(r.measurement.total_energy_j(), o.grid, o.pue);
-  nlohmann::json meta = {{"interval_s", o.interval_s}, {"warnings", r.warnings}, {"idle_baseline", idle_json}};
+  RunDetails details;
+  details.interval_s = o.interval_s;
+  details.warnings = r.warnings;
+  details.idle_baseline = r.idle;
   r.run_id = recorder.run_id();
   try {
-    recorder.finish(r.status, r.exit_code, r.measurement, meta.dump());
+    recorder.finish(r.status, r.exit_code, r.measurement, details);
   } catch (const StoreError& e) {
     say(e.what());
     r.run_id = 0;

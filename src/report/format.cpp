@@ -19,7 +19,7 @@ const char* origin_name(Origin origin) {
   return "missing";
 }
 
-Origin origin_of_provenance(Provenance p) {
+Origin origin_of(Provenance p) {
   switch (p) {
     case Provenance::measured_counter:
     case Provenance::integrated_power: return Origin::measured;

@@ -11,12 +11,6 @@
 namespace powertrain {
 namespace report {
 
-Origin origin_of(const std::string& provenance) {
-  if (provenance == "measured_counter" || provenance == "integrated_power" || provenance == "measured") return Origin::measured;
-  if (provenance == "estimated") return Origin::estimated;
-  if (provenance == "simulated") return Origin::simulated;
-  return Origin::missing;
-}
 
 std::string Report::text() const {
   std::string out = document.title() + "\n\n";
@@ -95,10 +89,11 @@ std::string date_text(double unix_s) {
   return buf;
 }
 
-std::string provenance_text(const std::string& provenance) {
-  Origin o = origin_of(provenance);
+std::string provenance_text(Provenance p) {
+  const Origin o = origin_of(p);
+  const std::string name = provenance_name(p);
   if (o == Origin::missing) return "missing";
-  return provenance == origin_name(o) ? provenance : std::string(origin_name(o)) + " (" + provenance + ")";
+  return name == origin_name(o) ? name : std::string(origin_name(o)) + " (" + name + ")";
 }
 
 

@@ -37,7 +37,7 @@ std::string short_number(double v);
 std::string date_text(double unix_s);
 // Returns a stored provenance name as the report shows it: "measured (measured_counter)",
 // "estimated", "missing".
-std::string provenance_text(const std::string& provenance);
+std::string provenance_text(Provenance p);
 
 // The energy unit for a set of values in J: kJ from 10 kJ up, MJ from 10 MJ.
 struct EnergyScale {

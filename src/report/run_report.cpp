@@ -10,6 +10,7 @@
 #include "powertrain/report/chart.h"
 #include "powertrain/report/reports.h"
 #include "report/report_parts.h"
+#include "util/json.h"
 
 namespace powertrain {
 namespace report {
@@ -55,12 +56,11 @@ Report run_report(const Store& store, int64_t run_id) {
                                                             {"status", run_status_name(run.status)}};
   if (run.exit_code) facts.push_back({"exit code", std::to_string(*run.exit_code)});
   if (!run.command.empty()) facts.push_back({"command", run.command});
-  json meta = json::parse(run.meta_json, nullptr, false);
-  if (meta.is_object() && meta.contains("config")) {
-    std::string cfg = meta["config"].dump();
+  if (!run.details.config_json.empty()) {
+    std::string cfg = util::parse_or(run.details.config_json, run.details.config_json).dump();
     facts.push_back({"config", cfg.size() > 400 ? cfg.substr(0, 397) + "..." : cfg});
   }
-  if (meta.is_object() && meta.contains("error")) facts.push_back({"error", jstr(meta, "error")});
+  if (!run.details.error.empty()) facts.push_back({"error", run.details.error});
   std::string devices;
   for (const auto& d : ex->devices) {
     if (!d.working) continue;
@@ -97,7 +97,7 @@ Report run_report(const Store& store, int64_t run_id) {
   comp.columns = {"component", "kind", "energy", "time", "average power", "provenance", "note"};
   comp.numeric = {false, false, true, true, true, false, false};
   for (const auto& c : totals) {
-    Origin co = origin_of_provenance(c.provenance);
+    Origin co = origin_of(c.provenance);
     component_origin[c.component] = co;
     comp.rows.push_back({c.component, component_kind_name(c.kind), with_origin(format_energy_j(c.energy_j), co),
                          format_duration_s(c.duration_s), with_origin(format_power_w(c.energy_j / c.duration_s), co),

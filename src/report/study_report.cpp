@@ -26,7 +26,7 @@ void begin(Builder& b, const StudyHeader& h, size_t runs) {
   if (h.threads > 0) facts.push_back({"threads", std::to_string(h.threads)});
   facts.push_back({"device", h.device.empty() ? "n/a" : h.device});
   facts.push_back({"runs", std::to_string(runs)});
-  facts.push_back({"energy provenance", parts::provenance_text(provenance_name(h.energy_provenance))});
+  facts.push_back({"energy provenance", parts::provenance_text(h.energy_provenance)});
   facts.push_back({"energy of the whole study", energy_text(h.study_energy_j, o)});
   b.facts(facts);
   b.findings(h.findings);
@@ -69,7 +69,6 @@ void runs_section(Builder& b, const std::vector<std::string>& label_columns, con
   b.table(t);
 }
 
-Origin origin_of(Provenance p) { return report::origin_of_provenance(p); }
 
 std::string energy_text(double energy_j, Origin origin) {
   return std::isfinite(energy_j) ? with_origin(format_energy_j(energy_j), origin) : "n/a";

@@ -57,8 +57,8 @@ std::string date_text(double unix_s) {
 }
 
 // Energy with its origin ("1.2 kJ (est.)"), or "n/a" when unknown.
-std::string energy_text(double energy_j, const std::string& provenance) {
-  if (!std::isfinite(energy_j)) return "n/a (" + (provenance.empty() ? std::string("missing") : provenance) + ")";
+std::string energy_text(double energy_j, Provenance provenance) {
+  if (!std::isfinite(energy_j)) return std::string("n/a (") + provenance_name(provenance) + ")";
   return report::with_origin(report::format_energy_j(energy_j), report::origin_of(provenance));
 }
 
@@ -173,7 +173,7 @@ Answer runs_page(const Store& store, const RunFilter& f) {
         r.id, esc(r.name.empty() ? "(unnamed)" : r.name), esc(r.kind), status_badge(run_status_name(r.status)), esc(date_text(r.started_at_unix_s)),
         r.status == RunStatus::running ? "running" : esc(duration_text(r.duration_s)),
         r.status == RunStatus::running ? "at the end" : esc(energy_text(r.energy_j, r.energy_provenance)),
-        r.status == RunStatus::running ? "" : esc(r.energy_provenance), r.status == RunStatus::running ? "" : esc(co2_text(r.co2e_g)));
+        r.status == RunStatus::running ? "" : esc(provenance_name(r.energy_provenance)), r.status == RunStatus::running ? "" : esc(co2_text(r.co2e_g)));
   }
   body += "</tbody></table></div>\n";
   if (static_cast<int>(runs.size()) == f.limit) {
@@ -200,14 +200,12 @@ std::vector<std::pair<std::string, std::string>> run_facts(const Store& store, c
     devices += (devices.empty() ? "" : "; ") + s.component + " (" + s.source + (s.description.empty() ? "" : ", " + s.description) + ")";
   }
   facts.push_back({"sensors", devices.empty() ? "none working: energy is missing" : devices});
-  json meta = parse_or_empty(r.meta_json);
-  if (meta.contains("result") && meta["result"].is_object()) {
-    const json& res = meta["result"];
-    if (res.contains("stop_reason") && res["stop_reason"].is_string()) facts.push_back({"stopped", res["stop_reason"].get<std::string>()});
-    double best = jnum(res, "best_val_metric"), test = jnum(res, "test_metric");
-    if (std::isfinite(best)) facts.push_back({"best val metric", report::format_number(best, 4)});
-    if (std::isfinite(test)) facts.push_back({"test metric", report::format_number(test, 4)});
+  if (const auto& o = r.details.outcome) {
+    if (!o->stop_reason.empty()) facts.push_back({"stopped", o->stop_reason});
+    if (std::isfinite(o->best_val_metric)) facts.push_back({"best val metric", report::format_number(o->best_val_metric, 4)});
+    if (std::isfinite(o->test_metric)) facts.push_back({"test metric", report::format_number(o->test_metric, 4)});
   }
+  if (!r.details.error.empty()) facts.push_back({"error", r.details.error});
   if (r.exit_code) facts.push_back({"exit code", std::to_string(*r.exit_code)});
   return facts;
 }
@@ -246,7 +244,7 @@ Answer run_page(const Store& store, int64_t run_id) {
     for (const Measurement& m : windows) {
       std::string prov = provenance_name(m.total_provenance());
       body += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>\n",
-                          esc(m.name), esc(duration_text(m.duration_s)), esc(energy_text(m.total_energy_j(), prov)), esc(prov),
+                          esc(m.name), esc(duration_text(m.duration_s)), esc(energy_text(m.total_energy_j(), m.total_provenance())), esc(prov),
                           std::isfinite(m.avg_power_w()) ? esc(report::format_power_w(m.avg_power_w())) : "n/a");
     }
     body += "</tbody></table></div>\n";
@@ -286,18 +284,17 @@ Answer compare_page(const Store& store, int64_t a, int64_t b) {
       {"energy", energy_text(ra->energy_j, ra->energy_provenance), energy_text(rb->energy_j, rb->energy_provenance)},
       {"CO2e", co2_text(ra->co2e_g), co2_text(rb->co2e_g)},
       {"epochs", std::to_string(epochs_a.size()), std::to_string(epochs_b.size())},
-      {"mean energy per epoch", energy_text(per_epoch_a, epochs_a.empty() ? "missing" : epochs_a.back().energy_provenance),
-       energy_text(per_epoch_b, epochs_b.empty() ? "missing" : epochs_b.back().energy_provenance)},
+      {"mean energy per epoch", energy_text(per_epoch_a, epochs_a.empty() ? Provenance::missing : epochs_a.back().energy_provenance),
+       energy_text(per_epoch_b, epochs_b.empty() ? Provenance::missing : epochs_b.back().energy_provenance)},
       {"best val metric", std::isfinite(best_a) ? report::format_number(best_a, 4) : "n/a",
        std::isfinite(best_b) ? report::format_number(best_b, 4) : "n/a"},
   };
   if (std::isfinite(ra->energy_j) && std::isfinite(rb->energy_j) && ra->energy_j > 0) {
     rows.push_back({"energy ratio", "1", report::format_number(rb->energy_j / ra->energy_j, 3) + "x"});
   }
-  // Configuration differences (train runs keep their config in meta_json).
-  json ca = parse_or_empty(ra->meta_json), cb = parse_or_empty(rb->meta_json);
-  if (ca.contains("config") && cb.contains("config")) {
-    json fa = ca["config"].flatten(), fb = cb["config"].flatten();
+  // Configuration differences (training runs keep their config in their details).
+  if (!ra->details.config_json.empty() && !rb->details.config_json.empty()) {
+    json fa = parse_or_empty(ra->details.config_json).flatten(), fb = parse_or_empty(rb->details.config_json).flatten();
     std::set<std::string> keys;
     for (auto it = fa.begin(); it != fa.end(); ++it) keys.insert(it.key());
     for (auto it = fb.begin(); it != fb.end(); ++it) keys.insert(it.key());

@@ -1,8 +1,6 @@
 // One run recorded as it happens: running row, live samples, epochs, final write, or failed.
 #include "powertrain/store/run_recorder.h"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 
 #include "powertrain/store/live.h"
@@ -21,7 +19,7 @@ RunRecorder::RunRecorder(Store* store, Meter& meter, RunStart start, std::functi
   if (!store_) return;
   try {
     RunRecord r = row();
-    r.meta_json = start_.meta_json;
+    r.details = start_.details;
     run_id_ = store_->begin_run(r, host_info_collect(), meter_.sensors());
   } catch (const StoreError& e) {
     if (!on_problem_) throw;
@@ -56,7 +54,7 @@ void RunRecorder::epoch(const EpochRecord& epoch) {
 }
 
 RunRecord RunRecorder::finish(RunStatus status, std::optional<int> exit_code, const Measurement& run_window,
-                              const std::string& meta_json) {
+                              const RunDetails& details) {
   done_ = true;
   if (live_) live_->stop();
   RunRecord r = row();
@@ -66,9 +64,9 @@ RunRecord RunRecorder::finish(RunStatus status, std::optional<int> exit_code, co
   r.exit_code = exit_code;
   r.energy_j = run_window.total_energy_j();
   r.energy_uncertainty_j = run_window.total_uncertainty_j();
-  r.energy_provenance = provenance_name(run_window.total_provenance());
+  r.energy_provenance = run_window.total_provenance();
   r.co2e_g = carbon_from_energy(r.energy_j, start_.grid, start_.pue).co2e_g;
-  r.meta_json = meta_json;
+  r.details = details;
   if (store_ && run_id_ > 0) {
     store_->finish_run(run_id_, r, meter_.finished(), downsample(meter_.samples(), start_.sample_bucket_s));
   }
@@ -84,7 +82,8 @@ void RunRecorder::fail(const std::string& error) {
     RunRecord r = row();
     r.status = RunStatus::failed;
     r.exit_code = 1;
-    r.meta_json = nlohmann::json{{"error", error}}.dump();
+    r.details = start_.details;
+    r.details.error = error;
     store_->finish_run(run_id_, r, meter_.finished(), downsample(meter_.samples(), start_.sample_bucket_s));
   } catch (const std::exception& e) {
     if (on_problem_) on_problem_(std::string("cannot record the failed run: ") + e.what());

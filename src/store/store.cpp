@@ -249,7 +249,6 @@ int pragma_int(sqlite3* db, const std::string& path, const char* sql) {
   return s.step() ? static_cast<int>(s.col_int(0)) : 0;
 }
 
-Provenance parse_provenance(const std::string& s) { return provenance_from_name(s); }
 
 ComponentKind parse_component_kind(const std::string& s) {
   for (ComponentKind k : {ComponentKind::gpu, ComponentKind::cpu_package, ComponentKind::dram,
@@ -358,12 +357,12 @@ void bind_run(Stmt& s, const RunRecord& r) {
   if (r.exit_code) s.integer(7, *r.exit_code); else s.null(7);
   s.real(8, r.energy_j);
   s.real(9, r.energy_uncertainty_j);
-  s.text(10, r.energy_provenance);
+  s.text(10, provenance_name(r.energy_provenance));
   s.text(11, r.grid);
   s.real(12, r.carbon_intensity_g_per_kwh);
   s.real(13, r.pue);
   s.real(14, r.co2e_g);
-  s.text(15, r.meta_json);
+  s.text(15, run_details_to_json(r.details).dump());
 }
 
 // Reads a row of "SELECT id, <kRunColumns>".
@@ -379,12 +378,12 @@ RunRecord read_run(const Stmt& s) {
   r.exit_code = s.is_null(7) ? std::nullopt : std::optional<int>(static_cast<int>(s.col_int(7)));
   r.energy_j = s.col_real(8);
   r.energy_uncertainty_j = s.col_real(9);
-  r.energy_provenance = s.col_text(10);
+  r.energy_provenance = provenance_from_name(s.col_text(10));
   r.grid = s.col_text(11);
   r.carbon_intensity_g_per_kwh = s.col_real(12);
   r.pue = s.col_real(13);
   r.co2e_g = s.col_real(14);
-  r.meta_json = s.col_text(15);
+  r.details = run_details_from_json(nlohmann::json::parse(s.col_text(15), nullptr, false));
   return r;
 }
 
@@ -695,12 +694,12 @@ void Store::record_epoch(int64_t run_id, const EpochRecord& e) {
   s.real(7, e.duration_s);
   s.real(8, e.energy_j);
   s.real(9, e.energy_uncertainty_j);
-  s.text(10, e.energy_provenance);
+  s.text(10, provenance_name(e.energy_provenance));
   s.real(11, e.avg_power_w);
   s.real(12, e.samples_per_s);
   s.real(13, e.loss_scale);
   s.integer(14, e.skipped_steps);
-  s.text(15, e.metrics_json);
+  s.text(15, epoch_metrics_to_json(e.diverged, e.metrics).dump());
   s.run();
   tx.commit();
 }
@@ -723,12 +722,12 @@ std::vector<EpochRecord> Store::epochs(int64_t run_id) const {
     e.duration_s = s.col_real(5);
     e.energy_j = s.col_real(6);
     e.energy_uncertainty_j = s.col_real(7);
-    e.energy_provenance = s.col_text(8);
+    e.energy_provenance = provenance_from_name(s.col_text(8));
     e.avg_power_w = s.col_real(9);
     e.samples_per_s = s.col_real(10);
     e.loss_scale = s.col_real(11);
     e.skipped_steps = s.col_int(12);
-    e.metrics_json = s.col_text(13);
+    epoch_metrics_from_json(nlohmann::json::parse(s.col_text(13), nullptr, false), e.diverged, e.metrics);
     out.push_back(std::move(e));
   }
   return out;
@@ -957,7 +956,7 @@ std::vector<Measurement> Store::windows(int64_t run_id) const {
     m.static_energy_j = c.col_real(9);
     m.dynamic_energy_j = c.col_real(10);
     m.samples = static_cast<int>(c.col_int(11));
-    m.provenance = parse_provenance(c.col_text(12));
+    m.provenance = provenance_from_name(c.col_text(12));
     m.note = c.col_text(13);
     out[it->second].components.push_back(std::move(m));
   }

@@ -180,7 +180,7 @@ RunRow run_row(const TrainResult& r) {
     EpochRow er;
     er.epoch = e.epoch;
     er.energy_j = e.energy_j;
-    er.energy_provenance = provenance_from_name(e.energy_provenance);
+    er.energy_provenance = e.energy_provenance;
     er.duration_s = e.duration_s;
     er.avg_power_w = e.avg_power_w;
     er.train_loss = e.train_loss;

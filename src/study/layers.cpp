@@ -60,7 +60,7 @@ LayerPhaseRow phase_row(const LayerPhaseCost& p) {
   r.energy_j = p.energy_j;
   r.energy_per_pass_j = p.energy_per_pass_j;
   r.avg_power_w = p.avg_power_w;
-  r.energy_provenance = provenance_from_name(p.energy_provenance);
+  r.energy_provenance = p.energy_provenance;
   return r;
 }
 
@@ -127,7 +127,7 @@ void layer_findings(const std::vector<LayerCost>& costs, const LayerBenchSpec& s
     list += fmt::format("{} {} ({:.3g} ms, {:.0f}% of the time, {:.3g} MFLOP forward)", c->layer, mj(c->forward_backward.energy_per_pass_j),
                         1e3 * c->forward_backward.time_per_pass_s, 100 * c->time_share, c->flops_forward / 1e6);
   }
-  std::string prov = costs[0].forward_backward.energy_provenance;
+  std::string prov = provenance_name(costs[0].forward_backward.energy_provenance);
   findings.push_back(fmt::format(
       "At matched sizes (every layer takes the same {} input, batch {}, and returns as many values), one forward+backward pass "
       "cost, most expensive first: {} (energy {}).",

@@ -150,7 +150,7 @@ LayerPhaseCost timed_loop(const LayerBenchSpec& spec, const torch::Device& devic
   if (meter) {
     c.window_s = m.duration_s;
     c.energy_j = m.total_energy_j();
-    c.energy_provenance = provenance_name(m.total_provenance());
+    c.energy_provenance = m.total_provenance();
     if (std::isfinite(c.energy_j)) {
       c.energy_per_pass_j = c.energy_j / static_cast<double>(c.repetitions);
       if (c.window_s > 0) c.avg_power_w = c.energy_j / c.window_s;

@@ -89,11 +89,11 @@ LrFindResult lr_find(const TrainConfig& cfg, const LrFindSpec& spec, const Train
   }
   if (!std::isfinite(r.suggested_lr)) r.suggested_lr = r.min_loss_lr / 10;
 
-  recorder.finish(RunStatus::completed, 0, r.energy,
-                  nlohmann::json{{"lr", r.lr}, {"loss", r.loss}, {"smoothed_loss", r.smoothed_loss},
-                                 {"suggested_lr", r.suggested_lr}, {"min_loss_lr", r.min_loss_lr},
-                                 {"config", nlohmann::json::parse(train_config_json(cfg))}}
-                      .dump());
+  RunDetails details;
+  details.config_json = train_config_json(cfg);
+  details.lr_sweep = LrSweep{r.lr, r.loss, r.smoothed_loss, r.suggested_lr, r.min_loss_lr};
+  details.warnings = warnings;
+  recorder.finish(RunStatus::completed, 0, r.energy, details);
   return r;
 }
 

@@ -84,7 +84,8 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
   start.command = hooks.command;
   start.grid = grid;
   start.pue = cfg.energy.pue;
-  start.meta_json = nlohmann::json{{"config", nlohmann::json::parse(train_config_json(cfg))}}.dump();
+  start.details.config_json = train_config_json(cfg);
+  start.details.warnings = warnings;
   RunRecorder recorder(hooks.store, *meter, start);
   r.run_id = recorder.run_id();
   try {
@@ -133,12 +134,12 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
       rec.duration_s = m.duration_s;
       rec.energy_j = m.total_energy_j();
       rec.energy_uncertainty_j = m.total_uncertainty_j();
-      rec.energy_provenance = provenance_name(m.total_provenance());
+      rec.energy_provenance = m.total_provenance();
       rec.avg_power_w = m.avg_power_w();
       rec.samples_per_s = epoch_train_s > 0 ? static_cast<double>(step * cfg.training.batch_size) / epoch_train_s : NAN;
       rec.loss_scale = scaler.enabled() ? scaler.current_scale() : NAN;
       rec.skipped_steps = scaler.skipped_steps();
-      if (diverged) rec.metrics_json = R"({"diverged": true})";
+      rec.diverged = diverged;
       r.epochs.push_back(rec);
       r.epochs_run = epoch;
       recorder.epoch(rec);
@@ -197,27 +198,17 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
     meter->stop();
     r.energy_j = r.run_energy.total_energy_j();
     r.energy_uncertainty_j = r.run_energy.total_uncertainty_j();
-    r.energy_provenance = provenance_name(r.run_energy.total_provenance());
+    r.energy_provenance = r.run_energy.total_provenance();
     r.duration_s = r.run_energy.duration_s;
     r.samples_per_s = train_time_s > 0 ? static_cast<double>(trained_examples) / train_time_s : NAN;
     double to_best = 0;
     for (const auto& e : r.epochs) if (e.epoch <= r.best_epoch) to_best += e.energy_j;
     r.energy_to_best_j = r.best_epoch > 0 ? to_best : NAN;
     r.co2e_g = carbon_from_energy(r.energy_j, grid, cfg.energy.pue).co2e_g;
-    auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-    const std::string meta = nlohmann::json{{"config", nlohmann::json::parse(train_config_json(cfg))},
-                                            {"result", {{"best_epoch", r.best_epoch},
-                                                        {"best_val_metric", num(r.best_val_metric)},
-                                                        {"test_metric", num(r.test_metric)},
-                                                        {"stop_reason", r.stop_reason},
-                                                        {"parameters", r.parameters},
-                                                        {"device", r.device},
-                                                        {"threads", r.threads},
-                                                        {"precision", r.precision},
-                                                        {"samples_per_s", num(r.samples_per_s)}}},
-                                            {"warnings", warnings}}
-                                 .dump();
-    recorder.finish(r.status, r.status == RunStatus::diverged || r.status == RunStatus::interrupted ? 1 : 0, r.run_energy, meta);
+    RunDetails details = start.details;
+    details.outcome = TrainOutcome{r.best_epoch, r.best_val_metric, r.test_metric, r.stop_reason, r.parameters,
+                                   r.device,     r.threads,         r.precision,   r.samples_per_s};
+    recorder.finish(r.status, r.status == RunStatus::diverged || r.status == RunStatus::interrupted ? 1 : 0, r.run_energy, details);
     return r;
   } catch (const std::exception& e) {
     // Keep what was trained: the epochs are already stored; the run is marked failed.

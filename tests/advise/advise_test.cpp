@@ -49,10 +49,10 @@ TEST(Advise, FlattenedCurveRecommendsEarlyStopping) {
   EXPECT_NE(r->change.find("early_stopping.patience 5 -> 2"), std::string::npos) << r->change;
   EXPECT_NE(r->change.find("early_stopping.min_delta 0 -> 0.002"), std::string::npos) << r->change;
   EXPECT_NE(r->evidence.find("after epoch 4"), std::string::npos) << r->evidence;
-  EXPECT_EQ(r->provenance, "estimated");
+  EXPECT_EQ(r->provenance, Provenance::estimated);
   EXPECT_EQ(r->source, "run " + std::to_string(id));
   // With patience 2 it would stop at epoch 6: epochs 7..10 saved.
-  EXPECT_NE(r->basis.find("stopped at epoch 6 and saved 74 J"), std::string::npos) << r->basis;
+  EXPECT_NE(r->basis.find("stopped at epoch 6 and saved 74.0 J"), std::string::npos) << r->basis;
 }
 
 TEST(Advise, ImprovingCurveGivesNoEarlyStopping) {
@@ -91,7 +91,7 @@ TEST(Advise, RegimeStudyRecommendsBatchSizeAndLearningRate) {
   EXPECT_EQ(b.change, "training.batch_size 64 -> 1024");
   EXPECT_DOUBLE_EQ(b.saving_j, 840);
   EXPECT_NEAR(b.saving_fraction, 0.7, 1e-12);
-  EXPECT_EQ(b.provenance, "estimated");
+  EXPECT_EQ(b.provenance, Provenance::estimated);
   EXPECT_EQ(b.source, "study regime-test (regime)");
   // Rule 2: the cheapest accurate setup (1024, 0.01: 420 J) against the baseline's 1200 J.
   const Recommendation& l = a.recommendations[1];

@@ -20,7 +20,7 @@ inline nlohmann::json train_config(double batch_size, double lr) {
           {"model", {{"type", "mlp"}, {"hidden", {256}}, {"width", 16}, {"encoder_path", ""}, {"freeze_encoder", false}}},
           {"optimizer", {{"type", "sgd"}, {"lr", lr}}},
           {"schedule", {{"type", "constant"}}},
-          {"training", {{"epochs", 10}, {"batch_size", batch_size}, {"precision", "fp32"}}},
+          {"training", {{"epochs", 10}, {"batch_size", static_cast<int64_t>(batch_size)}, {"precision", "fp32"}}},
           {"early_stopping", {{"monitor", "val_metric"}, {"patience", 5}, {"min_delta", 0}}}};
 }
 
@@ -34,7 +34,7 @@ inline int64_t add_train_run(Store& store, const std::string& name, const nlohma
   run.name = name;
   run.command = command;
   run.started_at_unix_s = (clock_s += 100);
-  run.meta_json = nlohmann::json{{"config", config}}.dump();
+  run.details.config_json = config.dump();
   int64_t id = store.begin_run(run, HostInfo{}, {});
   double total = 0;
   for (size_t i = 0; i < val_accuracy.size(); ++i) {
@@ -43,7 +43,7 @@ inline int64_t add_train_run(Store& store, const std::string& name, const nlohma
     e.val_metric = val_accuracy[i];
     e.val_loss = 1 - val_accuracy[i];
     e.energy_j = energy_j[i];
-    e.energy_provenance = std::isfinite(energy_j[i]) ? "estimated" : "missing";
+    e.energy_provenance = std::isfinite(energy_j[i]) ? Provenance::estimated : Provenance::missing;
     e.duration_s = 1;
     total += energy_j[i];
     store.record_epoch(id, e);
@@ -51,7 +51,7 @@ inline int64_t add_train_run(Store& store, const std::string& name, const nlohma
   run.status = RunStatus::completed;
   run.exit_code = 0;
   run.energy_j = total;
-  run.energy_provenance = "estimated";
+  run.energy_provenance = Provenance::estimated;
   store.finish_run(id, run, {}, {});
   return id;
 }

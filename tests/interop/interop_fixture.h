@@ -71,7 +71,7 @@ inline int64_t store_counter_run(Store& store) {
   run.duration_s = 10.0;
   run.energy_j = whole.total_energy_j();
   run.energy_uncertainty_j = whole.total_uncertainty_j();
-  run.energy_provenance = "measured_counter";
+  run.energy_provenance = Provenance::measured_counter;
   run.grid = "FR";
   run.carbon_intensity_g_per_kwh = 56;
   run.pue = 1.5;
@@ -83,7 +83,7 @@ inline int64_t store_counter_run(Store& store) {
   e.val_metric = 0.5;
   e.duration_s = 5;
   e.energy_j = 2000;
-  e.energy_provenance = "measured_counter";
+  e.energy_provenance = Provenance::measured_counter;
   store.record_epoch(id, e);
   return id;
 }
@@ -113,7 +113,7 @@ inline int64_t store_estimated_run(Store& store) {
   run.status = RunStatus::completed;
   run.duration_s = 2.0;
   run.energy_j = 30.0;
-  run.energy_provenance = "estimated";
+  run.energy_provenance = Provenance::estimated;
   run.grid = "WORLD";
   run.carbon_intensity_g_per_kwh = 480;
   run.pue = 1.0;

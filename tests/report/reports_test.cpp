@@ -87,7 +87,7 @@ int64_t add_training_run(Store& store) {
   run.kind = "train";
   run.name = "mlp <fashion> & co";  // escaped in the report
   run.command = "powertrain train cfg.json";
-  run.meta_json = R"({"config":{"model":{"type":"mlp","hidden":[64]},"training":{"epochs":3}}})";
+  run.details.config_json = R"({"model":{"type":"mlp","hidden":[64]},"training":{"epochs":3}})";
   run.started_at_unix_s = 1714557600.0;  // 2024-05-01 10:00:00 UTC
   HostInfo host;
   host.hostname = "testhost";
@@ -143,7 +143,7 @@ int64_t add_training_run(Store& store) {
     ep.lr = 0.01;
     ep.duration_s = 10;
     ep.energy_j = 2300.0 + e;
-    ep.energy_provenance = "estimated";
+    ep.energy_provenance = Provenance::estimated;
     ep.avg_power_w = 230;
     ep.samples_per_s = 5000;
     store.record_epoch(id, ep);
@@ -152,7 +152,7 @@ int64_t add_training_run(Store& store) {
   run.exit_code = 0;
   run.duration_s = 30;
   run.energy_j = 6900;
-  run.energy_provenance = "estimated";
+  run.energy_provenance = Provenance::estimated;
   run.grid = "DE";
   run.carbon_intensity_g_per_kwh = 380;
   run.co2e_g = 6900 / 3.6e6 * 380;

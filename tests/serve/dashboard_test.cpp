@@ -48,7 +48,7 @@ class DashboardTest : public ::testing::Test {
     e.epoch = 1;
     e.val_metric = 0.5;
     e.energy_j = 100;
-    e.energy_provenance = "estimated";
+    e.energy_provenance = Provenance::estimated;
     store.record_epoch(running_id, e);
     RunRecord measured;
     measured.kind = "measure";
@@ -343,7 +343,7 @@ TEST_F(DashboardTest, LiveEventsArriveWhileTheRunGoesOnAndEndWithItsStatus) {
     done.name = "live-run";
     done.status = RunStatus::completed;
     done.energy_j = 210;
-    done.energy_provenance = "estimated";
+    done.energy_provenance = Provenance::estimated;
     store.finish_run(running_id, done, {}, {{0.5, "cpu_estimate", 20.0}});
   }
   reader.join();

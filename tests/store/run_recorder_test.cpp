@@ -42,7 +42,7 @@ RunStart train_start() {
   s.command = "powertrain train r.json";
   s.grid = *CarbonTable::builtin().find("DE");
   s.pue = 1.5;
-  s.meta_json = R"({"config": {}})";
+  s.details.config_json = "{}";
   return s;
 }
 
@@ -50,7 +50,7 @@ EpochRecord epoch(int n) {
   EpochRecord e;
   e.epoch = n;
   e.energy_j = 10.0 * n;
-  e.energy_provenance = "measured_counter";
+  e.energy_provenance = Provenance::measured_counter;
   return e;
 }
 
@@ -65,14 +65,17 @@ TEST(RunRecorder, RecordsRunningThenTheFinishedRunWithItsCarbon) {
   rec.epoch(epoch(1));
   rec.epoch(epoch(2));
   Measurement m = meter->end(w);
-  RunRecord done = rec.finish(RunStatus::completed, 0, m, R"({"result": {}})");
+  RunDetails details;
+  details.outcome = TrainOutcome{};
+  details.outcome->best_epoch = 2;
+  RunRecord done = rec.finish(RunStatus::completed, 0, m, details);
   std::optional<StoredRun> run = store.load_run(rec.run_id());
   ASSERT_TRUE(run.has_value());
   EXPECT_EQ(run->run.status, RunStatus::completed);
   EXPECT_EQ(run->run.kind, "train");
   EXPECT_EQ(run->run.exit_code, 0);
   EXPECT_DOUBLE_EQ(run->run.energy_j, m.total_energy_j());
-  EXPECT_EQ(run->run.energy_provenance, "measured_counter");
+  EXPECT_EQ(run->run.energy_provenance, Provenance::measured_counter);
   const GridIntensity de = *CarbonTable::builtin().find("DE");
   EXPECT_NEAR(run->run.co2e_g, m.total_energy_j() / 3.6e6 * 1.5 * de.g_per_kwh, 1e-9);
   EXPECT_DOUBLE_EQ(done.co2e_g, run->run.co2e_g);
@@ -99,12 +102,12 @@ TEST(RunRecorder, ARunThatEndsWithoutFinishingIsRecordedFailedWithItsEpochs) {
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, RunStatus::failed);
   EXPECT_EQ(r->exit_code, 1);
-  EXPECT_NE(r->meta_json.find("without finishing"), std::string::npos) << r->meta_json;
+  EXPECT_NE(r->details.error.find("without finishing"), std::string::npos) << r->details.error;
   EXPECT_EQ(store.epochs(id).size(), 1u);
 
   RunRecorder rec(&store, *meter, train_start());
   rec.fail("the dataset is missing");
-  EXPECT_NE(store.run(rec.run_id())->meta_json.find("the dataset is missing"), std::string::npos);
+  EXPECT_EQ(store.run(rec.run_id())->details.error, "the dataset is missing");
 }
 
 TEST(RunRecorder, WithoutAStoreItRecordsNothing) {
@@ -113,7 +116,7 @@ TEST(RunRecorder, WithoutAStoreItRecordsNothing) {
   EXPECT_EQ(rec.run_id(), 0);
   rec.epoch(epoch(1));
   int w = meter->begin("run");
-  RunRecord r = rec.finish(RunStatus::completed, 0, meter->end(w), "{}");
+  RunRecord r = rec.finish(RunStatus::completed, 0, meter->end(w), RunDetails{});
   EXPECT_TRUE(std::isfinite(r.energy_j));
 }
 

@@ -103,12 +103,13 @@ RunRecord completed_record(const std::string& name) {
   r.duration_s = 12.5;
   r.energy_j = 4321.5;
   r.energy_uncertainty_j = 0.75;
-  r.energy_provenance = "measured_counter";
+  r.energy_provenance = Provenance::measured_counter;
   r.grid = "DE";
   r.carbon_intensity_g_per_kwh = 380.0;
   r.pue = 1.2;
   r.co2e_g = 0.55;
-  r.meta_json = R"({"idle_w":{"gpu:0":61.5}})";
+  r.details.interval_s = 0.1;
+  r.details.idle_baseline = IdleBaseline{2.0, {{"gpu:0", 61.5}}};
   return r;
 }
 
@@ -219,9 +220,9 @@ TEST(Store, EpochsRoundTripWithUnknownValuesAsNaN) {
     e.train_loss = 1.0 / i;
     e.val_metric = 0.5 + 0.1 * i;
     e.energy_j = 100.0 * i;
-    e.energy_provenance = "estimated";
+    e.energy_provenance = Provenance::estimated;
     e.skipped_steps = i;
-    e.metrics_json = R"({"aux": 0.9})";
+    e.metrics = {{"aux_accuracy", 0.9}};
     store.record_epoch(id, e);
   }
   EpochRecord again;  // replaces epoch 2; unknown energy stays unknown
@@ -231,11 +232,11 @@ TEST(Store, EpochsRoundTripWithUnknownValuesAsNaN) {
   auto rows = store.epochs(id);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_DOUBLE_EQ(rows[0].energy_j, 100.0);
-  EXPECT_EQ(rows[0].energy_provenance, "estimated");
-  EXPECT_EQ(rows[0].metrics_json, R"({"aux": 0.9})");
+  EXPECT_EQ(rows[0].energy_provenance, Provenance::estimated);
+  EXPECT_EQ(rows[0].metrics, (std::map<std::string, double>{{"aux_accuracy", 0.9}}));
   EXPECT_DOUBLE_EQ(rows[1].train_loss, 0.25);
   EXPECT_TRUE(std::isnan(rows[1].energy_j));
-  EXPECT_EQ(rows[1].energy_provenance, "missing");
+  EXPECT_EQ(rows[1].energy_provenance, Provenance::missing);
   EXPECT_EQ(rows[2].skipped_steps, 3);
   EXPECT_THROW(store.record_epoch(9999, again), StoreError);  // no such run
 }
@@ -317,12 +318,14 @@ TEST(Store, RoundTripsRunWithNestedWindowsComponentsAndSamples) {
   expect_same(want.duration_s, got.duration_s, "duration_s");
   expect_same(want.energy_j, got.energy_j, "energy_j");
   expect_same(want.energy_uncertainty_j, got.energy_uncertainty_j, "energy_uncertainty_j");
-  EXPECT_EQ(got.energy_provenance, "measured_counter");
+  EXPECT_EQ(got.energy_provenance, Provenance::measured_counter);
   EXPECT_EQ(got.grid, "DE");
   expect_same(want.carbon_intensity_g_per_kwh, got.carbon_intensity_g_per_kwh, "carbon");
   expect_same(want.pue, got.pue, "pue");
   expect_same(want.co2e_g, got.co2e_g, "co2e_g");
-  EXPECT_EQ(got.meta_json, want.meta_json);
+  EXPECT_EQ(run_details_to_json(got.details), run_details_to_json(want.details));
+  ASSERT_TRUE(got.details.idle_baseline.has_value());
+  EXPECT_EQ(got.details.idle_baseline->power_w.at("gpu:0"), 61.5);
 
   // Windows come back in meter-id (begin) order with parents mapped to row ids.
   std::vector<Measurement> out = store.windows(id);

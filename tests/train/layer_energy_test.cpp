@@ -81,7 +81,7 @@ TEST(LayerEnergy, WithoutMeterTimesArePositiveAndEnergyIsUnknown) {
       EXPECT_GT(p->time_per_pass_s, 0) << c.layer;
       EXPECT_TRUE(std::isnan(p->energy_j)) << c.layer;  // unknown is NaN, never 0
       EXPECT_TRUE(std::isnan(p->energy_per_pass_j)) << c.layer;
-      EXPECT_EQ(p->energy_provenance, "missing");
+      EXPECT_EQ(p->energy_provenance, Provenance::missing);
     }
     EXPECT_TRUE(std::isnan(c.energy_share));
     EXPECT_EQ(c.device, "cpu");
@@ -106,7 +106,7 @@ TEST(LayerEnergy, EnergyPerPassIsTheWindowEnergyOverRepetitions) {
   for (const auto& c : costs) {
     for (const LayerPhaseCost* p : {&c.forward, &c.forward_backward}) {
       EXPECT_GT(p->energy_j, 0) << c.layer;
-      EXPECT_EQ(p->energy_provenance, "integrated_power");
+      EXPECT_EQ(p->energy_provenance, Provenance::integrated_power);
       EXPECT_NEAR(p->avg_power_w, 50.0, 1e-9) << c.layer;               // the replayed power
       EXPECT_NEAR(p->energy_j, 50.0 * p->window_s, 1e-9) << c.layer;     // Eq. 1 of the window
       EXPECT_DOUBLE_EQ(p->energy_per_pass_j, p->energy_j / p->repetitions) << c.layer;

@@ -57,7 +57,7 @@ TEST(Trainer, FashionMnistSubsetLearnsAndRecordsEnergyPerEpoch) {
   double sum_j = 0;
   for (const auto& e : r.epochs) {
     EXPECT_TRUE(std::isfinite(e.energy_j) && e.energy_j > 0) << e.epoch;
-    EXPECT_EQ(e.energy_provenance, "estimated");
+    EXPECT_EQ(e.energy_provenance, Provenance::estimated);
     EXPECT_GT(e.samples_per_s, 0);
     sum_j += e.energy_j;
   }
@@ -242,7 +242,8 @@ TEST(LrFind, SweepsExponentiallyAndSuggestsARateInsideTheRange) {
   auto run = store.run(r.run_id);
   ASSERT_TRUE(run.has_value());
   EXPECT_EQ(run->kind, "lr_find");
-  EXPECT_NE(run->meta_json.find("suggested_lr"), std::string::npos);
+  ASSERT_TRUE(run->details.lr_sweep.has_value());
+  EXPECT_TRUE(std::isfinite(run->details.lr_sweep->suggested_lr));
 }
 
 TEST(TrainCli, BadConfigExitsTwoNamingTheKey) {

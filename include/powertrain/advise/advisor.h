@@ -40,7 +40,7 @@ struct Recommendation {
   std::string evidence;             // which runs/study and the numbers
   double saving_j = NAN;            // estimated saving in J; NaN = unknown (never 0 for unknown)
   double saving_fraction = NAN;     // of the baseline's energy, in [0, 1]; NaN = unknown
-  std::string provenance;           // of the energies used: measured_counter, integrated_power, estimated, simulated, ...
+  Provenance provenance = Provenance::missing;  // of the energies used (the weakest)
   std::string basis;                // how the saving was estimated
   std::string source;               // "run 12", "study regime-20261201-101500 (regime)", ...
   std::string confidence;           // how far to trust it (seeds, spread, provenance, same setup?)

@@ -33,7 +33,7 @@ enum class Origin {
 const char* origin_name(Origin origin);
 // Returns the origin of a value of provenance `p`: a counter and integrated power are
 // measured; estimated, simulated and missing are themselves.
-Origin origin_of_provenance(Provenance p);
+Origin origin_of(Provenance p);
 // Returns the short suffix a value of this origin carries: "" (measured), " (est.)",
 // " (sim.)" or "" (missing: the value itself reads "n/a").
 const char* origin_suffix(Origin origin);

@@ -52,11 +52,6 @@ struct Report {
   std::string text() const;
 };
 
-// Returns the Origin of a provenance name: "measured_counter", "integrated_power" and
-// "measured" -> measured; "estimated" -> estimated; "simulated" -> simulated; anything
-// else ("missing", "") -> missing.
-Origin origin_of(const std::string& provenance);
-
 // Returns the report of run `run_id`: facts (command, config, devices, host, date,
 // duration, total energy with provenance, CO2e), per-component energies, power over time
 // per component, energy per epoch, validation metric and losses per epoch, the epoch table

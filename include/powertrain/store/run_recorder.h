@@ -17,7 +17,7 @@
 //   start.grid = *powertrain::CarbonTable::builtin().find("DE");
 //   powertrain::RunRecorder rec(&store, meter, start);
 //   rec.epoch(epoch_record);
-//   rec.finish(powertrain::RunStatus::completed, 0, meter.end(run_window), "{}");
+//   rec.finish(powertrain::RunStatus::completed, 0, meter.end(run_window), details);
 #pragma once
 
 #include <cstdint>
@@ -39,7 +39,7 @@ struct RunStart {
   std::string command;            // the command line, shell-quoted
   GridIntensity grid;             // for CO2e
   double pue = 1.0;
-  std::string meta_json = "{}";   // the running row's meta (e.g. the training config)
+  RunDetails details;             // what is known at the start (the training config, sensor warnings)
   double sample_bucket_s = 1.0;   // the stored power timeline's resolution (live and final)
 };
 
@@ -61,8 +61,8 @@ class RunRecorder {
   // Writes the final run from its "run" window and returns the row as stored: status, exit
   // code, energy with uncertainty and provenance, duration, CO2e; then the meter's finished
   // windows and its samples. Stops the live samples. Call after the meter stopped.
-  RunRecord finish(RunStatus status, std::optional<int> exit_code, const Measurement& run_window, const std::string& meta_json);
-  // Writes the run as failed with `error` in its meta, keeping its epochs and what the meter
+  RunRecord finish(RunStatus status, std::optional<int> exit_code, const Measurement& run_window, const RunDetails& details);
+  // Writes the run as failed with `error` in its details, keeping its epochs and what the meter
   // measured. Never throws (a store that cannot be written is reported through on_problem).
   void fail(const std::string& error);
 

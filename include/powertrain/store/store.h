@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -24,6 +25,7 @@
 
 #include "powertrain/energy/meter.h"
 #include "powertrain/energy/source.h"
+#include "powertrain/store/run_details.h"
 #include "powertrain/store/trial.h"
 
 struct sqlite3;
@@ -90,12 +92,12 @@ struct RunRecord {
   std::optional<int> exit_code;      // the child's exit code (128+signal when killed)
   double energy_j = NAN;             // total of the run window, NaN when unknown
   double energy_uncertainty_j = NAN;
-  std::string energy_provenance = "missing";
+  Provenance energy_provenance = Provenance::missing;
   std::string grid;                  // carbon grid code
   double carbon_intensity_g_per_kwh = NAN;
   double pue = 1.0;
   double co2e_g = NAN;
-  std::string meta_json = "{}";      // free-form extras (idle baseline, options)
+  RunDetails details;                // how it was set up, what it ended with (run_details.h)
 };
 
 // One epoch of a training run, written as soon as the epoch ends.
@@ -108,12 +110,13 @@ struct EpochRecord {
   double duration_s = NAN;
   double energy_j = NAN;              // counter difference or Eq. 1; NaN when unknown
   double energy_uncertainty_j = NAN;
-  std::string energy_provenance = "missing";
+  Provenance energy_provenance = Provenance::missing;
   double avg_power_w = NAN;
   double samples_per_s = NAN;         // training throughput
   double loss_scale = NAN;            // fp16 loss scale at the end of the epoch
   int64_t skipped_steps = 0;          // optimizer steps skipped for overflow (fp16)
-  std::string metrics_json = "{}";    // extra metrics (per-task accuracy, ...)
+  bool diverged = false;              // the loss became non-finite or exploded in this epoch
+  std::map<std::string, double> metrics;  // extra metrics by name (e.g. the second head's accuracy)
 };
 
 // A hyperparameter study: its name, what it searches (JSON, written by the tune module)

@@ -65,7 +65,7 @@ struct LayerPhaseCost {
   double energy_j = NAN;             // the meter window's energy; NaN without a meter
   double energy_per_pass_j = NAN;    // energy_j / repetitions
   double avg_power_w = NAN;          // energy_j / window_s
-  std::string energy_provenance = "missing";  // provenance_name() of the window's total
+  Provenance energy_provenance = Provenance::missing;  // of the window's total
 };
 
 struct LayerCost {

@@ -58,7 +58,7 @@ struct TrainResult {
   double test_loss = NAN;
   double energy_j = NAN;           // whole run (setup, epochs, test), NaN if unknown
   double energy_uncertainty_j = NAN;
-  std::string energy_provenance = "missing";
+  Provenance energy_provenance = Provenance::missing;
   double energy_to_best_j = NAN;   // sum of the epochs up to and including the best one
   double duration_s = NAN;
   double co2e_g = NAN;

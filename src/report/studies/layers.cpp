@@ -28,7 +28,7 @@ void layers_section(Builder& b, const LayersResult& r) {
     bars.value_text.push_back(format_energy_j(e));
     bars.origins.push_back(std::isfinite(e) ? lo : Origin::missing);
     t.rows.push_back({c.layer, c.description, std::to_string(c.parameters), format_duration_s(fb.time_per_pass_s), energy_text(e, lo),
-                      format_percent(100.0 * c.energy_share), parts::provenance_text(provenance_name(fb.energy_provenance))});
+                      format_percent(100.0 * c.energy_share), parts::provenance_text(fb.energy_provenance)});
   }
   b.doc().heading("Energy per layer type");
   b.doc().chart(svg(bars), "Energy of one forward and backward pass of each layer type on the same input.");

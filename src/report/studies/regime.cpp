@@ -107,7 +107,7 @@ void regime_section(Builder& b, const RegimeResult& r) {
     s.rows.push_back({std::to_string(x.batch_size), parts::short_number(x.learning_rate), plus_minus(x.stats.energy_per_epoch_j, format_energy_j, so),
                       plus_minus(x.stats.epochs, epochs_text), plus_minus(x.stats.energy_j, format_energy_j, so),
                       format_percent(x.percent_of_worst), plus_minus(x.stats.best_val_accuracy, number_text),
-                      parts::provenance_text(provenance_name(x.stats.energy_provenance))});
+                      parts::provenance_text(x.stats.energy_provenance)});
   }
   b.table(s, true);
 

@@ -33,8 +33,6 @@ struct RunLine {
 void runs_section(Builder& b, const std::vector<std::string>& label_columns, const std::vector<bool>& label_numeric,
                   const std::vector<RunLine>& lines);
 
-// Returns the Origin of a provenance.
-Origin origin_of(Provenance p);
 // Returns an energy with its origin's suffix ("900 J (est.)"), or "n/a".
 std::string energy_text(double energy_j, Origin origin);
 // Returns an accuracy or another plain number with 4 significant digits, or "n/a".
