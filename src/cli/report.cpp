@@ -105,7 +105,7 @@ int report_main(ReportOptions o) {
     if (is_run) {
       rep = report::run_report(store, std::stoll(o.target));
     } else if (study->kind == "tune") {
-      rep = report::search_report(*study, store.study_trials(study->id));
+      rep = report::search_report(*study, store.trials(study->id));
     } else {
       if (study->result_json.empty()) {
         std::cerr << "powertrain report: study '" << study->name << "' (" << study->kind << ") has no result yet (status "

@@ -8,6 +8,8 @@
 
 #include "powertrain/report/chart.h"
 #include "powertrain/report/reports.h"
+#include "powertrain/search/spec.h"
+#include "powertrain/store/trial.h"
 #include "report/report_parts.h"
 
 namespace powertrain {
@@ -36,47 +38,50 @@ std::vector<size_t> pareto_front(const std::vector<double>& energy_j, const std:
   return front;
 }
 
-Report search_report(const StudyRecord& study, const std::vector<std::string>& trial_jsons) {
-  json spec = json::parse(study.spec_json, nullptr, false);
-  Origin origin = spec.is_object() && (spec.contains("simulate") || jstr(spec, "backend") == "zeus-trace") ? Origin::simulated
-                                                                                                          : Origin::measured;
-  std::vector<json> trials;
-  for (const auto& t : trial_jsons) {
-    json j = json::parse(t, nullptr, false);
-    if (j.is_object()) trials.push_back(std::move(j));
+namespace {
+
+std::string config_text(const tune::Config& c) {
+  std::string out;
+  for (const auto& [k, v] : c) {
+    out += (out.empty() ? "" : ", ") + k + "=" +
+           (std::holds_alternative<double>(v) ? short_number(std::get<double>(v)) : std::get<std::string>(v));
   }
+  return out.empty() ? std::string("?") : out;
+}
+
+}  // namespace
+
+Report search_report(const StudyRecord& study, const std::vector<StoredTrial>& trials) {
+  json spec = json::parse(study.spec_json, nullptr, false);
+  // Each energy carries its trial's provenance; trials stored before provenance was kept
+  // are simulated in a simulated study and of unknown origin otherwise.
+  const bool simulated = search::stored_spec_simulated(spec);
+  auto origin_of_trial = [&](const StoredTrial& t) {
+    if (t.energy_provenance == Provenance::missing && simulated) return Origin::simulated;
+    return origin_of(t.energy_provenance);
+  };
+  std::vector<Provenance> provenances;
+  for (const auto& t : trials) provenances.push_back(simulated && t.energy_provenance == Provenance::missing ? Provenance::simulated : t.energy_provenance);
+  const Origin origin = trials.empty() ? Origin::missing : origin_of(provenance_weakest(provenances));
+
   std::vector<double> energy, metric;
   for (const auto& t : trials) {
-    energy.push_back(jnum(t, "config_energy_j"));
-    metric.push_back(jnum(t, "metric"));
+    energy.push_back(t.record.result.energy_j);
+    metric.push_back(t.record.result.metric);
   }
   std::vector<size_t> front = pareto_front(energy, metric);
   std::vector<bool> on_front(trials.size(), false);
   for (size_t i : front) on_front[i] = true;
-  auto config_text = [](const json& t) {
-    const json& c = jget(t, "config");
-    std::string out;
-    if (c.is_object()) {
-      for (auto it = c.begin(); it != c.end(); ++it) {
-        out += (out.empty() ? "" : ", ") + it.key() + "=" + (it->is_number() ? short_number(it->get<double>()) : jstr(c, it.key()));
-      }
-    }
-    return out.empty() ? std::string("?") : out;
-  };
 
   Builder b("Search '" + study.name + "'");
   std::vector<std::pair<std::string, std::string>> facts = {{"study", study.name}, {"kind", study.kind}, {"status", study_status_name(study.status)},
                                                             {"created", date_text(study.created_at_unix_s)}};
-  if (spec.is_object()) {
-    for (const char* k : {"backend", "strategy", "gpu", "workload", "simulate", "config_path"}) {
-      if (spec.contains(k) && !spec[k].is_null()) facts.push_back({k, jstr(spec, k)});
-    }
-  }
+  for (auto& f : search::stored_spec_facts(spec)) facts.push_back(std::move(f));
   facts.push_back({"trials", std::to_string(trials.size())});
   double search_total = 0;
   bool total_known = !trials.empty();
   for (const auto& t : trials) {
-    double e = jnum(t, "trial_energy_j");
+    double e = t.record.trial_energy_j;
     if (std::isfinite(e)) search_total += e; else total_known = false;
   }
   facts.push_back({"search energy", with_origin(format_energy_j(total_known ? search_total : NAN), origin) + " (" +
@@ -87,9 +92,9 @@ Report search_report(const StudyRecord& study, const std::vector<std::string>& t
   int best = -1;
   for (int pass = 0; pass < 2 && best < 0; ++pass) {
     for (size_t i = 0; i < trials.size(); ++i) {
-      if (pass == 0 && !(jget(trials[i], "reached_target").is_boolean() && trials[i]["reached_target"].get<bool>())) continue;
-      double eta = jnum(trials[i], "config_eta_j");
-      if (std::isfinite(eta) && (best < 0 || eta < jnum(trials[static_cast<size_t>(best)], "config_eta_j"))) best = static_cast<int>(i);
+      if (pass == 0 && !trials[i].record.result.reached_target) continue;
+      double eta = trials[i].record.config_eta_j;
+      if (std::isfinite(eta) && (best < 0 || eta < trials[static_cast<size_t>(best)].record.config_eta_j)) best = static_cast<int>(i);
     }
   }
   if (best < 0) {
@@ -98,11 +103,13 @@ Report search_report(const StudyRecord& study, const std::vector<std::string>& t
     }
   }
   if (best >= 0) {
-    const json& t = trials[static_cast<size_t>(best)];
-    facts.push_back({"best configuration", config_text(t) + fmt::format(" (trial {}: metric {}, energy to target {}, config energy {})",
-                                                                         cell("trial", jget(t, "trial")), format_number(jnum(t, "metric"), 4),
-                                                                         with_origin(format_energy_j(jnum(t, "config_eta_j")), origin),
-                                                                         with_origin(format_energy_j(jnum(t, "config_energy_j")), origin))});
+    const StoredTrial& t = trials[static_cast<size_t>(best)];
+    const Origin o = origin_of_trial(t);
+    facts.push_back({"best configuration", config_text(t.record.trial.config) +
+                                               fmt::format(" (trial {}: metric {}, energy to target {}, config energy {})", t.record.trial.id,
+                                                           format_number(t.record.result.metric, 4),
+                                                           with_origin(format_energy_j(t.record.config_eta_j), o),
+                                                           with_origin(format_energy_j(t.record.result.energy_j), o))});
   } else {
     facts.push_back({"best configuration", "n/a (no trial with a finite metric)"});
   }
@@ -121,7 +128,7 @@ Report search_report(const StudyRecord& study, const std::vector<std::string>& t
     ScatterChart::Point p;
     p.x = energy[i] / es.divisor;
     p.y = metric[i];
-    p.label = "trial " + cell("trial", jget(trials[i], "trial"));
+    p.label = "trial " + std::to_string(trials[i].record.trial.id);
     p.highlight = on_front[i];
     sc.points.push_back(p);
   }
@@ -132,7 +139,7 @@ Report search_report(const StudyRecord& study, const std::vector<std::string>& t
   cum.title = "Cumulative search energy";
   cum.x_label = "trials";
   double cmx = 0;
-  for (const auto& t : trials) if (std::isfinite(jnum(t, "search_energy_j"))) cmx = std::max(cmx, jnum(t, "search_energy_j"));
+  for (const auto& t : trials) if (std::isfinite(t.record.search_energy_j)) cmx = std::max(cmx, t.record.search_energy_j);
   EnergyScale cs = energy_scale(std::max(cmx, search_total));
   cum.y_label = std::string("search energy (") + cs.unit + ")";
   cum.y_from_zero = true;
@@ -141,9 +148,9 @@ Report search_report(const StudyRecord& study, const std::vector<std::string>& t
   s.origin = origin;
   double running = 0;
   for (size_t i = 0; i < trials.size(); ++i) {
-    double e = jnum(trials[i], "trial_energy_j");
+    double e = trials[i].record.trial_energy_j;
     running += std::isfinite(e) ? e : 0.0;
-    double stored = jnum(trials[i], "search_energy_j");
+    double stored = trials[i].record.search_energy_j;
     s.x.push_back(static_cast<double>(i + 1));
     s.y.push_back((std::isfinite(stored) ? stored : running) / cs.divisor);
   }
@@ -155,27 +162,27 @@ Report search_report(const StudyRecord& study, const std::vector<std::string>& t
   t.columns = {"trial", "config", "budget", "epochs", "metric", "config energy", "energy to target", "trial energy", "search energy",
                "target", "Pareto"};
   t.numeric = {true, false, true, false, true, true, true, true, true, false, false};
+  json trial_data = json::array();
   for (size_t i = 0; i < trials.size(); ++i) {
-    const json& x = trials[i];
-    t.rows.push_back({cell("trial", jget(x, "trial")), config_text(x), cell("budget", jget(x, "budget")),
-                      cell("from_epoch", jget(x, "from_epoch")) + " -> " + cell("to_epoch", jget(x, "to_epoch")),
-                      format_number(metric[i], 4), with_origin(format_energy_j(energy[i]), origin),
-                      with_origin(format_energy_j(jnum(x, "config_eta_j")), origin),
-                      with_origin(format_energy_j(jnum(x, "trial_energy_j")), origin),
-                      with_origin(format_energy_j(jnum(x, "search_energy_j")), origin),
-                      jget(x, "reached_target").is_boolean() && x["reached_target"].get<bool>() ? "reached" : "",
-                      on_front[i] ? "front" : ""});
+    const tune::TrialRecord& x = trials[i].record;
+    const Origin o = origin_of_trial(trials[i]);
+    t.rows.push_back({std::to_string(x.trial.id), config_text(x.trial.config), format_number(x.trial.budget, 4),
+                      std::to_string(x.from_epoch) + " -> " + std::to_string(x.to_epoch), format_number(metric[i], 4),
+                      with_origin(format_energy_j(energy[i]), o), with_origin(format_energy_j(x.config_eta_j), o),
+                      with_origin(format_energy_j(x.trial_energy_j), o), with_origin(format_energy_j(x.search_energy_j), o),
+                      x.result.reached_target ? "reached" : "", on_front[i] ? "front" : ""});
+    trial_data.push_back(trial_to_json(trials[i]));
   }
   t.note = std::string("Energies are ") + origin_name(origin) + (origin == Origin::simulated ? " (replayed from recorded traces)." : ".");
   b.table(t, true);
   json data = {{"study", {{"name", study.name}, {"kind", study.kind}, {"status", study_status_name(study.status)}, {"spec", spec}}},
-               {"trials", trials}};
+               {"trials", trial_data}};
   if (!study.result_json.empty()) data["result"] = json::parse(study.result_json, nullptr, false);
   return b.take(data);
 }
 
-Document search_document(const StudyRecord& study, const std::vector<std::string>& trial_jsons) {
-  return search_report(study, trial_jsons).document;
+Document search_document(const StudyRecord& study, const std::vector<StoredTrial>& trials) {
+  return search_report(study, trials).document;
 }
 
 }  // namespace report

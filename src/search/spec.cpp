@@ -369,6 +369,20 @@ tune::SearchSpace search_space(const StudySpec& s) {
   return s.space;
 }
 
+std::vector<std::pair<std::string, std::string>> stored_spec_facts(const json& stored) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!stored.is_object()) return out;
+  for (const char* k : {"backend", "strategy", "gpu", "workload", "simulate", "config_path"}) {
+    const json& v = util::value_at(stored, k);
+    if (v.is_string()) out.push_back({k, v.get<std::string>()});
+  }
+  return out;
+}
+
+bool stored_spec_simulated(const json& stored) {
+  return stored.is_object() && (stored.contains("simulate") || util::text_at(stored, "backend") == "zeus-trace");
+}
+
 std::string spec_label(const StudySpec& s) {
   if (s.backend == Backend::zeus_trace) return fmt::format("{} on the {} trace of {}", s.strategy, s.zeus.gpu, s.zeus.workload);
   return fmt::format("{} over {}", s.strategy, s.study_path);

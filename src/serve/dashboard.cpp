@@ -170,7 +170,7 @@ struct Dashboard::Impl {
     if (o.storage_url.empty()) {
       with_store(req, res, [&](const Store& s) {
         Studies st{"the store " + o.db_path, [&s](int n) { return s.studies(n); },
-                   [&s](int64_t id) { return s.study_trials(id); }, [&s](int64_t id) { return s.study_by_id(id); }};
+                   [&s](int64_t id) { return s.trials(id); }, [&s](int64_t id) { return s.study_by_id(id); }};
         return fn(st);
       });
       return;
@@ -182,7 +182,7 @@ struct Dashboard::Impl {
         return std::nullopt;
       };
       Studies st{"the study log " + log->where(), [log](int n) { return log->studies(n); },
-                 [log](int64_t id) { return log->study_trials(id); }, find};
+                 [log](int64_t id) { return log->trials(id); }, find};
       return fn(st);
     });
   }

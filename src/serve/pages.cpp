@@ -344,18 +344,18 @@ Answer studies_page(const std::vector<StudyRecord>& studies, const TrialsOf& tri
 namespace {
 
 // Trials per budget (successive halving's rungs): how many, the best metric, their energy.
-std::string rungs_html(const std::vector<std::string>& trial_jsons) {
-  struct Rung { int trials = 0; double best = NAN; double energy_j = 0; bool energy_known = true; };
+std::string rungs_html(const std::vector<StoredTrial>& trials) {
+  struct Rung { int trials = 0; double best = NAN; double energy_j = 0; bool energy_known = true; std::vector<Provenance> provenance; };
   std::map<double, Rung> rungs;
-  for (const auto& t : trial_jsons) {
-    json j = parse_or_empty(t);
-    double budget = jnum(j, "budget");
+  for (const StoredTrial& t : trials) {
+    double budget = t.record.trial.budget;
     if (!std::isfinite(budget)) continue;
     Rung& r = rungs[budget];
     ++r.trials;
-    double m = jnum(j, "metric"), e = jnum(j, "trial_energy_j");
+    double m = t.record.result.metric, e = t.record.trial_energy_j;
     if (std::isfinite(m) && !(m <= r.best)) r.best = m;
     if (std::isfinite(e)) r.energy_j += e; else r.energy_known = false;
+    r.provenance.push_back(t.energy_provenance);
   }
   if (rungs.size() < 2) return "";
   std::string out = "<h2>Rungs</h2>\n<div class=\"table-wrap\"><table id=\"rungs\"><thead><tr><th class=\"num\">budget</th>"
@@ -365,7 +365,9 @@ std::string rungs_html(const std::vector<std::string>& trial_jsons) {
     out += fmt::format("<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>\n",
                        esc(report::format_number(budget, 4)), r.trials,
                        std::isfinite(r.best) ? esc(report::format_number(r.best, 4)) : "n/a",
-                       r.energy_known ? esc(report::format_energy_j(r.energy_j)) : "n/a");
+                       r.energy_known ? esc(report::with_origin(report::format_energy_j(r.energy_j),
+                                                                report::origin_of(provenance_weakest(r.provenance))))
+                                      : "n/a");
   }
   return out + "</tbody></table></div>\n<p class=\"note\">A rung is the trials run at one budget (epochs or joules); "
                "successive halving promotes the best of each rung to the next.</p>\n";
@@ -377,7 +379,7 @@ Answer study_page(const std::optional<StudyRecord>& s, int64_t study_id, const T
   if (!s) return error_page(404, fmt::format("There is no study {} here.", study_id));
   std::string body;
   if (s->kind == "tune") {
-    std::vector<std::string> trials = trials_of(s->id);
+    std::vector<StoredTrial> trials = trials_of(s->id);
     std::string doc = report::search_document(*s, trials).body_html();
     // The rungs go after the document's facts.
     size_t after_facts = doc.find("</dl>");

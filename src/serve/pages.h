@@ -36,8 +36,8 @@ Answer run_report_page(const Store& store, int64_t run_id);
 Answer compare_page(const Store& store, int64_t a, int64_t b);
 // `shared` are the studies of a shared study log (--storage), listed after the store's.
 // Studies come from the store or from a shared study log (--storage): the pages get them
-// as data. `trials(id)` returns a study's stored trials (JSON); `where` names the source.
-using TrialsOf = std::function<std::vector<std::string>(int64_t study_id)>;
+// as data. `trials(id)` returns a search study's stored trials; `where` names the source.
+using TrialsOf = std::function<std::vector<StoredTrial>(int64_t study_id)>;
 Answer studies_page(const std::vector<StudyRecord>& studies, const TrialsOf& trials, const std::string& where);
 Answer study_page(const std::optional<StudyRecord>& study, int64_t study_id, const TrialsOf& trials);
 Answer devices_page(const Store& store, const std::vector<SensorInfo>& now, int limit);

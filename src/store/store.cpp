@@ -805,14 +805,21 @@ void Store::set_study_result(int64_t study_id, const std::string& result_json) {
   s.run();
 }
 
-void Store::record_trial(int64_t study_id, int64_t seq, const std::string& trial_json, double energy_j, double metric) {
+void Store::record_study_row(int64_t study_id, int64_t seq, const std::string& trial_json, double energy_j, double metric) {
   require_open(db_);
   Transaction tx(db_, path_);
   sqlite::insert_study_trial(db_, path_, study_id, seq, trial_json, energy_j, metric);
   tx.commit();
 }
 
-std::vector<std::string> Store::study_trials(int64_t study_id) const {
+int64_t Store::study_row_count(int64_t study_id) const {
+  require_open(db_);
+  Stmt s(db_, path_, "SELECT COUNT(*) FROM study_trials WHERE study_id = ?1");
+  s.integer(1, study_id);
+  return s.step() ? s.col_int(0) : 0;
+}
+
+std::vector<std::string> Store::study_rows(int64_t study_id) const {
   require_open(db_);
   Stmt s(db_, path_, "SELECT trial_json FROM study_trials WHERE study_id = ?1 ORDER BY seq");
   s.integer(1, study_id);
@@ -822,12 +829,12 @@ std::vector<std::string> Store::study_trials(int64_t study_id) const {
 }
 
 void Store::record_trial(int64_t study_id, int64_t seq, const StoredTrial& trial) {
-  record_trial(study_id, seq, trial_to_json(trial).dump(), trial.record.trial_energy_j, trial.record.result.metric);
+  record_study_row(study_id, seq, trial_to_json(trial).dump(), trial.record.trial_energy_j, trial.record.result.metric);
 }
 
 std::vector<StoredTrial> Store::trials(int64_t study_id) const {
   std::vector<StoredTrial> out;
-  for (const std::string& text : study_trials(study_id)) {
+  for (const std::string& text : study_rows(study_id)) {
     nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded()) throw StoreError("a stored trial of study " + std::to_string(study_id) + " in " + path_ + " is not JSON");
     out.push_back(trial_from_json(j));
@@ -852,7 +859,7 @@ std::vector<TrialEvent> StoreTrialLog::events() {
 }
 
 void StoreTrialLog::append_tell(const StoredTrial& trial) {
-  store_.record_trial(study_id_, static_cast<int64_t>(store_.study_trials(study_id_).size()), trial);
+  store_.record_trial(study_id_, store_.study_row_count(study_id_), trial);
 }
 
 void MemoryTrialLog::append_ask(const tune::Trial& trial) {

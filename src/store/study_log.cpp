@@ -138,7 +138,6 @@ class SqliteStudyLog : public StudyLog {
     return sqlite3_changes(StoreConnection::of(store_)) > 0;
   }
   std::vector<StoredTrial> trials(int64_t study_id) override { return store_.trials(study_id); }
-  std::vector<std::string> study_trials(int64_t study_id) override { return store_.study_trials(study_id); }
 
  private:
   Store store_;

@@ -249,20 +249,15 @@ class PostgresStudyLog : public StudyLog {
     return mine;
   }
 
-  std::vector<std::string> study_trials(int64_t study_id) override {
-    std::vector<std::string> out;
+  std::vector<StoredTrial> trials(int64_t study_id) override {
+    std::vector<StoredTrial> out;
     guard("read the study's trials", [&] {
       pqxx::work w(*conn_);
       for (const auto& row : w.exec_params("SELECT trial_json FROM study_trials WHERE study_id = $1 ORDER BY seq", study_id)) {
-        out.push_back(row[0].as<std::string>());
+        out.push_back(trial_from_json(util::parse_or(row[0].as<std::string>(), nullptr)));
       }
       w.commit();
     });
-    return out;
-  }
-  std::vector<StoredTrial> trials(int64_t study_id) override {
-    std::vector<StoredTrial> out;
-    for (const auto& text : study_trials(study_id)) out.push_back(trial_from_json(util::parse_or(text, nullptr)));
     return out;
   }
 

@@ -302,7 +302,7 @@ RunRow Context::train(const TrainConfig& cfg_in, const std::string& what) {
 }
 
 void Context::record(const json& trial, double energy_j, double metric) {
-  if (store) store->record_trial(study_id, seq_, trial.dump(), energy_j, metric);
+  if (store) store->record_study_row(study_id, seq_, trial.dump(), energy_j, metric);
   ++seq_;
 }
 

@@ -162,7 +162,7 @@ inline int64_t add_tune_study(Store& store, const std::string& name) {
                         {"config_energy_j", t.energy_j}, {"config_epochs", t.epochs}, {"reached_target", false},
                         {"stopped_early", false}, {"trial_energy_j", t.energy_j}, {"search_energy_j", nullptr},
                         {"search_duration_s", nullptr}, {"config_eta_j", nullptr}};
-    store.record_trial(id, seq++, j.dump(), t.energy_j, t.metric);
+    store.record_study_row(id, seq++, j.dump(), t.energy_j, t.metric);
   }
   return id;
 }

@@ -154,7 +154,7 @@ TEST(ExportCli, TunedStudyRoundTripsThroughOptuna) {
   std::vector<nlohmann::json> stored;
   {
     Store store = Store::open(db);
-    for (const auto& s : store.study_trials(store.study("sh-cifar")->id)) stored.push_back(nlohmann::json::parse(s));
+    for (const auto& s : store.study_rows(store.study("sh-cifar")->id)) stored.push_back(nlohmann::json::parse(s));
   }
   ASSERT_GT(stored.size(), 5u);
 

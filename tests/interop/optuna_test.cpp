@@ -85,7 +85,7 @@ int64_t store_study(Store& store, const std::string& name) {
                                         trial(2, a, 1, 3, -0.7, 0.7, 300.0, 40.0),
                                         trial(3, c, 0, 1, nullptr, nullptr, 90.0, 50.0)};  // diverged: no metric
   for (size_t i = 0; i < trials.size(); ++i) {
-    store.record_trial(id, static_cast<int64_t>(i), trials[i].dump(), 10.0,
+    store.record_study_row(id, static_cast<int64_t>(i), trials[i].dump(), 10.0,
                        trials[i]["metric"].is_null() ? NAN : trials[i]["metric"].get<double>());
   }
   return id;
@@ -184,8 +184,8 @@ TEST(Optuna, ObservedValuesBecomeCategoricalWithoutADeclaredSpace) {
   nlohmann::json t0 = trial(0, {{"batch_size", 128.0}, {"power_limit_w", 250.0}}, 0, 1, 5.0, 0.3, 10, 1);
   nlohmann::json t1 = trial(1, {{"batch_size", 32.0}, {"power_limit_w", 250.0}}, 0, 1, 6.0, 0.2, 10, 2);
   t0["energy_provenance"] = t1["energy_provenance"] = "simulated";  // trials on traces say so
-  store.record_trial(id, 0, t0.dump(), 1, 0.3);
-  store.record_trial(id, 1, t1.dump(), 1, 0.2);
+  store.record_study_row(id, 0, t0.dump(), 1, 0.3);
+  store.record_study_row(id, 1, t1.dump(), 1, 0.2);
   optuna_export_study(store, "zeus", dir.file("o.db"), OptunaExportOptions());
   auto rows = query(dir.file("o.db"),
                     "SELECT t.number, p.param_name, p.param_value, p.distribution_json FROM trial_params p "
@@ -211,8 +211,8 @@ TEST(Optuna, BetaStoppedTrialIsPrunedWithoutValues) {
   int64_t id = store.create_study("beta", nlohmann::json({{"backend", "zeus-trace"}}).dump());
   nlohmann::json stopped = trial(1, {{"batch_size", 32.0}}, 0, 2, nullptr, 0.2, 50, 2);
   stopped["stopped_early"] = true;
-  store.record_trial(id, 0, trial(0, {{"batch_size", 128.0}}, 0, 1, 5.0, 0.3, 10, 1).dump(), 1, 0.3);
-  store.record_trial(id, 1, stopped.dump(), 1, 0.2);
+  store.record_study_row(id, 0, trial(0, {{"batch_size", 128.0}}, 0, 1, 5.0, 0.3, 10, 1).dump(), 1, 0.3);
+  store.record_study_row(id, 1, stopped.dump(), 1, 0.2);
   OptunaExportResult r =
       optuna_export_study(store, "beta", dir.file("o.db"), OptunaExportOptions().objective(OptunaObjective::loss));
   EXPECT_EQ(r.pruned_trials, 1);

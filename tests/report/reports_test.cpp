@@ -403,16 +403,16 @@ TEST(SearchReport, TrialsScatterCumulativeAndBest) {
   s.kind = "tune";
   s.status = StudyStatus::finished;
   s.spec_json = R"({"backend":"zeus-trace","simulate":"zeus:/x","strategy":"sh"})";
-  std::vector<std::string> trials;
+  std::vector<StoredTrial> trials;
   double search = 0;
   const double energy[] = {100, 200, 150};
   const double metric[] = {0.5, 0.7, 0.4};
   for (int i = 0; i < 3; ++i) {
     search += energy[i];
-    trials.push_back(json{{"trial", i}, {"config", {{"batch_size", 32 << i}, {"lr", 0.01}}}, {"budget", 1}, {"from_epoch", 0}, {"to_epoch", 1},
-                          {"metric", metric[i]}, {"config_energy_j", energy[i]}, {"reached_target", i != 2},
-                          {"trial_energy_j", energy[i]}, {"search_energy_j", search}, {"config_eta_j", 1000.0 - 100 * i}}
-                         .dump());
+    trials.push_back(trial_from_json(json{{"trial", i}, {"config", {{"batch_size", 32 << i}, {"lr", 0.01}}}, {"budget", 1},
+                                          {"from_epoch", 0}, {"to_epoch", 1}, {"loss", 1.0}, {"config_epochs", 1}, {"metric", metric[i]}, {"config_energy_j", energy[i]},
+                                          {"reached_target", i != 2}, {"stopped_early", false}, {"trial_energy_j", energy[i]}, {"search_energy_j", search}, {"search_duration_s", 1.0},
+                                          {"config_eta_j", 1000.0 - 100 * i}}));
   }
   Report r = search_report(s, trials);
   std::string html = r.document.html();
@@ -427,6 +427,37 @@ TEST(SearchReport, TrialsScatterCumulativeAndBest) {
   EXPECT_EQ(rows[1].back(), "front");
   EXPECT_EQ(rows[3].back(), "");
   EXPECT_EQ(rows[3][8], "450 J (sim.)");
+}
+
+// A real-training search whose epochs had no energy counter: its energy is estimated, and
+// the report says so in every cell and in the totals (it used to call it measured).
+TEST(SearchReport, EstimatedSearchEnergyIsLabelledEstimated) {
+  StudyRecord s;
+  s.name = "est";
+  s.kind = "tune";
+  s.status = StudyStatus::finished;
+  s.spec_json = R"({"backend":"train","config_path":"study.json","study_text":"{}"})";
+  std::vector<StoredTrial> trials;
+  for (int i = 0; i < 2; ++i) {
+    StoredTrial t;
+    t.record.trial.id = i;
+    t.record.trial.config = {{"optimizer.lr", 0.1 / (i + 1)}};
+    t.record.trial.budget = 1;
+    t.record.to_epoch = 1;
+    t.record.result.metric = 0.5 + 0.1 * i;
+    t.record.result.energy_j = 40;
+    t.record.trial_energy_j = 40;
+    t.record.search_energy_j = 40.0 * (i + 1);
+    t.energy_provenance = Provenance::estimated;
+    trials.push_back(t);
+  }
+  Report r = search_report(s, trials);
+  std::string html = r.document.html();
+  EXPECT_NE(html.find("80.0 J (est.) (estimated)"), std::string::npos) << html.substr(0, 3000);
+  auto rows = parse_csv(csv(r.tables[0]));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[2][8], "80.0 J (est.)");
+  EXPECT_EQ(r.data["trials"][0]["energy_provenance"], "estimated");
 }
 
 TEST(WriteStudyReport, WritesWholeFileOrNothing) {
@@ -552,7 +583,7 @@ TEST(ReportCli, SimulatedSearchStudy) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto rows = parse_csv(r.out);
   Store store = Store::open(db);
-  size_t trials = store.study_trials(store.study("s")->id).size();
+  size_t trials = store.trials(store.study("s")->id).size();
   ASSERT_EQ(rows.size(), trials + 1);
   EXPECT_EQ(rows[0][0], "trial");
   EXPECT_EQ(rows[0][4], "metric");

@@ -774,10 +774,10 @@ TEST(StoreStudies, TrialsAreAppendedOnceInOrder) {
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("--resume s1"), std::string::npos) << e.what();
   }
-  store.record_trial(id, 0, R"({"t": 0})", 10.0, 0.5);
-  store.record_trial(id, 1, R"({"t": 1})", NAN, NAN);
-  EXPECT_THROW(store.record_trial(id, 1, R"({"t": "again"})", 1.0, 1.0), StoreError);  // never counted twice
-  auto trials = store.study_trials(id);
+  store.record_study_row(id, 0, R"({"t": 0})", 10.0, 0.5);
+  store.record_study_row(id, 1, R"({"t": 1})", NAN, NAN);
+  EXPECT_THROW(store.record_study_row(id, 1, R"({"t": "again"})", 1.0, 1.0), StoreError);  // never counted twice
+  auto trials = store.study_rows(id);
   ASSERT_EQ(trials.size(), 2u);
   EXPECT_EQ(trials[1], R"({"t": 1})");
   auto s = store.study("s1");

@@ -79,7 +79,7 @@ void expect_stored_study(const Store& s, const AnyStudyResult& result, size_t tr
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(json(*stored), json(result));
   EXPECT_EQ(study_header(*stored).schema, "powertrain.study." + h.kind + "/1");
-  auto t = s.study_trials(st->id);
+  auto t = s.study_rows(st->id);
   EXPECT_EQ(t.size(), trials);
   for (const auto& tj : t) EXPECT_TRUE(json::parse(tj).contains("run_id")) << tj;
 }
@@ -341,7 +341,7 @@ TEST(Study, AStudyThatStopsEarlyIsNotLeftRunning) {
   EXPECT_THROW(run_multitask_study(o, {}, &store), StudyInterrupted);
   ASSERT_TRUE(store.study("stopped").has_value());
   EXPECT_EQ(store.study("stopped")->status, StudyStatus::interrupted);
-  EXPECT_EQ(store.study_trials(store.study("stopped")->id).size(), 1u);
+  EXPECT_EQ(store.study_rows(store.study("stopped")->id).size(), 1u);
   // A failure after training (the encoder cannot be written): the study is marked failed.
   o = tiny();
   o.name = "failed";
@@ -399,7 +399,7 @@ TEST(StudyCli, SearchTinyComparesStrategies) {
   EXPECT_FALSE(j["findings"].empty());
   // Stored: one trial per strategy, with the search's energy.
   auto store = Store::open(dir.file("s.db"));
-  auto trials = store.study_trials(j["study_id"].get<int64_t>());
+  auto trials = store.study_rows(j["study_id"].get<int64_t>());
   EXPECT_EQ(trials.size(), 5u);
   EXPECT_NE(read_file(dir.file("search.html")).find("<svg"), std::string::npos);
 }

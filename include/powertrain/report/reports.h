@@ -30,6 +30,7 @@
 #include "powertrain/report/document.h"
 #include "powertrain/report/format.h"
 #include "powertrain/store/store.h"
+#include "powertrain/store/trial.h"
 #include "powertrain/study/results.h"
 
 namespace powertrain {
@@ -65,16 +66,16 @@ Report run_report(const Store& store, int64_t run_id);
 // (NaN) is shown as "n/a". `data` is the result encoded by its codec.
 Report study_report(const AnyStudyResult& result);
 
-// Returns the report of a search study (kind "tune") from its stored trials (the JSON of
-// each trial as `powertrain tune` stores it): metric against configuration energy with the
+// Returns the report of a search study (kind "tune") from its stored trials (Store::trials;
+// each energy labelled with its trial's provenance: measured, estimated or simulated): metric against configuration energy with the
 // Pareto front (highest metric for least energy), cumulative search energy over trials,
 // the best configuration (lowest estimated energy to the target), the trial table.
-Report search_report(const StudyRecord& study, const std::vector<std::string>& trial_jsons);
+Report search_report(const StudyRecord& study, const std::vector<StoredTrial>& trials);
 
 // The documents alone.
 Document run_document(const Store& store, int64_t run_id);
 Document study_document(const AnyStudyResult& result);
-Document search_document(const StudyRecord& study, const std::vector<std::string>& trial_jsons);
+Document search_document(const StudyRecord& study, const std::vector<StoredTrial>& trials);
 
 // Indices of the non-dominated points when maximising metric[i] and minimising
 // energy_j[i] (points with a non-finite value are never on the front), in order of energy.

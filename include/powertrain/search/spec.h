@@ -24,6 +24,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "powertrain/train/config.h"
 #include "powertrain/tune/registry.h"
@@ -111,5 +113,12 @@ tune::SearchSpace search_space(const StudySpec& spec);
 
 // Returns "sm2 on the v100 trace of cifar100"-style words naming the study, for messages.
 std::string spec_label(const StudySpec& spec);
+
+// What a stored study definition (spec_to_json's form) says, as (name, value) facts for a
+// report, read without loading its traces or parsing its study file: backend, strategy,
+// gpu, workload, simulate, config_path, as present.
+std::vector<std::pair<std::string, std::string>> stored_spec_facts(const nlohmann::json& stored);
+// True when the stored definition is a simulated (Zeus trace) study.
+bool stored_spec_simulated(const nlohmann::json& stored);
 
 }  // namespace powertrain::search

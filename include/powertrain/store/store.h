@@ -230,10 +230,13 @@ class Store {
   // Returns the finished trials of a search study, in order. Throws StoreError when a
   // stored trial is malformed.
   std::vector<StoredTrial> trials(int64_t study_id) const;
-  // The same rows as JSON text, for the research studies, whose runs are stored as rows
-  // of their own record (powertrain/study): appends row `seq`, and returns the rows in order.
-  void record_trial(int64_t study_id, int64_t seq, const std::string& trial_json, double energy_j, double metric);
-  std::vector<std::string> study_trials(int64_t study_id) const;
+  // The number of rows a study has (its trials, or a research study's runs).
+  int64_t study_row_count(int64_t study_id) const;
+  // A research study's rows, each a record of its own (powertrain/study/<kind>.h), as JSON
+  // text: appends row `seq` (refused when taken), and returns the rows in order. A search
+  // study's rows are StoredTrials: use record_trial() and trials().
+  void record_study_row(int64_t study_id, int64_t seq, const std::string& row_json, double energy_j, double metric);
+  std::vector<std::string> study_rows(int64_t study_id) const;
   void set_study_status(int64_t study_id, StudyStatus status);
   // Stores a finished study's result (JSON) and marks it finished.
   void set_study_result(int64_t study_id, const std::string& result_json);

@@ -97,8 +97,6 @@ class StudyLog {
   virtual bool heartbeat(int64_t study_id, int64_t trial_id, const std::string& worker) = 0;
   // The finished trials, in order.
   virtual std::vector<StoredTrial> trials(int64_t study_id) = 0;
-  // The finished trials' JSON, in order.
-  virtual std::vector<std::string> study_trials(int64_t study_id) = 0;
 };
 
 // Removes a password from a connection URL ("postgresql://u:secret@h/db" -> "postgresql://u:***@h/db").
