@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "powertrain/report/format.h"
-#include "powertrain/train/tune_objective.h"
+
 
 namespace powertrain::cli {
 
@@ -51,12 +51,6 @@ search::StudySpec study_spec(const StudyDefinition& d) {
   options.budget.max = d.max_budget;
   options.budget.eta = d.eta;
   return search::zeus_study({d.simulate, d.gpu, d.workload}, options);
-}
-
-search::TrainingObjectiveFactory training_objective_factory() {
-  return [](const TrainConfig& base, const DiscoverOptions& sensors, const std::function<void(const std::string&)>& say) {
-    return std::unique_ptr<tune::Objective>(std::make_unique<TrainingObjective>(base, sensors, say));
-  };
 }
 
 std::string trial_line(const StoredTrial& t) {

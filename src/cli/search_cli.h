@@ -37,9 +37,6 @@ void add_study_definition_options(CLI::App* cmd, StudyDefinition& d);
 // Throws ConfigError naming the option or key.
 search::StudySpec study_spec(const StudyDefinition& d);
 
-// The training engine's objective for real-training studies (TrainingObjective).
-search::TrainingObjectiveFactory training_objective_factory();
-
 // A trial's progress line.
 std::string trial_line(const StoredTrial& t);
 // The closing summary of a study for the terminal.

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/search_cli.h"
+#include "powertrain/train/tune_objective.h"
 #include "powertrain/report/format.h"
 #include "powertrain/store/store.h"
 #include "powertrain/store/trial_log.h"
@@ -66,7 +67,7 @@ int run_study(TuneOptions o) {
   search::RunnerOptions ro;
   ro.sensors = discover_options(o.sensors);
   if (!o.quiet) ro.say = [](const std::string& m) { std::cerr << m << "\n"; };
-  ro.training = training_objective_factory();
+  ro.training = make_training_objective;
   ro.states_dir = o.states_dir.empty() && !o.no_store ? search::default_states_dir(db, o.study) : o.states_dir;
   std::unique_ptr<search::StudyRunner> runner;
   try {

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/search_cli.h"
+#include "powertrain/train/tune_objective.h"
 #include "powertrain/search/worker.h"
 #include "powertrain/store/study_log.h"
 
@@ -58,7 +59,7 @@ int run_worker(WorkerCliOptions o) {
   search::RunnerOptions ro;
   ro.sensors = discover_options(o.sensors);
   if (!o.quiet) ro.say = say;
-  ro.training = training_objective_factory();
+  ro.training = make_training_objective;
   ro.states_dir = o.states_dir.empty() ? search::default_states_dir(o.worker.storage, o.study) : o.states_dir;
   std::unique_ptr<search::StudyRunner> runner;
   try {

@@ -11,10 +11,10 @@
 #include <chrono>
 #include <cstdio>
 
+#include "powertrain/search/runner.h"
+#include "powertrain/search/spec.h"
+#include "powertrain/store/trial_log.h"
 #include "powertrain/train/tune_objective.h"
-#include "powertrain/tune/registry.h"
-#include "powertrain/tune/trace_objective.h"
-#include "powertrain/tune/tuner.h"
 #include "study/common.h"
 
 namespace powertrain {
@@ -25,32 +25,42 @@ const std::vector<std::string> kStrategies = {"grid", "random", "tpe", "sh", "sm
 
 // What one strategy's search did: its trials, the energy until a trial first reached the
 // target, and the configuration it chose.
-SearchStrategyRow search_row(const std::string& strategy, const tune::Strategy& s, const std::vector<tune::TrialRecord>& records,
-                             double search_energy_j, double duration_s) {
+SearchStrategyRow search_row(const std::string& strategy, const search::StudyRunner& runner, const search::SearchSummary& summary,
+                             double duration_s) {
   SearchStrategyRow row;
   row.strategy = strategy;
-  row.trials = static_cast<int64_t>(records.size());
-  row.search_energy_j = search_energy_j;
+  row.trials = static_cast<int64_t>(runner.trials().size());
+  row.search_energy_j = runner.search_energy_j();
+  row.energy_j = row.search_energy_j;  // what the study spent on this strategy
+  row.energy_provenance = summary.energy_provenance;
   row.duration_s = duration_s;
-  for (const auto& r : records) {
-    if (r.result.reached_target) {
-      row.energy_to_first_target_j = r.search_energy_j;
+  for (const StoredTrial& t : runner.trials()) {
+    if (t.record.result.reached_target) {
+      row.energy_to_first_target_j = t.record.search_energy_j;
       break;
     }
   }
-  auto best = s.best();
-  if (best) {
-    row.best_config = *best;
-    row.best_val_accuracy = s.best_result()->metric;
-    row.best_reached_target = s.best_result()->reached_target;
+  if (summary.chosen) {
+    row.best_config = *summary.chosen;
+    row.best_val_accuracy = summary.chosen_metric;
+    row.best_reached_target = summary.chosen_reached_target;
     // The chosen configuration's own energy to the target (from its last trial).
-    for (const auto& r : records) {
-      if (tune::config_key(r.trial.config) == tune::config_key(*best) && std::isfinite(r.config_eta_j)) {
-        row.best_energy_to_target_j = r.config_eta_j;
+    for (const StoredTrial& t : runner.trials()) {
+      if (tune::config_key(t.record.trial.config) == tune::config_key(*summary.chosen) && std::isfinite(t.record.config_eta_j)) {
+        row.best_energy_to_target_j = t.record.config_eta_j;
       }
     }
   }
   return row;
+}
+
+// Runs one strategy's search to its end through the search layer, as `powertrain tune`
+// would; returns the runner (its trials) and how it ended.
+search::SearchSummary run_strategy(search::StudyRunner& runner, const std::atomic<bool>* stop) {
+  MemoryTrialLog log;
+  search::Ending ending = runner.run(log, {}, stop);
+  if (ending == search::Ending::interrupted) throw StudyInterrupted("search study interrupted");
+  return runner.summary(ending);
 }
 
 std::string config_text(const tune::Config& c) {
@@ -99,52 +109,54 @@ SearchResult run_search_study(const StudyOptions& opts, const SearchOptions& sea
   space.add_categorical("training.batch_size", bs_values);
   space.add_categorical("optimizer.lr", lr_values);
 
-  tune::TunerOptions topt;
-  topt.maximize = true;
-  topt.max_epochs = scale.max_epochs;
-  topt.target_metric = target;
-  topt.loss = tune::LossKind::energy_to_target;
-  topt.unreached_metric = 0.1;  // chance level of ten classes
+  // Each strategy is a study of the search layer, as `powertrain tune` runs it: the same
+  // space, epochs and target; minimising the energy to reach the target.
+  search::StudySpec spec;
+  spec.backend = search::Backend::training;
+  spec.study_path = "(the search study)";
+  spec.base = cfg;
+  spec.space = space;
+  spec.max_epochs = scale.max_epochs;
+  spec.target = target;
+  search::RunnerOptions runner_options;
+  runner_options.sensors = opts.sensors;
+  runner_options.training = make_training_objective;
 
   for (const auto& name : kStrategies) {
     if (opts.stop_requested && opts.stop_requested->load()) throw StudyInterrupted("search study interrupted");
     ctx.say(fmt::format("search: {} over {} configurations ({} epochs at most, target {:.2f})", name, space.grid_size(),
                         scale.max_epochs, target));
-    TrainingObjective objective(cfg, opts.sensors);
-    tune::Tuner tuner(objective, topt);
-    auto strategy = tune::make_strategy(name, space, scale.max_epochs, 0);
+    spec.strategy = name;
+    search::validate(spec);
+    search::StudyRunner runner(spec, runner_options);
     auto t0 = std::chrono::steady_clock::now();
-    auto records = tuner.run(*strategy);
+    search::SearchSummary summary = run_strategy(runner, opts.stop_requested);
     double duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    SearchStrategyRow row = search_row(name, *strategy, records, tuner.search_energy_j(), duration_s);
-    row.energy_provenance = objective.energy_provenance();
-    row.energy_j = tuner.search_energy_j();  // what the study spent on this strategy
-    ctx.say(fmt::format("search: {} spent {:.0f} J in {} trials; chose {} ({:.3f})", name, tuner.search_energy_j(),
-                        records.size(), config_text(row.best_config), row.best_val_accuracy));
+    SearchStrategyRow row = search_row(name, runner, summary, duration_s);
+    ctx.say(fmt::format("search: {} spent {:.0f} J in {} trials; chose {} ({:.3f})", name, row.search_energy_j, row.trials,
+                        config_text(row.best_config), row.best_val_accuracy));
     ctx.record(row, row.search_energy_j, row.best_val_accuracy);
     result.runs.push_back(row);
   }
 
   // The same strategies on the GPU traces, where the optimum is known.
   if (!o.trace_dir.empty() && file_exists(o.trace_dir + "/summary_train.csv")) {
-    tune::ZeusTrace trace = tune::ZeusTrace::load(o.trace_dir, "v100");
+    search::ZeusStudy zeus;
+    zeus.simulate = "zeus:" + o.trace_dir;
     for (const auto& name : kStrategies) {
-      tune::ZeusObjective objective(trace, "cifar100", 0);
-      tune::Tuner tuner(objective, objective.tuner_options());
-      auto strategy = tune::make_strategy(name, objective.space(), objective.tuner_options().max_epochs, 0);
-      auto records = tuner.run(*strategy);
-      double optimal_j = trace.optimum("cifar100").eta_j;
-      auto best = strategy->best();
-      double chosen_j = best ? objective.true_eta_j(*best) : NAN;
+      search::StudySpec options;
+      options.strategy = name;
+      search::StudyRunner runner(search::zeus_study(zeus, options), search::RunnerOptions());
+      search::SearchSummary summary = run_strategy(runner, opts.stop_requested);
       SimulatedSearchRow sim;
       sim.strategy = name;
-      sim.gpu = "v100";
-      sim.workload = "cifar100";
-      sim.trials = static_cast<int64_t>(records.size());
-      sim.search_energy_j = tuner.search_energy_j();
-      sim.search_energy_optimal_runs = tuner.search_energy_j() / optimal_j;
-      sim.chosen_energy_to_target_j = chosen_j;
-      sim.chosen_vs_optimal = chosen_j / optimal_j;
+      sim.gpu = zeus.gpu;
+      sim.workload = zeus.workload;
+      sim.trials = static_cast<int64_t>(runner.trials().size());
+      sim.search_energy_j = runner.search_energy_j();
+      sim.search_energy_optimal_runs = runner.search_energy_j() / summary.optimal_eta_j;
+      sim.chosen_energy_to_target_j = summary.chosen_eta_j;
+      sim.chosen_vs_optimal = summary.chosen_eta_j / summary.optimal_eta_j;
       sim.energy_provenance = Provenance::simulated;
       result.simulated.push_back(sim);
     }

@@ -190,4 +190,9 @@ void TrainingObjective::trial_done(const tune::Config& config, int epochs) {
 int TrainingObjective::epochs_trained() const { return impl_->epochs_trained; }
 int TrainingObjective::states_restored() const { return impl_->states_restored; }
 
+std::unique_ptr<tune::Objective> make_training_objective(const TrainConfig& base, const DiscoverOptions& sensors,
+                                                         const std::function<void(const std::string&)>& say) {
+  return std::make_unique<TrainingObjective>(base, sensors, say);
+}
+
 }  // namespace powertrain

@@ -55,5 +55,10 @@ class TrainingObjective : public tune::Objective {
   std::unique_ptr<Impl> impl_;
 };
 
+// Makes a TrainingObjective: the shape of search::TrainingObjectiveFactory, so the search
+// layer (no LibTorch) can be given real training by `powertrain tune`, `worker` and the
+// search study alike.
+std::unique_ptr<tune::Objective> make_training_objective(const TrainConfig& base, const DiscoverOptions& sensors,
+                                                         const std::function<void(const std::string&)>& say);
 
 }  // namespace powertrain
