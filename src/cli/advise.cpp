@@ -1,7 +1,6 @@
 // `powertrain advise [RUN|STUDY]`: what to change to train with less energy, from what the
 // store has measured (src/advise, docs/advise.md).
 #include <CLI/CLI.hpp>
-#include <sys/stat.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -30,16 +29,10 @@ int run_advise(const AdviseOptions& o) {
     std::cerr << who << ": --json " << o.json_path << ": " << why << "\n";
     return 2;
   }
-  struct stat st {};
-  if (::stat(db.c_str(), &st) != 0) {
-    // Opening would create an empty store: say where the data would come from instead.
-    std::cerr << who << ": no run store at " << db
-              << " (pass --db FILE, or set POWERTRAIN_DB, to the file `powertrain train`/`study`/`tune` wrote); nothing is "
-                 "measured yet: start with `powertrain study regime --scale small`\n";
-    return 2;
-  }
-  std::optional<Store> store;
-  if (!open_store(who, db, false, store)) return 2;
+  // Opening would create an empty store: say where the data would come from instead.
+  std::optional<Store> store =
+      open_existing_store(who, db, "; nothing is measured yet: start with `powertrain study regime --scale small`");
+  if (!store) return 2;
   Advice advice;
   try {
     advice = advise(*store, o.target);

@@ -1,7 +1,6 @@
 // `powertrain export`: a stored run as CodeCarbon's emissions.csv or JSON, a stored study
 // as an Optuna storage file. The work is in the interop module; this parses and reports.
 #include <CLI/CLI.hpp>
-#include <sys/stat.h>
 
 #include <iostream>
 #include <memory>
@@ -31,29 +30,13 @@ struct ExportOptions {
   bool force = false;
 };
 
-// Opens an existing store (an export never creates one). Returns nullopt after printing why.
-std::optional<Store> open_existing(const std::string& db, const char* what) {
-  struct stat st;
-  if (::stat(db.c_str(), &st) != 0) {
-    std::cerr << "powertrain export " << what << ": no run store at " << db
-              << " (pass --db PATH, or set POWERTRAIN_DB, to the file `powertrain measure`/`train`/`tune` wrote)\n";
-    return std::nullopt;
-  }
-  try {
-    return Store::open(db);
-  } catch (const StoreError& e) {
-    std::cerr << "powertrain export " << what << ": " << e.what() << "\n";
-    return std::nullopt;
-  }
-}
-
 int export_run(const ExportOptions& o) {
   if (std::string why = check_output_path(o.out); !why.empty()) {
     std::cerr << "powertrain export run: --out " << o.out << ": " << why << "\n";
     return 2;
   }
   std::string db = store_path(o.db);
-  std::optional<Store> store = open_existing(db, "run");
+  std::optional<Store> store = open_existing_store("powertrain export run", db);
   if (!store) return 2;
   std::optional<RunExport> run;
   try {
@@ -90,7 +73,7 @@ int export_run(const ExportOptions& o) {
 
 int export_study(const ExportOptions& o) {
   std::string db = store_path(o.db);
-  std::optional<Store> store = open_existing(db, "study");
+  std::optional<Store> store = open_existing_store("powertrain export study", db);
   if (!store) return 2;
   OptunaExportOptions opt;
   opt.objective(o.objective == "loss" ? OptunaObjective::loss : OptunaObjective::metric_energy).replace(o.force);
@@ -142,7 +125,7 @@ void add_export_command(CLI::App& app, int& exit_code) {
                     "metric-energy (two objectives: the metric and the config's energy in J; default) or loss (the loss the "
                     "strategy minimised)")
       ->check(CLI::IsMember({"metric-energy", "loss"}));
-  study->add_option("--metric-direction", o->metric_direction, "auto (inferred from the trials; default), maximize or minimize")
+  study->add_option("--metric-direction", o->metric_direction, "auto (from the study's definition; default), maximize or minimize")
       ->check(CLI::IsMember({"auto", "maximize", "minimize"}));
   study->add_flag("--force", o->force, "replace the file if it exists");
   study->callback([o, &exit_code] { exit_code = export_study(*o); });

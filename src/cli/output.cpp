@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -64,6 +65,21 @@ bool open_store(const std::string& who, const std::string& db, bool no_store, st
     return false;
   }
   return true;
+}
+
+std::optional<Store> open_existing_store(const std::string& who, const std::string& db, const std::string& hint) {
+  struct stat st {};
+  if (::stat(db.c_str(), &st) != 0) {
+    std::cerr << who << ": no run store at " << db
+              << " (pass --db PATH, or set POWERTRAIN_DB, to the file `powertrain measure`/`train`/`tune`/`study` wrote)" << hint << "\n";
+    return std::nullopt;
+  }
+  try {
+    return Store::open_for_reading(db);
+  } catch (const StoreError& e) {
+    std::cerr << who << ": " << e.what() << "\n";
+    return std::nullopt;
+  }
 }
 
 namespace {

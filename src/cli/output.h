@@ -30,6 +30,10 @@ std::string store_path(const std::string& flag);
 // Opens the store at `db` into `store` unless `no_store`. On failure prints "<who>: why"
 // and returns false (the caller exits 2).
 bool open_store(const std::string& who, const std::string& db, bool no_store, std::optional<Store>& store);
+// Opens the existing store at `db` for a command that reads it (Store::open_for_reading);
+// never creates one. On failure prints "<who>: why" (with `hint` when there is no file)
+// and returns nullopt (the caller exits 2).
+std::optional<Store> open_existing_store(const std::string& who, const std::string& db, const std::string& hint = "");
 
 // While alive, the first SIGINT (Ctrl-C) or SIGTERM (kill, `timeout`, a batch scheduler or
 // `docker stop` ending the job) sets stop_requested(): training stops after the current step

@@ -480,6 +480,24 @@ Store Store::open_existing(const std::string& path) {
   return open(path);
 }
 
+Store Store::open_for_reading(const std::string& path) {
+  require_existing_file(path);
+  int version = kSchemaVersion;
+  {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_busy_timeout(db, 5000);
+      try {
+        version = pragma_int(db, path, "PRAGMA user_version");
+      } catch (const StoreError&) {
+        // open_read_only() below says what is wrong with the file
+      }
+    }
+    sqlite3_close_v2(db);
+  }
+  return version >= 0 && version < kSchemaVersion ? open_existing(path) : open_read_only(path);
+}
+
 Store Store::open_read_only(const std::string& path) {
   require_existing_file(path);
   Store store;

@@ -1,6 +1,6 @@
 // powertrain/interop/optuna.h: a stored study as an Optuna RDB storage file.
 //
-// optuna_export_study() writes one study (its trials from Store::study_trials) into a new
+// optuna_export_study() writes one study (its trials from Store::trials) into a new
 // SQLite file with the tables of Optuna's RDB storage (schema of Optuna 3.1: alembic
 // revision v3.0.0.d), so that
 //   optuna.load_study(study_name=NAME, storage="sqlite:///FILE")

@@ -86,5 +86,22 @@ std::vector<size_t> pareto_front(const std::vector<double>& energy_j, const std:
 // ReportError naming the path when it cannot be written.
 std::string write_study_report(const AnyStudyResult& result, const std::string& path);
 
+// ---- `powertrain report TARGET` -------------------------------------------------------
+
+// Returns the report of what `target` names in `store`: a run (its id) or a study (its
+// name; a name of digits that is no run's id is tried as a study). Throws ReportError
+// saying what the store holds when `target` names nothing, and when a research study has
+// no result yet (it is written when the study finishes).
+Report report_of(const Store& store, const std::string& target);
+// Returns `report` as text in `format`: html (one self-contained file), md, csv (the main
+// table), json (the source data) or text. Throws ReportError for another format.
+std::string render(const Report& report, const std::string& format);
+// Returns the format a file name asks for by its extension: md, csv, json, text (.txt, or
+// "-" for stdout), else html.
+std::string format_for_path(const std::string& path);
+// Returns the default file of `target`'s HTML report: report-TARGET.html, characters other
+// than letters, digits, '.', '-' and '_' replaced by '_'.
+std::string default_report_path(const std::string& target);
+
 }  // namespace report
 }  // namespace powertrain

@@ -176,6 +176,11 @@ class Store {
   // missing, not a powertrain store, or of another schema version than this build's.
   static Store open_read_only(const std::string& path);
 
+  // What commands that only read (report, export, advise) use: open_read_only() when the
+  // file has this build's schema; a store of an older schema is migrated first, as
+  // open_existing() does (one transaction), since reading it needs the current tables.
+  static Store open_for_reading(const std::string& path);
+
   // Returns the schema version of the open file.
   int schema_version() const;
   // Returns the current schema version this build writes.
