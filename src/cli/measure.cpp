@@ -1,17 +1,7 @@
 // `powertrain measure -- CMD ARGS...`: run any command, measure its energy, store the run.
 #include <CLI/CLI.hpp>
-#include <fcntl.h>
-#include <fmt/format.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <chrono>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
+#include <cmath>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -19,7 +9,6 @@
 #include "powertrain/energy/carbon.h"
 #include "powertrain/interop/run_json.h"
 #include "powertrain/measure/command.h"
-#include "powertrain/report/format.h"
 #include "powertrain/report/measurement.h"
 #include "powertrain/store/store.h"
 
@@ -50,60 +39,6 @@ int fail(const std::string& msg) {
   return 2;
 }
 
-// The grid for CO2e: --grid, $POWERTRAIN_GRID or WORLD, from the built-in or given table;
-// --grid-g-per-kwh overrides its intensity (and names an unknown grid). Returns "" or why not.
-std::string resolve_grid(const MeasureOptions& o, GridIntensity& grid) {
-  CarbonTable table;
-  try {
-    table = o.carbon_table.empty() ? CarbonTable::builtin() : CarbonTable::load(o.carbon_table);
-  } catch (const std::exception& e) {
-    return std::string(e.what()) + " (fix the file or drop --carbon-table)";
-  }
-  std::string code = o.grid;
-  if (code.empty()) {
-    const char* env = std::getenv("POWERTRAIN_GRID");
-    code = env && *env ? env : "WORLD";
-  }
-  if (const GridIntensity* g = table.find(code)) {
-    grid = *g;
-  } else if (std::isnan(o.grid_g_per_kwh)) {
-    return "unknown grid '" + code + "': use an ISO country code listed by 'powertrain grids', or give --grid-g-per-kwh";
-  } else {
-    grid.code = code;
-    grid.name = code;
-  }
-  if (!std::isnan(o.grid_g_per_kwh)) {
-    grid.g_per_kwh = o.grid_g_per_kwh;
-    grid.source = "given with --grid-g-per-kwh";
-    grid.year = 0;
-  }
-  return "";
-}
-
-std::string summary_text(const MeasureOptions& o, const CommandResult& r, const GridIntensity& grid, const std::string& db) {
-  const Measurement& m = r.measurement;
-  std::string out = fmt::format("\npowertrain: measured `{}`: {} after {}\n", shell_quote(o.command),
-                                run_status_name(r.status) + (r.signal ? fmt::format(" (signal {})", r.signal)
-                                                                      : fmt::format(" (exit code {})", r.exit_code)),
-                                report::format_duration_s(m.duration_s));
-  out += report::measurement_table(m);
-  if (std::isfinite(r.carbon.co2e_g)) {
-    out += fmt::format("  {:<16} {} CO2e = {} by car, {:.2g} smartphone charges\n", "carbon", report::format_si(r.carbon.co2e_g, "g"),
-                       report::format_si(r.carbon.car_km * 1000, "m"), r.carbon.smartphone_charges);
-    out += fmt::format("  {:<16} grid {} {:.0f} g/kWh ({}{}), PUE {:.2f}\n", "", grid.code, grid.g_per_kwh, grid.source,
-                       grid.year ? ", " + std::to_string(grid.year) : "", o.pue);
-  } else {
-    out += fmt::format("  {:<16} unknown (no energy could be measured)\n", "carbon");
-  }
-  for (const auto& c : m.components) {
-    if (c.provenance == Provenance::estimated || c.provenance == Provenance::missing) {
-      out += fmt::format("  note: {}: {}\n", c.component, c.note);
-    }
-  }
-  if (r.run_id > 0) out += fmt::format("  stored as run {} in {}\n", r.run_id, db);
-  return out;
-}
-
 int run_measure(const MeasureOptions& o) {
   // 1. Check everything before anything is written or started.
   if (o.command.empty()) return fail("no command given. Usage: powertrain measure [OPTIONS] -- CMD [ARGS...]");
@@ -116,14 +51,16 @@ int run_measure(const MeasureOptions& o) {
       !check_output_option("powertrain measure", "--csv", o.csv_path, code)) {
     return code;
   }
-  GridIntensity grid;
-  if (std::string why = resolve_grid(o, grid); !why.empty()) return fail(why);
   CommandOptions c;
+  try {
+    c.grid = resolve_grid({o.grid, o.carbon_table, o.grid_g_per_kwh});
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
   c.argv = o.command;
   c.name = o.name;
   c.interval_s = o.interval_ms / 1000.0;
   c.idle_baseline_s = o.idle_baseline_s;
-  c.grid = grid;
   c.pue = o.pue;
   c.sample_bucket_s = o.sample_bucket_s;
   c.sensors = discover_options(o.sensors);
@@ -150,24 +87,10 @@ int run_measure(const MeasureOptions& o) {
   }
 
   // 3. Print and write.
-  if (!o.quiet) std::cerr << summary_text(o, r, grid, db) << std::flush;
+  if (!o.quiet) std::cerr << report::command_summary_text(c, r, db) << std::flush;
   std::string err;
   if (!o.json_path.empty()) {
-    nlohmann::json sensors = nlohmann::json::array();
-    for (const auto& s : r.sensors) sensors.push_back(sensor_json(s));
-    nlohmann::json idle = nullptr;
-    if (r.idle) idle = {{"duration_s", r.idle->duration_s}, {"power_w", r.idle->power_w}};
-    nlohmann::json j = {{"schema", "powertrain.measure/1"},
-                        {"run_id", r.run_id > 0 ? nlohmann::json(r.run_id) : nlohmann::json(nullptr)},
-                        {"db", store ? nlohmann::json(db) : nlohmann::json(nullptr)},
-                        {"command", o.command},
-                        {"status", run_status_name(r.status)},
-                        {"exit_code", r.exit_code},
-                        {"measurement", measurement_json(r.measurement)},
-                        {"carbon", carbon_json(r.carbon, grid)},
-                        {"idle_baseline", idle},
-                        {"sensors", sensors},
-                        {"warnings", r.warnings}};
+    nlohmann::json j = command_result_json(c, r, store ? db : "");
     if (!write_output(o.json_path, j.dump(2) + "\n", err)) std::cerr << "powertrain: " << err << "\n";
   }
   if (!o.csv_path.empty() && !write_output(o.csv_path, report::measurement_csv(r.measurement, r.run_id, r.exit_code), err)) {

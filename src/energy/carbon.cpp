@@ -1,6 +1,8 @@
 // Grid carbon intensity table (built in or from a CSV) and energy-to-CO2e arithmetic.
 #include "powertrain/energy/carbon.h"
 
+#include <cstdlib>
+
 #include <cctype>
 #include <cmath>
 #include <fstream>
@@ -99,6 +101,36 @@ CarbonEstimate carbon_from_energy(double energy_j, const GridIntensity& grid, do
   c.car_km = c.co2e_g / Equivalents::car_g_per_km;
   c.smartphone_charges = c.facility_energy_kwh / Equivalents::smartphone_kwh_per_charge;
   return c;
+}
+
+GridIntensity resolve_grid(const GridChoice& choice) {
+  CarbonTable table;
+  try {
+    table = choice.table_path.empty() ? CarbonTable::builtin() : CarbonTable::load(choice.table_path);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(e.what()) + " (fix the file or drop --carbon-table)");
+  }
+  std::string code = choice.code;
+  if (code.empty()) {
+    const char* env = std::getenv("POWERTRAIN_GRID");
+    code = env && *env ? env : "WORLD";
+  }
+  const bool given = std::isfinite(choice.g_per_kwh);
+  GridIntensity grid;
+  if (const GridIntensity* g = table.find(code)) {
+    grid = *g;
+  } else if (!given) {
+    throw std::runtime_error("unknown grid '" + code + "': use an ISO country code listed by 'powertrain grids', or give --grid-g-per-kwh");
+  } else {
+    grid.code = code;
+    grid.name = code;
+  }
+  if (given) {
+    grid.g_per_kwh = choice.g_per_kwh;
+    grid.source = "given with --grid-g-per-kwh";
+    grid.year = 0;
+  }
+  return grid;
 }
 
 }  // namespace powertrain

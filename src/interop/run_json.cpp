@@ -81,6 +81,24 @@ nlohmann::json carbon_json(const CarbonEstimate& c, const GridIntensity& grid) {
           {"equivalent_sources", Equivalents::sources()}};
 }
 
+nlohmann::json command_result_json(const CommandOptions& o, const CommandResult& r, const std::string& db) {
+  nlohmann::json sensors = nlohmann::json::array();
+  for (const auto& s : r.sensors) sensors.push_back(sensor_json(s));
+  nlohmann::json idle = nullptr;
+  if (r.idle) idle = {{"duration_s", r.idle->duration_s}, {"power_w", r.idle->power_w}};
+  return {{"schema", "powertrain.measure/1"},
+          {"run_id", r.run_id > 0 ? nlohmann::json(r.run_id) : nlohmann::json(nullptr)},
+          {"db", db.empty() ? nlohmann::json(nullptr) : nlohmann::json(db)},
+          {"command", o.argv},
+          {"status", run_status_name(r.status)},
+          {"exit_code", r.exit_code},
+          {"measurement", measurement_json(r.measurement)},
+          {"carbon", carbon_json(r.carbon, o.grid)},
+          {"idle_baseline", idle},
+          {"sensors", sensors},
+          {"warnings", r.warnings}};
+}
+
 std::optional<RunExport> run_export_load(const Store& store, int64_t run_id) {
   return store.load_run(run_id);
 }

@@ -46,5 +46,30 @@ std::string measurement_csv(const Measurement& m, int64_t run_id, int exit_code)
   return csv(t);
 }
 
+std::string command_summary_text(const CommandOptions& o, const CommandResult& r, const std::string& db) {
+  const GridIntensity& grid = o.grid;
+  const Measurement& m = r.measurement;
+  std::string out = fmt::format("\npowertrain: measured `{}`: {} after {}\n", shell_quote(o.argv),
+                                run_status_name(r.status) + (r.signal ? fmt::format(" (signal {})", r.signal)
+                                                                      : fmt::format(" (exit code {})", r.exit_code)),
+                                format_duration_s(m.duration_s));
+  out += measurement_table(m);
+  if (std::isfinite(r.carbon.co2e_g)) {
+    out += fmt::format("  {:<16} {} CO2e = {} by car, {:.2g} smartphone charges\n", "carbon", format_si(r.carbon.co2e_g, "g"),
+                       format_si(r.carbon.car_km * 1000, "m"), r.carbon.smartphone_charges);
+    out += fmt::format("  {:<16} grid {} {:.0f} g/kWh ({}{}), PUE {:.2f}\n", "", grid.code, grid.g_per_kwh, grid.source,
+                       grid.year ? ", " + std::to_string(grid.year) : "", o.pue);
+  } else {
+    out += fmt::format("  {:<16} unknown (no energy could be measured)\n", "carbon");
+  }
+  for (const auto& c : m.components) {
+    if (c.provenance == Provenance::estimated || c.provenance == Provenance::missing) {
+      out += fmt::format("  note: {}: {}\n", c.component, c.note);
+    }
+  }
+  if (r.run_id > 0) out += fmt::format("  stored as run {} in {}\n", r.run_id, db);
+  return out;
+}
+
 }  // namespace report
 }  // namespace powertrain

@@ -10,6 +10,7 @@
 //   std::cout << c.co2e_g << " g, " << c.car_km << " km by car\n";
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,17 @@ struct CarbonEstimate {
   double car_km = 0;              // co2e_g / car_g_per_km
   double smartphone_charges = 0;  // facility_energy_kwh / smartphone_kwh_per_charge
 };
+
+// Which grid a command's carbon is computed for: `code` ("" = $POWERTRAIN_GRID, else
+// WORLD) from the built-in table or the CSV at `table_path`; a finite `g_per_kwh` overrides
+// the intensity (and admits a code the table does not list). Throws std::runtime_error
+// naming the problem and the fix.
+struct GridChoice {
+  std::string code;
+  std::string table_path;
+  double g_per_kwh = NAN;
+};
+GridIntensity resolve_grid(const GridChoice& choice);
 
 // Returns the carbon of `energy_j` on `grid` with data-centre overhead `pue` (>= 1).
 // A NaN energy gives NaN figures (unknown stays unknown).

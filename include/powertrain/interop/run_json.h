@@ -23,6 +23,7 @@
 #include "powertrain/energy/meter.h"
 #include "powertrain/energy/source.h"
 #include "powertrain/store/store.h"
+#include "powertrain/measure/command.h"
 
 namespace powertrain {
 
@@ -60,6 +61,10 @@ nlohmann::json sensor_json(const SensorInfo& s);
 // Returns a carbon estimate and the grid it used as JSON (intensity with source and year,
 // PUE, facility energy, CO2e and its everyday equivalents).
 nlohmann::json carbon_json(const CarbonEstimate& c, const GridIntensity& grid);
+// Returns a measured command as `powertrain measure --json` writes it ("powertrain.measure/1"):
+// the command, how it ended, the measurement, carbon, idle baseline, sensors and warnings;
+// `db` is the store it went to ("" = not stored).
+nlohmann::json command_result_json(const CommandOptions& options, const CommandResult& result, const std::string& db);
 
 // One component of a measurement as JSON (energy, uncertainty, powers, static/dynamic
 // split, samples, provenance, note); the CLI's JSON outputs use the same shape.

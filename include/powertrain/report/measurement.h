@@ -11,6 +11,7 @@
 #include <string>
 
 #include "powertrain/energy/meter.h"
+#include "powertrain/measure/command.h"
 
 namespace powertrain {
 namespace report {
@@ -23,6 +24,11 @@ std::string measurement_table(const Measurement& m);
 // Returns the CSV: a header, a row per component and a "total" row. run_id <= 0 is written
 // empty.
 std::string measurement_csv(const Measurement& m, int64_t run_id, int exit_code);
+
+// Returns what `powertrain measure` prints when the command ends: how it ended, the
+// measurement table, the carbon (with grid and PUE), notes on estimated or missing
+// components, and where the run is stored (`db`, when stored).
+std::string command_summary_text(const CommandOptions& options, const CommandResult& result, const std::string& db);
 
 }  // namespace report
 }  // namespace powertrain
