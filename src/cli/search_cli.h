@@ -1,5 +1,5 @@
 // Private to the CLI: what `tune` and `worker` share: the options that define a search
-// study, the objective factory of the training engine, and how trials and summaries print.
+// study.
 #pragma once
 
 #include <cmath>
@@ -36,10 +36,5 @@ void add_study_definition_options(CLI::App* cmd, StudyDefinition& d);
 // Returns the spec the options define (a study file, or a simulation), checked whole.
 // Throws ConfigError naming the option or key.
 search::StudySpec study_spec(const StudyDefinition& d);
-
-// A trial's progress line.
-std::string trial_line(const StoredTrial& t);
-// The closing summary of a study for the terminal.
-std::string summary_text(const search::SearchSummary& s);
 
 }  // namespace powertrain::cli

@@ -1,8 +1,6 @@
 // `powertrain serve`: the read-only web dashboard of a store (src/serve).
 #include <CLI/CLI.hpp>
 
-#include <signal.h>
-
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -17,9 +15,6 @@
 namespace powertrain::cli {
 
 namespace {
-
-std::atomic<int> g_stop_signal{0};
-extern "C" void on_stop_signal(int sig) { g_stop_signal.store(sig); }
 
 struct ServeOptions {
   std::string db;
@@ -68,16 +63,12 @@ int run_serve(const ServeOptions& o) {
   std::cerr << who << ": Ctrl-C stops it\n";
   // SIGINT and SIGTERM set a flag (other threads, e.g. the BLAS pool's, may receive them);
   // a watcher thread sees it and stops the server, which ends open event streams.
-  struct sigaction sa {}, old_int {}, old_term {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  g_stop_signal.store(0);
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+  StopOnSignal stop_signal;
+  const std::atomic<bool>* stop = stop_signal.stop_requested();
   std::atomic<bool> served{false};
   Dashboard* dp = dash.get();
-  std::thread watcher([dp, &served] {
-    while (!served.load() && g_stop_signal.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::thread watcher([dp, stop, &served] {
+    while (!served.load() && !stop->load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     // Until serve() returns: a stop just before it starts listening would otherwise be lost.
     while (!served.load()) {
       dp->stop();
@@ -87,8 +78,6 @@ int run_serve(const ServeOptions& o) {
   dash->serve();
   served.store(true);
   watcher.join();
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
   std::cerr << who << ": stopped\n";
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/search_cli.h"
+#include "powertrain/report/search_text.h"
 #include "powertrain/train/tune_objective.h"
 #include "powertrain/report/format.h"
 #include "powertrain/store/store.h"
@@ -48,9 +49,7 @@ int run_study(TuneOptions o) {
     if (!o.resume.empty()) {
       store.emplace(Store::open_existing(db));
       stored = store->study(o.resume);
-      if (!stored) return fail("no study named '" + o.resume + "' in " + db + " (check --db and the name)", 2);
-      if (stored->kind != "tune") return fail("'" + o.resume + "' is a " + stored->kind + " study, not a search: see powertrain study", 2);
-      spec = search::spec_from_json(nlohmann::json::parse(stored->spec_json));
+      spec = search::stored_search_spec(stored, o.resume, db, " (check --db and the name)");
       o.study = stored->name;
     } else {
       spec = study_spec(o.def);
@@ -109,7 +108,7 @@ int run_study(TuneOptions o) {
         log,
         [&](const StoredTrial& t) {
           if (o.pace_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(o.pace_ms));
-          if (!o.quiet) std::cerr << trial_line(t) << "\n";
+          if (!o.quiet) std::cerr << report::trial_line(t) << "\n";
         },
         stop_on_signal.stop_requested());
   } catch (const search::SearchError& e) {
@@ -121,7 +120,7 @@ int run_study(TuneOptions o) {
 
   // 4. Print and write what it found.
   search::SearchSummary summary = runner->summary(ending);
-  std::string text = summary_text(summary);
+  std::string text = report::search_summary_text(summary);
   if (store) text += fmt::format("  stored as study '{}' in {} (continue after an interruption with --resume {})\n", o.study, db, o.study);
   int code = ending == search::Ending::interrupted ? StopOnSignal::exit_code() : 0;
   if (!o.save_best.empty()) {

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/search_cli.h"
+#include "powertrain/report/search_text.h"
 #include "powertrain/train/tune_objective.h"
 #include "powertrain/search/worker.h"
 #include "powertrain/store/study_log.h"
@@ -44,13 +45,8 @@ int run_worker(WorkerCliOptions o) {
       study_id = log->ensure_study(o.study, search::spec_to_json(*spec).dump(), "tune");
     } else {
       auto s = log->study(o.study);
-      if (!s) {
-        return fail("no study named '" + o.study + "' in " + log->where() +
-                        ": create it by giving the first worker its definition (a study CONFIG, or --simulate zeus:DIR ...)",
-                    2);
-      }
-      if (s->kind != "tune") return fail("'" + o.study + "' is a " + s->kind + " study, not a search", 2);
-      spec = search::spec_from_json(nlohmann::json::parse(s->spec_json));
+      spec = search::stored_search_spec(s, o.study, log->where(),
+                                        ": create it by giving the first worker its definition (a study CONFIG, or --simulate zeus:DIR ...)");
       study_id = s->id;
     }
   } catch (const std::exception& e) {
@@ -73,7 +69,7 @@ int run_worker(WorkerCliOptions o) {
         " (a resumed study or another worker continues from them; removed when the study ends)");
   }
   o.worker.say = say;
-  o.worker.on_trial = [&](const StoredTrial& t) { say(trial_line(t)); };
+  o.worker.on_trial = [&](const StoredTrial& t) { say(report::trial_line(t)); };
   StopOnSignal stop_on_signal;
   search::WorkerResult r;
   try {
@@ -81,17 +77,11 @@ int run_worker(WorkerCliOptions o) {
   } catch (const std::exception& e) {
     return fail(e.what(), 1);
   }
-  std::string text = summary_text(r.summary);
+  std::string text = report::search_summary_text(r.summary);
   text += fmt::format("  this worker      {} ran {} of the study's {} trials\n", r.worker_id, r.mine.size(), r.all.size());
   if (!o.quiet) std::cerr << text;
   if (!o.json_path.empty()) {
-    nlohmann::json j = search::summary_to_json(r.summary, r.all);
-    j["study"] = o.study;
-    j["storage"] = log->where();
-    j["worker"] = r.worker_id;
-    nlohmann::json mine = nlohmann::json::array();
-    for (const auto& t : r.mine) mine.push_back(trial_to_json(t));
-    j["worker_trials"] = mine;
+    const nlohmann::json j = search::worker_result_json(r, o.study, log->where());
     if (std::string err; !write_output(o.json_path, j.dump(2) + "\n", err)) return fail(err, 1);
   }
   return r.summary.ending == search::Ending::interrupted ? StopOnSignal::exit_code() : 0;

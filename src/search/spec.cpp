@@ -383,6 +383,13 @@ bool stored_spec_simulated(const json& stored) {
   return stored.is_object() && (stored.contains("simulate") || util::text_at(stored, "backend") == "zeus-trace");
 }
 
+StudySpec stored_search_spec(const std::optional<StudyRecord>& study, const std::string& name, const std::string& where,
+                             const std::string& hint) {
+  if (!study) throw ConfigError("no study named '" + name + "' in " + where + hint);
+  if (study->kind != "tune") throw ConfigError("'" + name + "' is a " + study->kind + " study, not a search: see powertrain study");
+  return spec_from_json(util::parse_or(study->spec_json, nullptr));
+}
+
 std::string spec_label(const StudySpec& s) {
   if (s.backend == Backend::zeus_trace) return fmt::format("{} on the {} trace of {}", s.strategy, s.zeus.gpu, s.zeus.workload);
   return fmt::format("{} over {}", s.strategy, s.study_path);

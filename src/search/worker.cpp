@@ -185,4 +185,15 @@ WorkerResult Worker::run(const std::atomic<bool>* stop) {
   return result;
 }
 
+nlohmann::json worker_result_json(const WorkerResult& r, const std::string& study, const std::string& storage) {
+  nlohmann::json j = summary_to_json(r.summary, r.all);
+  j["study"] = study;
+  j["storage"] = storage;
+  j["worker"] = r.worker_id;
+  nlohmann::json mine = nlohmann::json::array();
+  for (const auto& t : r.mine) mine.push_back(trial_to_json(t));
+  j["worker_trials"] = mine;
+  return j;
+}
+
 }  // namespace powertrain::search

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "powertrain/store/store.h"
 #include "powertrain/train/config.h"
 #include "powertrain/tune/registry.h"
 #include "powertrain/tune/space.h"
@@ -120,5 +121,11 @@ std::string spec_label(const StudySpec& spec);
 std::vector<std::pair<std::string, std::string>> stored_spec_facts(const nlohmann::json& stored);
 // True when the stored definition is a simulated (Zeus trace) study.
 bool stored_spec_simulated(const nlohmann::json& stored);
+
+// Returns the definition of the stored search study `name` (`study` as found in `where`, or
+// nullopt). Throws ConfigError when there is none (followed by `hint`) or it is a research
+// study, not a search.
+StudySpec stored_search_spec(const std::optional<StudyRecord>& study, const std::string& name, const std::string& where,
+                             const std::string& hint);
 
 }  // namespace powertrain::search

@@ -50,6 +50,10 @@ struct WorkerResult {
   bool study_finished = false;    // the study ended (not only this worker's share)
 };
 
+// Returns the study as worker `r.worker_id` saw it at the end: summary_to_json's form with
+// the study's name, the storage and the worker's own trials.
+nlohmann::json worker_result_json(const WorkerResult& r, const std::string& study, const std::string& storage);
+
 class Worker {
  public:
   // Keeps references to `log` and `runner`, which must outlive the worker.
