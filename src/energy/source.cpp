@@ -128,4 +128,17 @@ std::vector<SensorInfo> all_sensors(const DiscoverOptions& d) {
   return all;
 }
 
+std::vector<SensorInfo> survey_sensors(const DiscoverOptions& d, std::vector<std::string>* warnings) {
+  std::vector<SensorInfo> all = all_sensors(d);
+  for (const auto& source : discover_sources(d, warnings)) {
+    for (const auto& info : source->sensors()) {
+      if (!info.working) continue;
+      for (auto& s : all) {
+        if (s.working && s.source == info.source && s.component == info.component) s.used = true;
+      }
+    }
+  }
+  return all;
+}
+
 }  // namespace powertrain

@@ -81,6 +81,24 @@ nlohmann::json carbon_json(const CarbonEstimate& c, const GridIntensity& grid) {
           {"equivalent_sources", Equivalents::sources()}};
 }
 
+nlohmann::json devices_json(const std::vector<SensorInfo>& sensors, const std::vector<std::string>& warnings) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& s : sensors) {
+    nlohmann::json j = sensor_json(s);
+    j["used_by_measure"] = s.used;
+    arr.push_back(j);
+  }
+  return {{"schema", "powertrain.devices/1"}, {"sensors", arr}, {"warnings", warnings}};
+}
+
+nlohmann::json grids_json(const CarbonTable& table) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& g : table.entries()) {
+    arr.push_back({{"code", g.code}, {"name", g.name}, {"g_per_kwh", g.g_per_kwh}, {"source", g.source}, {"year", g.year}});
+  }
+  return arr;
+}
+
 nlohmann::json command_result_json(const CommandOptions& o, const CommandResult& r, const std::string& db) {
   nlohmann::json sensors = nlohmann::json::array();
   for (const auto& s : r.sensors) sensors.push_back(sensor_json(s));

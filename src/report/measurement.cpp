@@ -71,5 +71,27 @@ std::string command_summary_text(const CommandOptions& o, const CommandResult& r
   return out;
 }
 
+std::string sensor_table(const std::vector<SensorInfo>& sensors, const std::vector<std::string>& warnings) {
+  std::string out = fmt::format("{:<9} {:<15} {:<12} {}\n", "source", "component", "status", "details");
+  bool any_used = false;
+  for (const auto& s : sensors) {
+    any_used = any_used || s.used;
+    const std::string status = !s.working ? "unavailable" : (s.used ? "used" : "working");
+    const std::string what = s.description.empty() ? s.detail : s.description + ": " + s.detail;
+    out += fmt::format("{:<9} {:<15} {:<12} {}\n", s.source, s.component.empty() ? "-" : s.component, status, what);
+  }
+  for (const auto& w : warnings) out += "\nnote: " + w + "\n";
+  if (!any_used) out += "\nno sensor works: 'powertrain measure' would report energy as unknown\n";
+  return out;
+}
+
+std::string grid_table(const CarbonTable& table) {
+  std::string out = fmt::format("{:<6} {:<20} {:>9}  {}\n", "code", "name", "g/kWh", "source (year)");
+  for (const auto& g : table.entries()) {
+    out += fmt::format("{:<6} {:<20} {:>9.0f}  {} ({})\n", g.code, g.name, g.g_per_kwh, g.source, g.year);
+  }
+  return out + "\nCO2e = energy x PUE x intensity. Everyday equivalents: " + Equivalents::sources() + "\n";
+}
+
 }  // namespace report
 }  // namespace powertrain

@@ -63,6 +63,7 @@ struct SensorInfo {
   std::string description;          // e.g. "NVIDIA H100 80GB HBM3 (counter)", "package-0"
   bool working = false;             // readable now
   std::string detail;               // why not, or how (e.g. "energy counter, 1 mJ resolution")
+  bool used = false;                // survey_sensors(): what `measure` would measure with
 };
 
 // An energy sensor. Implementations own their handles (dlopen, files) and are not
@@ -103,6 +104,9 @@ struct DiscoverOptions {
 // (`powertrain devices`, the dashboard's devices page). Throws when a replay file cannot
 // be read.
 std::vector<SensorInfo> all_sensors(const DiscoverOptions& options);
+// Returns all_sensors() with `used` set on those discover_sources() would measure with;
+// `warnings` receives discovery's fallbacks.
+std::vector<SensorInfo> survey_sensors(const DiscoverOptions& options, std::vector<std::string>* warnings);
 
 // Returns the sources to measure with: NVML GPUs if any, RAPL packages(+dram) if
 // readable, otherwise the CPU estimate (never nothing for the CPU). With replay_file

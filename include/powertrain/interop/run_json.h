@@ -61,6 +61,11 @@ nlohmann::json sensor_json(const SensorInfo& s);
 // Returns a carbon estimate and the grid it used as JSON (intensity with source and year,
 // PUE, facility energy, CO2e and its everyday equivalents).
 nlohmann::json carbon_json(const CarbonEstimate& c, const GridIntensity& grid);
+// Returns the sensor survey as `powertrain devices --json` prints it ("powertrain.devices/1":
+// each sensor with used_by_measure, and discovery's warnings).
+nlohmann::json devices_json(const std::vector<SensorInfo>& sensors, const std::vector<std::string>& warnings);
+// Returns the grid table as `powertrain grids --json` prints it.
+nlohmann::json grids_json(const CarbonTable& table);
 // Returns a measured command as `powertrain measure --json` writes it ("powertrain.measure/1"):
 // the command, how it ended, the measurement, carbon, idle baseline, sensors and warnings;
 // `db` is the store it went to ("" = not stored).

@@ -9,8 +9,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "powertrain/energy/carbon.h"
 #include "powertrain/energy/meter.h"
+#include "powertrain/energy/source.h"
 #include "powertrain/measure/command.h"
 
 namespace powertrain {
@@ -24,6 +27,12 @@ std::string measurement_table(const Measurement& m);
 // Returns the CSV: a header, a row per component and a "total" row. run_id <= 0 is written
 // empty.
 std::string measurement_csv(const Measurement& m, int64_t run_id, int exit_code);
+
+// Returns the sensors as `powertrain devices` prints them (source, component, used /
+// working / unavailable, why), then the warnings, and a note when no sensor works.
+std::string sensor_table(const std::vector<SensorInfo>& sensors, const std::vector<std::string>& warnings);
+// Returns the grid carbon intensities as `powertrain grids` prints them, with sources.
+std::string grid_table(const CarbonTable& table);
 
 // Returns what `powertrain measure` prints when the command ends: how it ended, the
 // measurement table, the carbon (with grid and PUE), notes on estimated or missing
