@@ -11,11 +11,9 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/progress.h"
-#include "powertrain/interop/run_json.h"
-#include "powertrain/report/format.h"
 #include "powertrain/store/store.h"
+#include "powertrain/train/summary.h"
 #include "powertrain/train/trainer.h"
-#include "util/json.h"
 
 namespace powertrain::cli {
 
@@ -47,9 +45,6 @@ bool open_train_store(const TrainOptions& o, std::optional<Store>& store, std::s
   db = store_path(o.db);
   return open_store("powertrain", db, o.no_store, store);
 }
-
-std::string fmt_metric(double v) { return std::isfinite(v) ? report::format_percent(100 * v, 2) : "n/a"; }
-std::string energy(double j) { return report::format_energy_j(j); }
 
 int run_train(const TrainOptions& o) {
   TrainConfig cfg;
@@ -83,14 +78,8 @@ int run_train(const TrainOptions& o) {
   hooks.on_epoch = [&](const EpochRecord& e) {
     if (o.quiet) return;
     bar.clear();
-    if (!header) {
-      std::cerr << fmt::format("{:>5} {:>10} {:>10} {:>9} {:>9} {:>8} {:>10} {:>9}  {}\n", "epoch", "train loss", "val loss",
-                               "val acc", "lr", "time", "energy", "power", "provenance");
-      header = true;
-    }
-    std::cerr << fmt::format("{:>5} {:>10.4f} {:>10.4f} {:>9} {:>9.3g} {:>7.2f}s {:>10} {:>9}  {}\n", e.epoch, e.train_loss,
-                             e.val_loss, fmt_metric(e.val_metric), e.lr, e.duration_s, energy(e.energy_j),
-                             report::format_power_w(e.avg_power_w), provenance_name(e.energy_provenance));
+    std::cerr << (header ? "" : epoch_header()) << epoch_line(e);
+    header = true;
   };
   auto stop_signal = std::make_unique<StopOnSignal>();  // until the training ends (also on error returns)
   hooks.stop_requested = stop_signal->stop_requested();
@@ -108,49 +97,9 @@ int run_train(const TrainOptions& o) {
   }
   stop_signal.reset();  // restore SIGINT and SIGTERM before printing
 
-  if (!o.quiet) {
-    std::string out = fmt::format("\npowertrain: trained '{}': {} after {} epochs ({})\n", cfg.name, run_status_name(r.status), r.epochs_run, r.stop_reason);
-    out += fmt::format("  best epoch       {} (val acc {}, val loss {:.4f}); test acc {}\n", r.best_epoch, fmt_metric(r.best_val_metric),
-                       r.best_val_loss, fmt_metric(r.test_metric));
-    out += fmt::format("  energy           {} total, {} to the best epoch ({}{})\n", energy(r.energy_j), energy(r.energy_to_best_j),
-                       provenance_name(r.energy_provenance),
-                       std::isfinite(r.energy_uncertainty_j) ? ", +-" + energy(r.energy_uncertainty_j) : std::string());
-    out += fmt::format("  carbon           {} CO2e (grid {}, PUE {:.2f})\n", report::format_si(r.co2e_g, "g"), cfg.energy.grid, cfg.energy.pue);
-    out += fmt::format("  time             {}, {:.0f} samples/s on {} ({} threads, {})\n", report::format_duration_s(r.duration_s), r.samples_per_s,
-                       r.device, r.threads, r.precision);
-    if (!r.checkpoint_path.empty()) out += "  checkpoint       " + r.checkpoint_path + " (best epoch)\n";
-    if (store) out += fmt::format("  stored as run {} in {}\n", r.run_id, db);
-    std::cerr << out;
-  }
-  if (!o.json_path.empty()) {
-    using util::num;
-    nlohmann::json epochs = nlohmann::json::array();
-    for (const auto& e : r.epochs) epochs.push_back(epoch_json(e));
-    nlohmann::json j = {{"schema", "powertrain.train/1"},
-                        {"run_id", r.run_id > 0 ? nlohmann::json(r.run_id) : nlohmann::json(nullptr)},
-                        {"name", cfg.name},
-                        {"status", run_status_name(r.status)},
-                        {"stop_reason", r.stop_reason},
-                        {"epochs_run", r.epochs_run},
-                        {"best_epoch", r.best_epoch},
-                        {"best_val_metric", num(r.best_val_metric)},
-                        {"best_val_loss", num(r.best_val_loss)},
-                        {"test_metric", num(r.test_metric)},
-                        {"test_loss", num(r.test_loss)},
-                        {"energy_j", num(r.energy_j)},
-                        {"energy_to_best_j", num(r.energy_to_best_j)},
-                        {"energy_provenance", provenance_name(r.energy_provenance)},
-                        {"co2e_g", num(r.co2e_g)},
-                        {"duration_s", num(r.duration_s)},
-                        {"samples_per_s", num(r.samples_per_s)},
-                        {"parameters", r.parameters},
-                        {"device", r.device},
-                        {"precision", r.precision},
-                        {"threads", r.threads},
-                        {"epochs", epochs},
-                        {"run_energy", measurement_json(r.run_energy)}};
-    std::string err;
-    if (!write_output(o.json_path, j.dump(2) + "\n", err)) std::cerr << "powertrain: " << err << "\n";
+  if (!o.quiet) std::cerr << train_summary_text(cfg, r, store ? db : "");
+  if (std::string err; !o.json_path.empty() && !write_output(o.json_path, train_result_json(cfg, r).dump(2) + "\n", err)) {
+    std::cerr << "powertrain: " << err << "\n";
   }
   if (r.status == RunStatus::interrupted) return StopOnSignal::exit_code();  // 130 after Ctrl-C, 143 after SIGTERM
   return r.status == RunStatus::diverged ? 1 : 0;
@@ -192,17 +141,7 @@ int run_lr_find(const TrainOptions& o) {
     return 1;
   }
   bar.clear();
-  std::cout << fmt::format("{:>12} {:>10} {:>10}\n", "lr", "loss", "smoothed");
-  size_t every = std::max<size_t>(1, r.lr.size() / 20);
-  for (size_t i = 0; i < r.lr.size(); i += every) {
-    std::cout << fmt::format("{:>12.3g} {:>10.4f} {:>10.4f}\n", r.lr[i], r.loss[i], r.smoothed_loss[i]);
-  }
-  std::cout << fmt::format("\nsuggested max LR {:.3g} (steepest descent of the loss); lowest loss at LR {:.3g}{}\n", r.suggested_lr,
-                           r.min_loss_lr, r.stopped_early ? "; the loss diverged after that" : "");
-  std::cout << fmt::format("the sweep cost {} ({}) over {}\n", energy(r.energy.total_energy_j()),
-                           provenance_name(r.energy.total_provenance()), report::format_duration_s(r.energy.duration_s));
-  std::cout << fmt::format("use it with: --set schedule.type=one_cycle --set schedule.max_lr={:.3g}\n", r.suggested_lr);
-  if (store) std::cout << fmt::format("stored as run {} in {}\n", r.run_id, db);
+  std::cout << lr_find_text(r, store ? db : "");
   return 0;
 }
 
