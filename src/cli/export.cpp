@@ -80,20 +80,8 @@ int export_study(const ExportOptions& o) {
   if (o.metric_direction != "auto") opt.maximize_metric(o.metric_direction == "maximize");
   try {
     OptunaExportResult r = optuna_export_study(*store, o.study, o.optuna, opt);
-    std::string dirs;
-    for (size_t i = 0; i < r.directions.size(); ++i) {
-      dirs += (i ? ", " : "") + r.objective_names[i] + " " + r.directions[i];
-    }
-    std::cerr << "powertrain export study: wrote " << r.trials << " trials of '" << o.study << "' to " << o.optuna << " ("
-              << dirs << (r.metric_direction_basis.empty() ? "" : "; metric direction " + r.metric_direction_basis) << ")";
-    if (r.failed_trials > 0) std::cerr << "; " << r.failed_trials << " trials without a finite value are FAIL";
-    if (r.pruned_trials > 0) std::cerr << "; " << r.pruned_trials << " trials stopped by the beta rule are PRUNED";
-    std::cerr << "\n  open with: optuna.load_study(study_name=\"" << o.study << "\", storage=\"" << optuna_storage_url(o.optuna)
-              << "\")\n";
-  } catch (const InteropError& e) {
-    std::cerr << "powertrain export study: " << e.what() << "\n";
-    return 2;
-  } catch (const StoreError& e) {
+    std::cerr << "powertrain export study: " << optuna_export_text(r, o.study, o.optuna);
+  } catch (const std::exception& e) {  // InteropError, StoreError
     std::cerr << "powertrain export study: " << e.what() << "\n";
     return 2;
   }

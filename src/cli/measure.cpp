@@ -17,20 +17,15 @@ namespace powertrain::cli {
 namespace {
 
 struct MeasureOptions {
+  CommandOptions run;             // --name, --idle-baseline-s, --pue, --sample-bucket-s bind here
   SensorOptions sensors;
   std::vector<std::string> command;
   std::string db;                 // --db
   bool no_store = false;
-  std::string name;
   double interval_ms = 100;
-  double idle_baseline_s = 0;
-  std::string grid;               // --grid
-  double grid_g_per_kwh = NAN;    // --grid-g-per-kwh
-  std::string carbon_table;
-  double pue = 1.0;
+  GridChoice grid;                // --grid, --carbon-table, --grid-g-per-kwh
   std::string json_path;
   std::string csv_path;
-  double sample_bucket_s = 1.0;
   bool quiet = false;
 };
 
@@ -51,18 +46,14 @@ int run_measure(const MeasureOptions& o) {
       !check_output_option("powertrain measure", "--csv", o.csv_path, code)) {
     return code;
   }
-  CommandOptions c;
+  CommandOptions c = o.run;
   try {
-    c.grid = resolve_grid({o.grid, o.carbon_table, o.grid_g_per_kwh});
+    c.grid = resolve_grid(o.grid);
   } catch (const std::exception& e) {
     return fail(e.what());
   }
   c.argv = o.command;
-  c.name = o.name;
   c.interval_s = o.interval_ms / 1000.0;
-  c.idle_baseline_s = o.idle_baseline_s;
-  c.pue = o.pue;
-  c.sample_bucket_s = o.sample_bucket_s;
   c.sensors = discover_options(o.sensors);
   c.say = [&](const std::string& m) { if (!o.quiet || m.find("idle baseline") == std::string::npos) std::cerr << "powertrain: " << m << "\n"; };
   try {
@@ -107,16 +98,16 @@ void add_measure_command(CLI::App& app, int& exit_code, const Trailing& trailing
   add_sensor_options(cmd, opt->sensors);
   cmd->add_option("--db", opt->db, "run store (SQLite file; default ./powertrain.db, env POWERTRAIN_DB)");
   cmd->add_flag("--no-store", opt->no_store, "do not store the run");
-  cmd->add_option("--name", opt->name, "name of the run (default: the command)");
+  cmd->add_option("--name", opt->run.name, "name of the run (default: the command)");
   cmd->add_option("--interval-ms", opt->interval_ms, "sampling interval in ms (default 100)");
-  cmd->add_option("--idle-baseline-s", opt->idle_baseline_s, "measure the machine at rest for this many s first, to split static from dynamic energy");
-  cmd->add_option("--grid", opt->grid, "grid for CO2e: ISO country code (default WORLD; env POWERTRAIN_GRID; see 'powertrain grids')");
-  cmd->add_option("--grid-g-per-kwh", opt->grid_g_per_kwh, "carbon intensity in g CO2e/kWh, overriding the table");
-  cmd->add_option("--carbon-table", opt->carbon_table, "CSV table of grid intensities (code,name,g_per_kwh,source,year)")->check(CLI::ExistingFile);
-  cmd->add_option("--pue", opt->pue, "data-centre power usage effectiveness (default 1.0; Carbontracker uses 1.58)");
+  cmd->add_option("--idle-baseline-s", opt->run.idle_baseline_s, "measure the machine at rest for this many s first, to split static from dynamic energy");
+  cmd->add_option("--grid", opt->grid.code, "grid for CO2e: ISO country code (default WORLD; env POWERTRAIN_GRID; see 'powertrain grids')");
+  cmd->add_option("--grid-g-per-kwh", opt->grid.g_per_kwh, "carbon intensity in g CO2e/kWh, overriding the table");
+  cmd->add_option("--carbon-table", opt->grid.table_path, "CSV table of grid intensities (code,name,g_per_kwh,source,year)")->check(CLI::ExistingFile);
+  cmd->add_option("--pue", opt->run.pue, "data-centre power usage effectiveness (default 1.0; Carbontracker uses 1.58)");
   cmd->add_option("--json", opt->json_path, "write the measurement as JSON to FILE ('-' for stdout)");
   cmd->add_option("--csv", opt->csv_path, "write the measurement as CSV to FILE ('-' for stdout)");
-  cmd->add_option("--sample-bucket-s", opt->sample_bucket_s, "stored power samples are averaged over buckets of this many s (default 1)");
+  cmd->add_option("--sample-bucket-s", opt->run.sample_bucket_s, "stored power samples are averaged over buckets of this many s (default 1)");
   cmd->add_flag("-q,--quiet", opt->quiet, "print no summary");
   cmd->prefix_command();  // everything from the command's name on belongs to the command
   cmd->footer("Everything after -- (or from the first non-option word on) is the command and its arguments.");
@@ -135,10 +126,10 @@ void add_measure_command(CLI::App& app, int& exit_code, const Trailing& trailing
     opt->command.insert(opt->command.end(), trailing.words.begin(), trailing.words.end());
     const char* who = "powertrain measure";
     if (!check_number(who, "--interval-ms", opt->interval_ms, 1, 60000, exit_code) ||
-        !check_number(who, "--idle-baseline-s", opt->idle_baseline_s, 0, 3600, exit_code) ||
-        !check_number(who, "--pue", opt->pue, 1, 3, exit_code) ||
-        !check_number(who, "--sample-bucket-s", opt->sample_bucket_s, 0, 3600, exit_code) ||
-        (cmd->count("--grid-g-per-kwh") > 0 && !check_number(who, "--grid-g-per-kwh", opt->grid_g_per_kwh, 0, 2000, exit_code))) {
+        !check_number(who, "--idle-baseline-s", opt->run.idle_baseline_s, 0, 3600, exit_code) ||
+        !check_number(who, "--pue", opt->run.pue, 1, 3, exit_code) ||
+        !check_number(who, "--sample-bucket-s", opt->run.sample_bucket_s, 0, 3600, exit_code) ||
+        (cmd->count("--grid-g-per-kwh") > 0 && !check_number(who, "--grid-g-per-kwh", opt->grid.g_per_kwh, 0, 2000, exit_code))) {
       return;
     }
     exit_code = run_measure(*opt);

@@ -4,7 +4,6 @@
 #include "util/fs.h"
 
 #include <fmt/format.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,42 +80,5 @@ std::optional<Store> open_existing_store(const std::string& who, const std::stri
     return std::nullopt;
   }
 }
-
-namespace {
-std::atomic<bool> g_stop{false};
-std::atomic<int> g_stop_signal{0};
-struct sigaction g_previous_sigint {}, g_previous_sigterm {};
-
-void on_stop_signal(int sig) {
-  if (g_stop.load()) {  // a second one: stop now
-    signal(sig, SIG_DFL);
-    raise(sig);
-  }
-  g_stop_signal.store(sig);
-  g_stop.store(true);
-}
-}  // namespace
-
-StopOnSignal::StopOnSignal() {
-  g_stop.store(false);
-  g_stop_signal.store(0);
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &g_previous_sigint);
-  sigaction(SIGTERM, &sa, &g_previous_sigterm);
-}
-
-StopOnSignal::~StopOnSignal() {
-  sigaction(SIGINT, &g_previous_sigint, nullptr);
-  sigaction(SIGTERM, &g_previous_sigterm, nullptr);
-}
-
-int StopOnSignal::exit_code() {
-  const int sig = g_stop_signal.load();
-  return 128 + (sig > 0 ? sig : SIGINT);
-}
-
-const std::atomic<bool>* StopOnSignal::stop_requested() const { return &g_stop; }
 
 }  // namespace powertrain::cli

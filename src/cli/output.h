@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "powertrain/store/store.h"
+#include "util/stop_signal.h"
 
 namespace powertrain::cli {
 
@@ -35,20 +36,6 @@ bool open_store(const std::string& who, const std::string& db, bool no_store, st
 // and returns nullopt (the caller exits 2).
 std::optional<Store> open_existing_store(const std::string& who, const std::string& db, const std::string& hint = "");
 
-// While alive, the first SIGINT (Ctrl-C) or SIGTERM (kill, `timeout`, a batch scheduler or
-// `docker stop` ending the job) sets stop_requested(): training stops after the current step
-// and keeps what it did, so the run ends `interrupted` instead of staying `running` in the
-// store. A second one ends the process at once. The previous handlers are restored when it
-// dies. One at a time.
-class StopOnSignal {
- public:
-  StopOnSignal();
-  ~StopOnSignal();
-  StopOnSignal(const StopOnSignal&) = delete;
-  StopOnSignal& operator=(const StopOnSignal&) = delete;
-  // The exit code for a stop it caused: 128 + the signal (130 for SIGINT, 143 for SIGTERM).
-  static int exit_code();
-  const std::atomic<bool>* stop_requested() const;
-};
+using util::StopOnSignal;  // util/stop_signal.h
 
 }  // namespace powertrain::cli

@@ -20,34 +20,22 @@ namespace powertrain::cli {
 namespace {
 
 struct StudyCliOptions {
-  SensorOptions sensors;
   std::string kind;
-  std::string scale = "small";
-  int seeds = 0;
-  std::string data = "/usr/share/datasets/fashion-mnist";
+  StudyOptions common;        // bound to the flags every study takes
+  StudyKindOptions per_kind;  // bound to the first study that takes a flag; copied to the others below
+  SensorOptions sensors;
   std::string db;
   bool no_store = false;
-  std::string name;
   std::string json_path;
-  int threads = 0;
   bool quiet = false;
-  bool verbose = false;
-  std::vector<std::string> overrides;
-  std::vector<int64_t> batch_sizes;
-  std::vector<double> lrs;
-  double tolerance = 0.01;
-  double target = NAN;
-  double alpha = 0.5;
-  std::string traces;          // search: Zeus trace directory
-  std::string report;          // HTML report path ("" = STUDY-NAME.html)
+  std::string report;         // HTML report path ("" = STUDY-NAME.html)
   bool no_report = false;
 };
 
-
 std::string command_line(const StudyCliOptions& o) {
-  std::string c = "powertrain study " + o.kind + " --scale " + o.scale;
-  if (o.seeds > 0) c += " --seeds " + std::to_string(o.seeds);
-  for (const auto& s : o.overrides) c += " --set " + s;
+  std::string c = "powertrain study " + o.kind + " --scale " + o.common.scale;
+  if (o.common.seeds > 0) c += " --seeds " + std::to_string(o.common.seeds);
+  for (const auto& s : o.common.overrides) c += " --set " + s;
   return c;
 }
 
@@ -61,29 +49,15 @@ int run_study_command(const StudyCliOptions& o) {
   std::string db = store_path(o.db);
   if (!open_store(who, db, o.no_store, store)) return 2;
 
-  StudyOptions so;
-  so.scale = o.scale;
-  so.seeds = o.seeds;
-  so.data_path = o.data;
-  so.threads = o.threads;
+  StudyOptions so = o.common;
   so.sensors = discover_options(o.sensors);
-  so.overrides = o.overrides;
-  so.name = o.name;
   so.command = command_line(o);
-  so.verbose = o.verbose;
   if (!o.quiet) so.say = [](const std::string& line) { std::cerr << line << "\n"; };
   // Each flag goes to the studies that take it (docs/studies.md).
-  StudyKindOptions per_kind;
-  per_kind.regime.batch_sizes = o.batch_sizes;
-  per_kind.regime.learning_rates = o.lrs;
-  per_kind.precision.tolerance = o.tolerance;
-  per_kind.precision.target = o.target;
-  per_kind.superconvergence.target = o.target;
-  per_kind.multitask.alpha = o.alpha;
-  per_kind.search.batch_sizes = o.batch_sizes;
-  per_kind.search.learning_rates = o.lrs;
-  per_kind.search.target = o.target;
-  per_kind.search.trace_dir = o.traces;
+  StudyKindOptions per_kind = o.per_kind;
+  per_kind.search.batch_sizes = per_kind.regime.batch_sizes;
+  per_kind.search.learning_rates = per_kind.regime.learning_rates;
+  per_kind.superconvergence.target = per_kind.search.target = per_kind.precision.target;
 
   auto stop_signal = std::make_unique<StopOnSignal>();  // until the training ends (also on error returns)
   so.stop_requested = stop_signal->stop_requested();
@@ -146,28 +120,28 @@ void add_study_command(CLI::App& app, int& exit_code) {
   }
   CLI::App* cmd = app.add_subcommand("study", "Reproduce a research experiment on this machine: " + kinds + " (docs/studies.md)");
   cmd->add_option("kind", o->kind, "the study, one of:" + kind_lines)->required()->check(CLI::IsMember(study_kind_names()));
-  cmd->add_option("--scale", o->scale, "tiny (seconds), small (minutes on a CPU; default), full (research scale, GPU)")
+  cmd->add_option("--scale", o->common.scale, "tiny (seconds), small (minutes on a CPU; default), full (research scale, GPU)")
       ->check(CLI::IsMember({"tiny", "small", "full"}));
-  cmd->add_option("--seeds", o->seeds, "repetitions of every run (default: the scale's)")->check(CLI::Range(1, 100));
-  cmd->add_option("--data", o->data, "Fashion-MNIST directory (idx files; default /usr/share/datasets/fashion-mnist)");
+  cmd->add_option("--seeds", o->common.seeds, "repetitions of every run (default: the scale's)")->check(CLI::Range(1, 100));
+  cmd->add_option("--data", o->common.data_path, "Fashion-MNIST directory (idx files; default /usr/share/datasets/fashion-mnist)");
   cmd->add_option("--db", o->db, "run store (SQLite file; default ./powertrain.db, env POWERTRAIN_DB)");
   cmd->add_flag("--no-store", o->no_store, "do not store the study or its runs");
-  cmd->add_option("--name", o->name, "study name in the store (default KIND-DATE-TIME)");
+  cmd->add_option("--name", o->common.name, "study name in the store (default KIND-DATE-TIME)");
   cmd->add_option("--json", o->json_path, "write the result as JSON to FILE ('-' for stdout)");
-  cmd->add_option("--threads", o->threads, "LibTorch CPU threads (default min(2, CPUs))")->check(CLI::Range(1, 1024));
-  cmd->add_option("--set", o->overrides, "override a key of every run's config, e.g. --set model.type=cnn (repeatable)");
-  cmd->add_option("--batch-sizes", o->batch_sizes, "regime, search: batch sizes (default 64,256,1024,4096; search: its scale's)")->delimiter(',');
-  cmd->add_option("--lrs", o->lrs, "regime, search: learning rates (default 0.1,0.01,0.001,0.0001; search: its scale's)")->delimiter(',');
-  cmd->add_option("--tolerance", o->tolerance, "precision: accuracy loss vs fp32 that is flagged (absolute; default 0.01)")
+  cmd->add_option("--threads", o->common.threads, "LibTorch CPU threads (default min(2, CPUs))")->check(CLI::Range(1, 1024));
+  cmd->add_option("--set", o->common.overrides, "override a key of every run's config, e.g. --set model.type=cnn (repeatable)");
+  cmd->add_option("--batch-sizes", o->per_kind.regime.batch_sizes, "regime, search: batch sizes (default 64,256,1024,4096; search: its scale's)")->delimiter(',');
+  cmd->add_option("--lrs", o->per_kind.regime.learning_rates, "regime, search: learning rates (default 0.1,0.01,0.001,0.0001; search: its scale's)")->delimiter(',');
+  cmd->add_option("--tolerance", o->per_kind.precision.tolerance, "precision: accuracy loss vs fp32 that is flagged (absolute; default 0.01)")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--target", o->target, "precision, superconvergence, search: target validation accuracy (default derived; docs/studies.md)")
+  cmd->add_option("--target", o->per_kind.precision.target, "precision, superconvergence, search: target validation accuracy (default derived; docs/studies.md)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--report", o->report, "write the HTML report here (default NAME.html in this directory)");
   cmd->add_flag("--no-report", o->no_report, "write no HTML report");
-  cmd->add_option("--traces", o->traces, "search: also run the strategies on the Zeus GPU traces in DIR (e.g. ../shared/data/zeus-nsdi23)");
-  cmd->add_option("--alpha", o->alpha, "multitask: weight of the auxiliary task's loss (default 0.5)")->check(CLI::PositiveNumber);
+  cmd->add_option("--traces", o->per_kind.search.trace_dir, "search: also run the strategies on the Zeus GPU traces in DIR (e.g. ../shared/data/zeus-nsdi23)");
+  cmd->add_option("--alpha", o->per_kind.multitask.alpha, "multitask: weight of the auxiliary task's loss (default 0.5)")->check(CLI::PositiveNumber);
   cmd->add_flag("-q,--quiet", o->quiet, "print no progress (and no tables when --json -)");
-  cmd->add_flag("-v,--verbose", o->verbose, "also print each run's setup (data, model, device)");
+  cmd->add_flag("-v,--verbose", o->common.verbose, "also print each run's setup (data, model, device)");
   add_sensor_options(cmd, o->sensors);
   cmd->callback([o, &exit_code] { exit_code = run_study_command(*o); });
 }

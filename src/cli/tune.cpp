@@ -57,10 +57,7 @@ int run_study(TuneOptions o) {
   } catch (const std::exception& e) {
     return fail(e.what(), 2);
   }
-  if (o.resume.empty() && !o.no_store && o.study.empty()) {
-    const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    o.study = fmt::format("{}-{}", spec->name.empty() ? spec->strategy : spec->name, now_s);
-  }
+  if (o.resume.empty() && !o.no_store && o.study.empty()) o.study = search::default_study_name(*spec);
   // 2. The runner (real training loads its data and makes the states directory here,
   // before the study is stored: a failure leaves nothing behind).
   search::RunnerOptions ro;
@@ -90,33 +87,24 @@ int run_study(TuneOptions o) {
   }
 
   // 3. Run: replay what is stored, then trial after trial, each stored before the next.
-  MemoryTrialLog memory;
-  std::optional<StoreTrialLog> stored_log;
-  if (store) stored_log.emplace(*store, study_id);
-  TrialLog& log = store ? static_cast<TrialLog&>(*stored_log) : memory;
   StopOnSignal stop_on_signal;
   search::Ending ending;
   try {
     if (stored) {
-      runner->replay(log.events());  // run() replays again; this is only to say where the study stands
+      runner->replay(StoreTrialLog(*store, study_id).events());  // run replays again; this says where the study stands
       if (!o.quiet) {
         std::cerr << fmt::format("resumed study '{}': {} stored trials replayed, {} spent so far\n", o.study,
                                  runner->trials().size(), report::format_energy_j(runner->search_energy_j()));
       }
     }
-    ending = runner->run(
-        log,
-        [&](const StoredTrial& t) {
-          if (o.pace_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(o.pace_ms));
-          if (!o.quiet) std::cerr << report::trial_line(t) << "\n";
-        },
-        stop_on_signal.stop_requested());
+    auto on_trial = [&](const StoredTrial& t) {
+      if (o.pace_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(o.pace_ms));
+      if (!o.quiet) std::cerr << report::trial_line(t) << "\n";
+    };
+    ending = search::run_in_store(*runner, store ? &*store : nullptr, study_id, on_trial, stop_on_signal.stop_requested());
   } catch (const search::SearchError& e) {
-    if (store) store->set_study_status(study_id, StudyStatus::failed);
     return fail("study '" + o.study + "': " + e.what(), 1);
   }
-  if (store) store->set_study_status(study_id, ending == search::Ending::interrupted ? StudyStatus::interrupted : StudyStatus::finished);
-  if (ending != search::Ending::interrupted) search::remove_states_dir(runner->states_dir());
 
   // 4. Print and write what it found.
   search::SearchSummary summary = runner->summary(ending);

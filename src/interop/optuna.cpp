@@ -543,4 +543,14 @@ OptunaExportResult optuna_export_study(const Store& store, const std::string& st
   return result;
 }
 
+std::string optuna_export_text(const OptunaExportResult& r, const std::string& study_name, const std::string& path) {
+  std::string dirs;
+  for (size_t i = 0; i < r.directions.size(); ++i) dirs += (i ? ", " : "") + r.objective_names[i] + " " + r.directions[i];
+  std::string out = "wrote " + std::to_string(r.trials) + " trials of '" + study_name + "' to " + path + " (" + dirs +
+                    (r.metric_direction_basis.empty() ? "" : "; metric direction " + r.metric_direction_basis) + ")";
+  if (r.failed_trials > 0) out += "; " + std::to_string(r.failed_trials) + " trials without a finite value are FAIL";
+  if (r.pruned_trials > 0) out += "; " + std::to_string(r.pruned_trials) + " trials stopped by the beta rule are PRUNED";
+  return out + "\n  open with: optuna.load_study(study_name=\"" + study_name + "\", storage=\"" + optuna_storage_url(path) + "\")\n";
+}
+
 }  // namespace powertrain

@@ -244,4 +244,22 @@ void remove_states_dir(const std::string& dir) {
   if (!parent.empty() && std::filesystem::is_empty(parent, ec)) std::filesystem::remove(parent, ec);
 }
 
+Ending run_in_store(StudyRunner& runner, Store* store, int64_t study_id, const std::function<void(const StoredTrial&)>& on_trial,
+                    const std::atomic<bool>* stop) {
+  MemoryTrialLog memory;
+  std::optional<StoreTrialLog> stored;
+  if (store) stored.emplace(*store, study_id);
+  TrialLog& log = store ? static_cast<TrialLog&>(*stored) : memory;
+  Ending ending;
+  try {
+    ending = runner.run(log, on_trial, stop);
+  } catch (const SearchError&) {
+    if (store) store->set_study_status(study_id, StudyStatus::failed);
+    throw;
+  }
+  if (store) store->set_study_status(study_id, ending == Ending::interrupted ? StudyStatus::interrupted : StudyStatus::finished);
+  if (ending != Ending::interrupted) remove_states_dir(runner.states_dir());
+  return ending;
+}
+
 }  // namespace powertrain::search

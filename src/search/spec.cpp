@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -388,6 +389,11 @@ StudySpec stored_search_spec(const std::optional<StudyRecord>& study, const std:
   if (!study) throw ConfigError("no study named '" + name + "' in " + where + hint);
   if (study->kind != "tune") throw ConfigError("'" + name + "' is a " + study->kind + " study, not a search: see powertrain study");
   return spec_from_json(util::parse_or(study->spec_json, nullptr));
+}
+
+std::string default_study_name(const StudySpec& s) {
+  const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return fmt::format("{}-{}", s.name.empty() ? s.strategy : s.name, now_s);
 }
 
 std::string spec_label(const StudySpec& s) {

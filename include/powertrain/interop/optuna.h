@@ -63,5 +63,8 @@ OptunaExportResult optuna_export_study(const Store& store, const std::string& st
 
 // Returns the Optuna storage URL of a file path: "sqlite:///" + the absolute path.
 std::string optuna_storage_url(const std::string& path);
+// Returns what an export wrote, for the terminal: trials, objectives and directions, FAIL
+// and PRUNED counts, and the Python line that opens it.
+std::string optuna_export_text(const OptunaExportResult& result, const std::string& study_name, const std::string& path);
 
 }  // namespace powertrain

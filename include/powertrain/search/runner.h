@@ -105,6 +105,14 @@ class StudyRunner {
   std::unique_ptr<Impl> impl_;
 };
 
+// Runs `runner` in this process as `powertrain tune` does: in study `study_id` of `store`
+// (its stored trials replayed first, each new trial stored before the next; the study marked
+// finished, interrupted, or failed when its log does not replay), or in memory when `store`
+// is null. A study that ends (not interrupted) has its states directory removed. Returns
+// how it ended; rethrows SearchError.
+Ending run_in_store(StudyRunner& runner, Store* store, int64_t study_id, const std::function<void(const StoredTrial&)>& on_trial,
+                    const std::atomic<bool>* stop);
+
 // Where a real-training study keeps its configurations' states unless told: beside the
 // SQLite file (`FILE.states/STUDY`), or `powertrain-states/STUDY` in the current directory
 // for a PostgreSQL study (workers on other machines pass a shared directory).

@@ -114,6 +114,9 @@ tune::SearchSpace search_space(const StudySpec& spec);
 
 // Returns "sm2 on the v100 trace of cifar100"-style words naming the study, for messages.
 std::string spec_label(const StudySpec& spec);
+// Returns a name for a new stored study: its file's "name" (else its strategy), then the
+// time in seconds since 1970.
+std::string default_study_name(const StudySpec& spec);
 
 // What a stored study definition (spec_to_json's form) says, as (name, value) facts for a
 // report, read without loading its traces or parsing its study file: backend, strategy,
