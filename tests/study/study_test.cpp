@@ -306,7 +306,7 @@ TEST(Study, AStudyThatStopsEarlyIsNotLeftRunning) {
   o.name = "stopped";
   EXPECT_THROW(run_multitask_study(o, &store), StudyInterrupted);
   ASSERT_TRUE(store.study("stopped").has_value());
-  EXPECT_EQ(store.study("stopped")->status, "interrupted");
+  EXPECT_EQ(store.study("stopped")->status, StudyStatus::interrupted);
   EXPECT_EQ(store.study_trials(store.study("stopped")->id).size(), 1u);
   // A failure after training (the encoder cannot be written): the study is marked failed.
   o = tiny();
@@ -314,7 +314,7 @@ TEST(Study, AStudyThatStopsEarlyIsNotLeftRunning) {
   o.work_dir = dir.file("no/such/dir");
   EXPECT_ANY_THROW(run_pretrain_study(o, &store));
   ASSERT_TRUE(store.study("failed").has_value());
-  EXPECT_EQ(store.study("failed")->status, "failed");
+  EXPECT_EQ(store.study("failed")->status, StudyStatus::failed);
 }
 
 TEST(StudyCli, RegimeTinyWritesJsonToStdout) {

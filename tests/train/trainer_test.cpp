@@ -110,7 +110,7 @@ TEST(Trainer, DivergenceEndsTheRunWithARecordNotACrash) {
                                      "optimizer.momentum=0", "model.hidden=[]"}), h);
   EXPECT_EQ(r.status, RunStatus::diverged);
   EXPECT_NE(r.stop_reason.find("lower optimizer.lr"), std::string::npos) << r.stop_reason;
-  EXPECT_EQ(store.run(r.run_id)->status, "diverged");
+  EXPECT_EQ(store.run(r.run_id)->status, RunStatus::diverged);
   EXPECT_FALSE(store.epochs(r.run_id).empty());
 }
 
@@ -219,7 +219,7 @@ TEST(Trainer, InterruptStopsAfterTheCurrentStepAndKeepsTheRecord) {
   TrainResult r = train_model(small(), h);
   EXPECT_EQ(r.status, RunStatus::interrupted);
   EXPECT_EQ(r.epochs_run, 2);
-  EXPECT_EQ(store.run(r.run_id)->status, "interrupted");
+  EXPECT_EQ(store.run(r.run_id)->status, RunStatus::interrupted);
   EXPECT_EQ(store.epochs(r.run_id).size(), 2u);
 }
 
