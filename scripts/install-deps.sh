@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config   # toolchain
+  clang libclang-rt-14-dev                        # fuzzing: libFuzzer and the sanitizers for clang (scripts/fuzz.sh)
   libtorch-dev                                    # training engine (LibTorch 1.13, CPU)
   libopenblas0-pthread                            # fast BLAS for libtorch (reference BLAS is ~10x slower)
   libsqlite3-dev sqlite3                          # run store (embedded default); sqlite3 shell for tests and users

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "powertrain: %s\nRun 'powertrain --help' (or 'powertrain SUBCOMMAND --help') for usage.\n", e.what());
     return 2;
+  } catch (const std::exception& e) {
+    // A command lets through only what it did not expect: say what, rather than abort (134).
+    std::fprintf(stderr, "powertrain: unexpected error: %s\n", e.what());
+    return 1;
   }
   return exit_code;
 }

@@ -1,6 +1,8 @@
 // Grid carbon intensity table (built in or from a CSV) and energy-to-CO2e arithmetic.
 #include "powertrain/energy/carbon.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 
 #include <cctype>
@@ -15,6 +17,7 @@
 
 namespace powertrain {
 
+using util::printable;
 using util::trim;
 
 namespace {
@@ -26,20 +29,30 @@ std::string upper(std::string s) {
 
 }  // namespace
 
-CarbonTable CarbonTable::parse(const std::string& csv, const std::string& origin) {
-  CarbonTable t;
-  std::stringstream in(csv);
+namespace {
+
+// Appends the rows of the table read from `in` to `entries`, line by line (a line over
+// 64 KiB is an error, so a binary file or /dev/zero is refused rather than read without end).
+void parse_table(std::istream& in, const std::string& origin, std::vector<GridIntensity>& entries) {
+  constexpr size_t kMaxLineBytes = 1 << 16;
   std::string line;
-  int line_no = 0;
+  int64_t line_no = 0;
   bool header_seen = false;
-  while (std::getline(in, line)) {
+  for (;;) {
+    const util::LineRead got = util::read_line(in, line, kMaxLineBytes);
+    if (got == util::LineRead::end) break;
     ++line_no;
+    const std::string where = "carbon table " + origin + ":" + std::to_string(line_no);
+    if (got == util::LineRead::too_long) {
+      throw std::runtime_error(where + ": the line is longer than " + std::to_string(kMaxLineBytes) + " bytes ('" +
+                               printable(line, 60) + "'): is this a carbon table (code,name,g_per_kwh,source,year)?");
+    }
     line = trim(line);
     if (line.empty() || line[0] == '#') continue;
     if (!header_seen) {
       if (line != "code,name,g_per_kwh,source,year") {
-        throw std::runtime_error("carbon table " + origin + ":" + std::to_string(line_no) +
-                                 ": expected the header 'code,name,g_per_kwh,source,year'");
+        throw std::runtime_error(where + ": expected the header 'code,name,g_per_kwh,source,year', found '" +
+                                 printable(line) + "'");
       }
       header_seen = true;
       continue;
@@ -49,34 +62,50 @@ CarbonTable CarbonTable::parse(const std::string& csv, const std::string& origin
     std::string cell;
     while (std::getline(ls, cell, ',')) f.push_back(trim(cell));
     GridIntensity g;
-    char* end = nullptr;
-    if (f.size() == 5) {
+    bool ok = f.size() == 5;
+    if (ok) {
       g.code = upper(f[0]);
       g.name = f[1];
-      g.g_per_kwh = std::strtod(f[2].c_str(), &end);
       g.source = f[3];
-      g.year = std::atoi(f[4].c_str());
+      // The whole field must be the number: "12abc" or a year of 20 digits is not one.
+      const char* text = f[2].c_str();
+      char* end = nullptr;
+      g.g_per_kwh = std::strtod(text, &end);
+      ok = !g.code.empty() && end != text && *end == '\0' && std::isfinite(g.g_per_kwh) && g.g_per_kwh >= 0;
+      const bool year_digits = !f[4].empty() && f[4].size() <= 4 && f[4].find_first_not_of("0123456789") == std::string::npos;
+      g.year = year_digits ? std::stoi(f[4]) : 0;
+      ok = ok && g.year >= 1990;
     }
-    if (f.size() != 5 || g.code.empty() || end == f[2].c_str() || !std::isfinite(g.g_per_kwh) ||
-        g.g_per_kwh < 0 || g.year < 1990) {
-      throw std::runtime_error("carbon table " + origin + ":" + std::to_string(line_no) +
-                               ": expected 'code,name,g_per_kwh,source,year' with g_per_kwh >= 0 and a year, found '" +
-                               line + "'");
+    if (!ok) {
+      throw std::runtime_error(where + ": expected 'code,name,g_per_kwh,source,year' with g_per_kwh >= 0 and a year, found '" +
+                               printable(line) + "'");
     }
-    t.entries_.push_back(g);
+    entries.push_back(g);
   }
-  if (t.entries_.empty()) throw std::runtime_error("carbon table " + origin + " has no rows");
+  if (entries.empty()) throw std::runtime_error("carbon table " + origin + " has no rows");
+}
+
+}  // namespace
+
+CarbonTable CarbonTable::parse(const std::string& csv, const std::string& origin) {
+  CarbonTable t;
+  std::istringstream in(csv);
+  parse_table(in, origin, t.entries_);
   return t;
 }
 
 CarbonTable CarbonTable::builtin() { return parse(builtin::carbon_intensity_csv, "(built in)"); }
 
 CarbonTable CarbonTable::load(const std::string& path) {
-  std::ifstream f(path);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw std::runtime_error("carbon table " + path + " is a directory: pass the CSV file (code,name,g_per_kwh,source,year)");
+  }
+  std::ifstream f(path, std::ios::binary);
   if (!f) throw std::runtime_error("cannot read carbon table " + path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse(ss.str(), path);
+  CarbonTable t;
+  parse_table(f, path, t.entries_);
+  return t;
 }
 
 const GridIntensity* CarbonTable::find(const std::string& code) const {

@@ -1,6 +1,8 @@
 // A recorded power trace (CSV: t_s,component,power_w) played back as an energy source.
 #include "powertrain/energy/replay.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,6 +14,7 @@
 
 namespace powertrain {
 
+using util::printable;
 using util::trim;
 
 namespace {
@@ -27,24 +30,26 @@ ComponentKind kind_of(const std::string& component) {
 
 }  // namespace
 
-ReplaySource::ReplaySource(const std::string& path, std::function<double()> now_s)
-    : path_(path), now_s_(std::move(now_s)) {
-  if (!now_s_) {
-    now_s_ = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
-  }
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error("cannot read power trace " + path + ": no such file or no permission");
+PowerTrace parse_power_trace(std::istream& in, const std::string& origin) {
+  constexpr size_t kMaxLineBytes = 1 << 16;
+  PowerTrace points;
   std::string line;
-  int line_no = 0;
+  int64_t line_no = 0;
   bool header_seen = false;
-  while (std::getline(f, line)) {
+  auto where = [&] { return "power trace " + origin + ":" + std::to_string(line_no); };
+  for (;;) {
+    const util::LineRead got = util::read_line(in, line, kMaxLineBytes);
+    if (got == util::LineRead::end) break;
     ++line_no;
+    if (got == util::LineRead::too_long) {
+      throw std::runtime_error(where() + ": the line is longer than " + std::to_string(kMaxLineBytes) + " bytes ('" +
+                               printable(line, 60) + "'): is this a power trace (t_s,component,power_w)?");
+    }
     line = trim(line);
     if (line.empty() || line[0] == '#') continue;
     if (!header_seen) {
       if (line != "t_s,component,power_w") {
-        throw std::runtime_error("power trace " + path + ":" + std::to_string(line_no) +
-                                 ": expected the header 't_s,component,power_w', found '" + line + "'");
+        throw std::runtime_error(where() + ": expected the header 't_s,component,power_w', found '" + printable(line) + "'");
       }
       header_seen = true;
       continue;
@@ -61,19 +66,34 @@ ReplaySource::ReplaySource(const std::string& path, std::function<double()> now_
     bool p_ok = end != p_str.c_str() && *end == '\0' && std::isfinite(p) && p >= 0;
     comp = trim(comp);
     if (!t_ok || !p_ok || comp.empty()) {
-      throw std::runtime_error("power trace " + path + ":" + std::to_string(line_no) +
-                               ": expected 't_s,component,power_w' with t_s >= 0 and power_w >= 0, found '" + line + "'");
+      throw std::runtime_error(where() + ": expected 't_s,component,power_w' with t_s >= 0 and power_w >= 0, found '" +
+                               printable(line) + "'");
     }
-    auto& pts = points_[comp];
+    auto& pts = points[comp];
     if (!pts.empty() && t < pts.back().first) {
-      throw std::runtime_error("power trace " + path + ":" + std::to_string(line_no) +
-                               ": time goes backwards for " + comp + " (sort the trace by t_s)");
+      throw std::runtime_error(where() + ": time goes backwards for " + printable(comp, 60) + " (sort the trace by t_s)");
     }
     pts.emplace_back(t, p);
   }
-  if (!header_seen || points_.empty()) {
-    throw std::runtime_error("power trace " + path + " holds no samples (expected a header 't_s,component,power_w' and rows)");
+  if (!header_seen || points.empty()) {
+    throw std::runtime_error("power trace " + origin +
+                             " holds no samples (expected a header 't_s,component,power_w' and rows)");
   }
+  return points;
+}
+
+ReplaySource::ReplaySource(const std::string& path, std::function<double()> now_s)
+    : path_(path), now_s_(std::move(now_s)) {
+  if (!now_s_) {
+    now_s_ = [] { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); };
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw std::runtime_error("power trace " + path + " is a directory: pass the trace's CSV file (t_s,component,power_w)");
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot read power trace " + path + ": no such file or no permission");
+  points_ = parse_power_trace(f, path);
 }
 
 std::vector<SensorInfo> ReplaySource::sensors() const {

@@ -16,6 +16,7 @@
 #include "powertrain/store/store.h"
 #include "powertrain/store/study_log.h"
 #include "serve/assets.h"
+#include "serve/guarded_server.h"
 #include "serve/pages.h"
 
 namespace powertrain {
@@ -123,11 +124,21 @@ Answer error_answer(const httplib::Request& req, int status, const std::string& 
   return error_page(status, message);
 }
 
+// The guard's limits from the options: page requests get workers beside the event streams.
+serve::GuardLimits guard_limits(const DashboardOptions& o) {
+  serve::GuardLimits g;
+  g.head_timeout_s = o.header_timeout_s;
+  g.max_waiting = static_cast<size_t>(std::max(o.max_idle_connections, 1));
+  g.workers = static_cast<size_t>(std::max(o.max_streams, 0)) + 8;
+  return g;
+}
+
 }  // namespace
 
 struct Dashboard::Impl {
+  explicit Impl(DashboardOptions options) : o(std::move(options)), svr(guard_limits(o)) {}
   DashboardOptions o;
-  httplib::Server svr;
+  serve::GuardedServer svr;
   int port = -1;
   std::atomic<bool> stopping{false};
   std::atomic<bool> stop_sent{false};
@@ -191,11 +202,14 @@ struct Dashboard::Impl {
   void events(const httplib::Request& req, httplib::Response& res, int64_t run_id);
 };
 
-Dashboard::Dashboard(DashboardOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->o = std::move(options);
+Dashboard::Dashboard(DashboardOptions options) {
+  if (options.port < 0 || options.port > 65535) {
+    throw DashboardError(fmt::format("--port {} is not a TCP port: use 1..65535, or 0 for any free port", options.port));
+  }
+  if (options.host.empty()) throw DashboardError("--host is empty: use 127.0.0.1 (this machine only) or an address to listen on");
+  if (!(options.header_timeout_s > 0)) throw DashboardError("the header timeout must be more than 0 s");
+  impl_ = std::make_unique<Impl>(std::move(options));
   DashboardOptions& o = impl_->o;
-  if (o.port < 0 || o.port > 65535) throw DashboardError(fmt::format("--port {} is not a TCP port: use 1..65535, or 0 for any free port", o.port));
-  if (o.host.empty()) throw DashboardError("--host is empty: use 127.0.0.1 (this machine only) or an address to listen on");
   if (o.max_rows < 1) o.max_rows = 1;
   Store::open_read_only(o.db_path);  // fails now, with the fix, rather than on every page
   if (!o.storage_url.empty()) StudyLog::open_read_only(o.storage_url);
@@ -205,9 +219,8 @@ Dashboard::Dashboard(DashboardOptions options) : impl_(std::make_unique<Impl>())
 Dashboard::~Dashboard() { stop(); }
 
 void Dashboard::Impl::routes() {
-  // Threads: page requests plus up to max_streams long-lived event streams.
-  const size_t threads = static_cast<size_t>(o.max_streams) + 8;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Threads (serve::GuardedServer): page requests plus up to max_streams long-lived event
+  // streams; connections still sending their request head wait in one thread apart.
   svr.set_payload_max_length(4096);
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second
   // dashboard bind the same port and silently take half of the requests.
@@ -438,8 +451,12 @@ int Dashboard::bind() {
 void Dashboard::serve() {
   if (impl_->port <= 0) bind();
   if (impl_->stopping.load()) return;
+  impl_->svr.start();
   impl_->svr.listen_after_bind();
+  impl_->svr.finish();  // closes waiting connections; event streams end on `stopping`
 }
+
+std::string Dashboard::answer(const std::string& request) { return impl_->svr.answer(request); }
 
 void Dashboard::stop() {
   if (!impl_) return;

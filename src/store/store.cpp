@@ -301,6 +301,11 @@ void check_is_powertrain_store(sqlite3* db, const std::string& path) {
     throw StoreError(path + " has schema version " + std::to_string(version) + " but this powertrain reads up to " +
                      std::to_string(kSchemaVersion) + ": upgrade powertrain to open it");
   }
+  if (version < 0) {  // no powertrain writes one; migrating would index kMigrations[version]
+    throw StoreError(path + " has schema version " + std::to_string(version) +
+                     ", which no powertrain writes (the file is damaged or was changed by another program): "
+                     "restore it from a backup or pass --db PATH naming another store");
+  }
   if (app_id == 0) {
     int tables = pragma_int(db, path, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
     if (version != 0 || tables != 0) {
@@ -316,6 +321,7 @@ void migrate(sqlite3* db, const std::string& path) {
     Transaction tx(db, path);
     int version = pragma_int(db, path, "PRAGMA user_version");
     if (version >= kSchemaVersion) break;  // another process did it; tx rolls back
+    if (version < 0) throw StoreError(path + " has schema version " + std::to_string(version) + ", which no powertrain writes");
     std::string action = "migrate the schema to version " + std::to_string(version + 1);
     exec(db, path, kMigrations[version], action);
     std::string bump = "PRAGMA user_version = " + std::to_string(version + 1);

@@ -4,15 +4,130 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "util/text.h"
 
 namespace powertrain {
 
 namespace {
 
 using json = nlohmann::json;
+using util::printable;
+
+// Limits on what a config may ask for, so that a hostile or mistyped file is an error
+// rather than an hour of allocation: the file's size, text values, list lengths.
+constexpr std::streamsize kMaxConfigBytes = 16 << 20;
+constexpr size_t kMaxTextChars = 4096;   // names, paths, grid codes
+constexpr size_t kMaxHiddenLayers = 64;  // model.hidden
+constexpr long long kMaxWidth = 65536;   // model.hidden entries, model.feature_dim
+
+// json::parse, except that every error names the key where it happened: a number too
+// large for a double (1e400) is "optimizer.lr: 1e400 is not a finite number", not an
+// uncaught nlohmann::json::out_of_range.
+class KeyedParser {
+ public:
+  using dom = nlohmann::detail::json_sax_dom_parser<json>;
+
+  // Returns `text` parsed (comments allowed); throws ConfigError starting with `where`.
+  // With `only_overflow`, text that is not JSON gives a discarded value instead (a number
+  // too large still throws).
+  static json parse(const std::string& text, const std::string& where, bool only_overflow = false) {
+    json out;
+    KeyedParser p(out);
+    if (!json::sax_parse(text, &p, json::input_format_t::json, /*strict=*/true, /*ignore_comments=*/true)) {
+      if (only_overflow && !p.overflow_) return json(json::value_t::discarded);
+      if (p.overflow_) {
+        throw ConfigError(where + ": " + (p.error_key_.empty() ? "" : p.error_key_ + ": ") + printable(p.token_) +
+                          " is not a finite number (beyond the range of a double): write a number in the key's range "
+                          "(docs/train.md lists them)");
+      }
+      throw ConfigError(where + " is not valid JSON" + (p.error_key_.empty() ? "" : " (in " + p.error_key_ + ")") +
+                        ": " + printable(p.error_, 300));
+    }
+    return out;
+  }
+
+  bool null() { element(); return dom_.null(); }
+  bool boolean(bool v) { element(); return dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { element(); return dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { element(); return dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const json::string_t& s) { element(); return dom_.number_float(v, s); }
+  bool string(json::string_t& v) { element(); return dom_.string(v); }
+  bool binary(json::binary_t& v) { element(); return dom_.binary(v); }
+  bool start_object(std::size_t n) {
+    element();
+    frames_.push_back({true, "", 0});
+    return dom_.start_object(n);
+  }
+  bool key(json::string_t& k) {
+    frames_.back().key = k;
+    return dom_.key(k);
+  }
+  bool end_object() {
+    frames_.pop_back();
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) {
+    element();
+    frames_.push_back({false, "", 0});
+    return dom_.start_array(n);
+  }
+  bool end_array() {
+    frames_.pop_back();
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t position, const std::string& last_token, const nlohmann::detail::exception& ex) {
+    overflow_ = ex.id == 406;  // out_of_range.406: number overflow
+    token_ = last_token;
+    error_ = ex.what();
+    error_key_ = path(/*at_error=*/true);
+    return dom_.parse_error(position, last_token, ex);
+  }
+
+ private:
+  explicit KeyedParser(json& out) : dom_(out, /*allow_exceptions=*/false) {}
+
+  struct Frame {
+    bool object;
+    std::string key;  // object: the current key
+    size_t count;     // array: elements begun so far
+  };
+
+  // A value begins: in an array it is the next element.
+  void element() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().count;
+  }
+
+  // Returns the key path of the value being read ("model.hidden[2]"). At an error the
+  // innermost array has not counted the bad element yet.
+  std::string path(bool at_error) const {
+    std::string out;
+    for (size_t i = 0; i < frames_.size(); ++i) {
+      const Frame& f = frames_[i];
+      if (f.object) {
+        if (f.key.empty()) break;
+        out += (out.empty() ? "" : ".") + printable(f.key, 60);
+      } else {
+        const size_t index = (at_error && i + 1 == frames_.size()) ? f.count : f.count - 1;
+        out += "[" + std::to_string(index) + "]";
+      }
+    }
+    return out;
+  }
+
+  dom dom_;
+  std::vector<Frame> frames_;
+  bool overflow_ = false;
+  std::string token_, error_, error_key_;
+};
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -55,7 +170,11 @@ class Binder {
     if (!j->is_string()) fail(key, "must be a string, not " + type_name(*j));
     std::string v = j->get<std::string>();
     if (!choices.empty() && std::find(choices.begin(), choices.end(), v) == choices.end()) {
-      fail(key, "'" + v + "' is not allowed; use one of: " + join(choices));
+      fail(key, "'" + printable(v, 60) + "' is not allowed; use one of: " + join(choices));
+    }
+    if (v.size() > kMaxTextChars) {
+      fail(key, "is " + std::to_string(v.size()) + " characters long; at most " + std::to_string(kMaxTextChars) +
+                    " are allowed: shorten it");
     }
     out = v;
   }
@@ -86,9 +205,21 @@ class Binder {
     const json* j = get(key);
     if (!j) return;
     if (!(j->is_number_integer() || j->is_number_unsigned())) fail(key, "must be an integer, not " + type_name(*j));
-    long long v = j->get<long long>();
-    if (v < lo || v > hi) fail(key, std::to_string(v) + " is out of range; allowed: [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    long long v = 0;
+    if (!integer_in(*j, lo, hi, v)) fail(key, j->dump() + " is out of range; allowed: " + range_text(lo, hi));
     out = static_cast<Int>(v);
+  }
+
+  // Sets `v` to the integer `j` and returns true when it is in [lo, hi] (unsigned values
+  // above LLONG_MAX are out of range, not wrapped to negative).
+  static bool integer_in(const json& j, long long lo, long long hi, long long& v) {
+    if (j.is_number_unsigned() && j.get<unsigned long long>() > static_cast<unsigned long long>(LLONG_MAX)) return false;
+    v = j.get<long long>();
+    return v >= lo && v <= hi;
+  }
+
+  static std::string range_text(long long lo, long long hi) {
+    return "[" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
   }
 
   void boolean(const char* key, bool& out) {
@@ -98,24 +229,32 @@ class Binder {
     out = j->get<bool>();
   }
 
-  void integers(const char* key, std::vector<int64_t>& out, long long lo, long long hi) {
+  void integers(const char* key, std::vector<int64_t>& out, long long lo, long long hi, size_t max_count) {
     const json* j = get(key);
     if (!j) return;
     if (!j->is_array()) fail(key, "must be an array of integers, e.g. [256, 128]");
+    if (j->size() > max_count) {
+      fail(key, "has " + std::to_string(j->size()) + " entries; at most " + std::to_string(max_count) + " are allowed");
+    }
     std::vector<int64_t> v;
     for (const auto& e : *j) {
-      if (!e.is_number_integer() || e.get<long long>() < lo || e.get<long long>() > hi) {
-        fail(key, "must hold integers in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      long long x = 0;
+      if (!(e.is_number_integer() || e.is_number_unsigned()) || !integer_in(e, lo, hi, x)) {
+        fail(key, "must hold integers in " + range_text(lo, hi) + ", found " + printable(e.dump(), 40) + " at index " +
+                      std::to_string(v.size()));
       }
-      v.push_back(e.get<int64_t>());
+      v.push_back(x);
     }
     out = v;
   }
 
-  void numbers(const char* key, std::vector<double>& out, double lo, double hi) {
+  void numbers(const char* key, std::vector<double>& out, double lo, double hi, size_t max_count) {
     const json* j = get(key);
     if (!j) return;
     if (!j->is_array()) fail(key, "must be an array of numbers, e.g. [1.0, 0.5]");
+    if (j->size() > max_count) {
+      fail(key, "has " + std::to_string(j->size()) + " entries; at most " + std::to_string(max_count) + " are allowed");
+    }
     std::vector<double> v;
     for (const auto& e : *j) {
       if (!e.is_number() || e.get<double>() < lo || e.get<double>() > hi) {
@@ -139,7 +278,7 @@ class Binder {
   void done() const {
     for (auto it = obj_.begin(); it != obj_.end(); ++it) {
       if (std::find(allowed_.begin(), allowed_.end(), it.key()) == allowed_.end()) {
-        fail(it.key(), "unknown key; allowed here: " + join(allowed_));
+        fail(printable(it.key(), 60), "unknown key; allowed here: " + join(allowed_));
       }
     }
   }
@@ -154,22 +293,21 @@ class Binder {
 void apply_override(json& doc, const std::string& assignment, const std::string& origin) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
-    throw ConfigError("--set " + assignment + ": expected key.path=value, e.g. --set optimizer.lr=0.01");
+    throw ConfigError("--set " + printable(assignment) + ": expected key.path=value, e.g. --set optimizer.lr=0.01");
   }
   std::string path = assignment.substr(0, eq), text = assignment.substr(eq + 1);
-  json value;
-  try {
-    value = json::parse(text);
-  } catch (const json::exception&) {
-    value = text;  // plain words are strings: --set optimizer.type=sgd
-  }
+  // A number too large for a double is an error, not the string "1e400".
+  json value = KeyedParser::parse(text, "--set " + printable(path, 60), /*only_overflow=*/true);
+  if (value.is_discarded()) value = text;  // plain words are strings: --set optimizer.type=sgd
   json* node = &doc;
   size_t start = 0;
   while (true) {
     size_t dot = path.find('.', start);
     std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (key.empty()) throw ConfigError("--set " + assignment + ": empty key in '" + path + "'");
-    if (!node->is_object()) throw ConfigError("--set " + assignment + ": '" + path.substr(0, start - 1) + "' is not an object in " + origin);
+    if (key.empty()) throw ConfigError("--set " + printable(assignment) + ": empty key in '" + printable(path) + "'");
+    if (!node->is_object()) {
+      throw ConfigError("--set " + printable(assignment) + ": '" + printable(path.substr(0, start - 1)) + "' is not an object in " + origin);
+    }
     if (dot == std::string::npos) {
       (*node)[key] = value;
       return;
@@ -188,12 +326,7 @@ void check(bool ok, const std::string& origin, const std::string& key, const std
 
 TrainConfig parse_train_config(const std::string& json_text, const std::string& origin,
                                const std::vector<std::string>& overrides) {
-  json doc;
-  try {
-    doc = json::parse(json_text, nullptr, true, /*ignore_comments=*/true);
-  } catch (const json::parse_error& e) {
-    throw ConfigError("config " + origin + " is not valid JSON: " + e.what());
-  }
+  json doc = KeyedParser::parse(json_text, "config " + origin);
   for (const auto& o : overrides) apply_override(doc, o, origin);
 
   TrainConfig c;
@@ -218,11 +351,11 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
 
   Binder m = root.child("model");
   m.string("type", c.model.type, {"mlp", "cnn", "resnet", "resnet18", "conv1d"});
-  m.integers("hidden", c.model.hidden, 1, 1 << 20);
+  m.integers("hidden", c.model.hidden, 1, kMaxWidth, kMaxHiddenLayers);
   m.integer("width", c.model.width, 1, 4096);
   m.integer("depth", c.model.depth, 8, 1202);
   m.number("dropout", c.model.dropout, 0.0, 0.95);
-  m.integer("feature_dim", c.model.feature_dim, 0, 1 << 20);
+  m.integer("feature_dim", c.model.feature_dim, 0, kMaxWidth);
   m.string("encoder_path", c.model.encoder_path);
   m.boolean("freeze_encoder", c.model.freeze_encoder);
   m.string("save_encoder_path", c.model.save_encoder_path);
@@ -283,14 +416,16 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
 
   Binder mt = root.child("multitask");
   mt.string("aux", c.multitask.aux, {"", "fashion_coarse", "parity"});
-  mt.numbers("alpha", c.multitask.alpha, 0.0, 1000.0);
+  mt.numbers("alpha", c.multitask.alpha, 0.0, 1000.0, 2);
   mt.done();
   root.done();
 
   // Cross-field checks.
   const std::string& dev = c.training.device;
-  check(dev == "auto" || dev == "cpu" || dev == "cuda" || dev.rfind("cuda:", 0) == 0, origin, "training.device",
-        "'" + dev + "' is not allowed; use one of: auto, cpu, cuda, cuda:N");
+  const bool cuda_index = dev.size() > 5 && dev.size() <= 8 && dev.rfind("cuda:", 0) == 0 &&
+                          dev.find_first_not_of("0123456789", 5) == std::string::npos;
+  check(dev == "auto" || dev == "cpu" || dev == "cuda" || cuda_index, origin, "training.device",
+        "'" + printable(dev, 60) + "' is not allowed; use one of: auto, cpu, cuda, cuda:N (N: the device index)");
   check(c.multitask.alpha.size() == 2, origin, "multitask.alpha", "must have 2 numbers: [main task, auxiliary task]");
   check(c.task != "autoencoder" || c.multitask.aux.empty(), origin, "multitask.aux",
         "an autoencoder has no classification heads: remove multitask.aux or set task to classify");
@@ -315,11 +450,23 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
 }
 
 TrainConfig load_train_config(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream f(path);
-  if (!f) throw ConfigError("cannot read config " + path + ": no such file or no permission");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse_train_config(ss.str(), path, overrides);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw ConfigError("config " + path + " is a directory, not a config file: pass the JSON file itself (e.g. " +
+                      path + "/config.json; examples are in examples/*.json)");
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw ConfigError("cannot read config " + path + ": " + std::strerror(errno) + " (check the path and its permissions)");
+  // Read at most one byte more than allowed: /dev/zero or a huge file is refused, not read.
+  std::string text(static_cast<size_t>(kMaxConfigBytes) + 1, '\0');
+  f.read(text.data(), kMaxConfigBytes + 1);
+  if (f.bad()) throw ConfigError("cannot read config " + path + ": read error");
+  text.resize(static_cast<size_t>(f.gcount()));
+  if (static_cast<std::streamsize>(text.size()) > kMaxConfigBytes) {
+    throw ConfigError("config " + path + " is larger than " + std::to_string(kMaxConfigBytes >> 20) +
+                      " MiB: a training config is a small JSON file; pass that file");
+  }
+  return parse_train_config(text, path, overrides);
 }
 
 std::string train_config_json(const TrainConfig& c) {

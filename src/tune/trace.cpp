@@ -7,10 +7,14 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "util/text.h"
 
 namespace powertrain {
 namespace tune {
@@ -33,10 +37,10 @@ std::vector<std::string> split(const std::string& line) {
 // A CSV file read row by row, with its column names and errors that name file and line.
 class CsvReader {
  public:
-  CsvReader(const std::string& path, const std::vector<std::string>& required) : path_(path), in_(path) {
-    if (!in_)
-      throw std::runtime_error(path_ + ": cannot open (is the Zeus trace directory right? it needs "
-                               "summary_train.csv and summary_power_<gpu>.csv)");
+  // Reads from `in`; `path` names the file in errors. A line over 64 KiB is an error (a
+  // binary file is refused, not read into memory whole).
+  CsvReader(std::istream& in, const std::string& path, const std::vector<std::string>& required)
+      : path_(path), in_(in) {
     std::string header;
     if (!next_line(header)) throw std::runtime_error(path_ + ": the file is empty (expected a CSV header)");
     columns_ = split(header);
@@ -76,14 +80,14 @@ class CsvReader {
       used = 0;
     }
     if (used == 0 || used != t.size() || !std::isfinite(x))
-      fail("column '" + column + "' holds '" + t + "', not a finite number");
+      fail("column '" + column + "' holds '" + util::printable(t, 60) + "', not a finite number");
     return x;
   }
 
   int integer(const std::string& column) const {
     const double x = number(column);
     if (x != std::floor(x) || std::fabs(x) > 1e9)
-      fail("column '" + column + "' holds '" + text(column) + "', not a whole number");
+      fail("column '" + column + "' holds '" + util::printable(text(column), 60) + "', not a whole number");
     return static_cast<int>(x);
   }
 
@@ -93,14 +97,20 @@ class CsvReader {
 
  private:
   bool next_line(std::string& line) {
-    if (!std::getline(in_, line)) return false;
+    constexpr size_t kMaxLineBytes = 1 << 16;
+    const util::LineRead got = util::read_line(in_, line, kMaxLineBytes);
+    if (got == util::LineRead::end) return false;
     ++line_;
+    if (got == util::LineRead::too_long) {
+      fail("the line is longer than " + std::to_string(kMaxLineBytes) + " bytes ('" + util::printable(line, 60) +
+           "'): is this a Zeus trace file?");
+    }
     if (!line.empty() && line.back() == '\r') line.pop_back();
     return true;
   }
 
   std::string path_;
-  std::ifstream in_;
+  std::istream& in_;
   std::vector<std::string> columns_;
   std::vector<std::string> row_;
   long line_ = 0;
@@ -126,12 +136,32 @@ ZeusTrace ZeusTrace::load(const std::string& dir, const std::string& gpu) {
   const std::string g = lower(gpu);
   if (g != "v100" && g != "a40" && g != "rtx6000")
     throw std::invalid_argument("Zeus trace: unknown GPU '" + gpu + "' (expected v100, a40 or rtx6000)");
+  const std::string train_path = dir + "/summary_train.csv";
+  const std::string power_path = dir + "/summary_power_" + g + ".csv";
+  std::ifstream train(train_path, std::ios::binary), power(power_path, std::ios::binary);
+  for (const auto& [file, path] : {std::make_pair(&train, &train_path), std::make_pair(&power, &power_path)}) {
+    if (!*file)
+      throw std::runtime_error(*path + ": cannot open (is the Zeus trace directory right? it needs "
+                               "summary_train.csv and summary_power_<gpu>.csv)");
+  }
+  return read(train, train_path, power, power_path, g);
+}
+
+ZeusTrace ZeusTrace::parse(const std::string& train_csv, const std::string& power_csv, const std::string& gpu) {
+  std::istringstream train(train_csv), power(power_csv);
+  return read(train, "summary_train.csv", power, "summary_power_" + lower(gpu) + ".csv", gpu);
+}
+
+ZeusTrace ZeusTrace::read(std::istream& train_in, const std::string& train_path, std::istream& power_in,
+                          const std::string& power_path, const std::string& gpu) {
+  const std::string g = lower(gpu);
+  if (g != "v100" && g != "a40" && g != "rtx6000")
+    throw std::invalid_argument("Zeus trace: unknown GPU '" + gpu + "' (expected v100, a40 or rtx6000)");
   ZeusTrace trace;
   trace.gpu_ = g;
   for (const auto& spec : zeus_workloads()) trace.workloads_[spec.dataset].spec = spec;
 
-  const std::string train_path = dir + "/summary_train.csv";
-  CsvReader train(train_path, {"dataset", "network", "batch_size", "optimizer", "run", "target_metric", "target_epoch"});
+  CsvReader train(train_in, train_path, {"dataset", "network", "batch_size", "optimizer", "run", "target_metric", "target_epoch"});
   while (train.next()) {
     auto it = trace.workloads_.find(train.text("dataset"));
     if (it == trace.workloads_.end() || it->second.spec.network != train.text("network")) continue;
@@ -139,8 +169,8 @@ ZeusTrace ZeusTrace::load(const std::string& dir, const std::string& gpu) {
     const std::string opt = lower(train.text("optimizer"));
     if (w.optimizer.empty()) w.optimizer = opt;
     if (opt != w.optimizer)
-      train.fail("workload '" + w.spec.dataset + "' uses optimizer '" + opt + "' here but '" + w.optimizer +
-                 "' earlier (one optimizer per workload is supported)");
+      train.fail("workload '" + w.spec.dataset + "' uses optimizer '" + util::printable(opt, 60) + "' here but '" +
+                 util::printable(w.optimizer, 60) + "' earlier (one optimizer per workload is supported)");
     const int batch = train.integer("batch_size");
     if (batch <= 0) train.fail("batch_size must be > 0");
     const double level = train.number("target_metric");
@@ -153,8 +183,10 @@ ZeusTrace ZeusTrace::load(const std::string& dir, const std::string& gpu) {
     w.curves[batch][train.integer("run")].emplace_back(level, first);
   }
 
-  const std::string power_path = dir + "/summary_power_" + g + ".csv";
-  CsvReader power(power_path,
+  // (batch size, power limit) pairs already read, per workload: duplicates are an error,
+  // found in O(log n) per row rather than by a scan of every earlier row.
+  std::map<std::string, std::set<std::pair<int, double>>> seen;
+  CsvReader power(power_in, power_path,
                   {"dataset", "network", "batch_size", "optimizer", "power_limit", "time_per_epoch", "average_power"});
   while (power.next()) {
     auto it = trace.workloads_.find(power.text("dataset"));
@@ -169,10 +201,9 @@ ZeusTrace ZeusTrace::load(const std::string& dir, const std::string& gpu) {
     if (c.time_per_epoch_s <= 0 || c.average_power_w <= 0 || c.power_limit_w <= 0)
       power.fail("time_per_epoch, average_power and power_limit must be > 0");
     if (w.curves.count(c.batch_size) == 0) continue;  // no learning curve for this batch size
-    for (const auto& other : w.configs)
-      if (other.batch_size == c.batch_size && other.power_limit_w == c.power_limit_w)
-        power.fail("duplicate row for batch size " + std::to_string(c.batch_size) + " at power limit " +
-                   std::to_string(c.power_limit_w) + " W");
+    if (!seen[it->first].insert({c.batch_size, c.power_limit_w}).second)
+      power.fail("duplicate row for batch size " + std::to_string(c.batch_size) + " at power limit " +
+                 std::to_string(c.power_limit_w) + " W");
     w.configs.push_back(c);
   }
   for (auto& [name, w] : trace.workloads_) {

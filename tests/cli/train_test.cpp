@@ -54,6 +54,23 @@ int64_t wait_for_an_epoch(const std::string& db, pid_t pid, double max_s) {
   return 0;
 }
 
+// Bad configs are bad input: exit 2 with the key named, never an abort (1e400 used to
+// escape as an uncaught exception, exit 134) and never a misleading "not valid JSON".
+TEST(TrainCli, BadConfigsExitTwoNamingTheProblem) {
+  TempDir dir;
+  const std::string huge = dir.file("huge.json");
+  std::ofstream(huge) << R"({"optimizer": {"lr": 1e400}})";
+  RunResult r = run_program({kBin, "train", huge, "--no-store", "-q"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("optimizer.lr: 1e400 is not a finite number"), std::string::npos) << r.err;
+  r = run_program({kBin, "train", dir.path(), "--no-store", "-q"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("is a directory, not a config file"), std::string::npos) << r.err;
+  r = run_program({kBin, "lr-find", huge, "--no-store"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("optimizer.lr: 1e400"), std::string::npos) << r.err;
+}
+
 TEST(TrainCli, SigtermAndSigintStopAfterTheStepAndKeepTheRun) {
   if (!have_data()) GTEST_SKIP() << "Fashion-MNIST is not installed at " << kData;
   TempDir dir;

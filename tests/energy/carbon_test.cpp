@@ -53,5 +53,27 @@ TEST(Carbon, MalformedTableNamesTheLine) {
   EXPECT_DOUBLE_EQ(t.find("xx")->g_per_kwh, 100.0);
 }
 
+// Strict fields (atoi of a 20-digit year was undefined; "400abc" passed as 400) and raw
+// bytes shown escaped, never echoed.
+TEST(Carbon, FieldsAreStrictAndBadLinesEscaped) {
+  const std::string header = "code,name,g_per_kwh,source,year\n";
+  for (const std::string row : {"DE,Germany,400abc,x,2023", "DE,Germany,400,x,99999999999999999999", "DE,Germany,400,x,20x3",
+                                "DE,Germany,inf,x,2023", "DE,Germany,1e999,x,2023", "DE,Germany,400,x,1989"}) {
+    try {
+      CarbonTable::parse(header + row + "\n", "t.csv");
+      ADD_FAILURE() << row;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("t.csv:2: expected"), std::string::npos) << e.what();
+    }
+  }
+  try {
+    CarbonTable::parse("\x1b[2Jcode\xff\n", "t.csv");
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("found '\\x1b[2Jcode\\xff'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(CarbonTable::parse(header + "de,Germany,400.5,x,2023\n", "t.csv").find("DE")->year, 2023);
+}
+
 }  // namespace
 }  // namespace powertrain

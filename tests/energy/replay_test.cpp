@@ -73,5 +73,34 @@ TEST(Replay, BadFilesNameTheFileLineAndProblem) {
   EXPECT_THROW(ReplaySource(dir.file("empty.csv")), std::runtime_error);
 }
 
+// A binary file given as a trace used to be echoed raw to the terminal in the error
+// (escape sequences included); now what it held is escaped and cut short, a line without
+// end (/dev/zero) is an error instead of unbounded memory, and a directory is named as one.
+TEST(Replay, BadHeaderIsShownEscapedAndCut) {
+  TempDir dir;
+  std::string binary = "\x1b]0;pwned\x07\x1b[2J\x7f\xff\xfe";
+  for (int i = 0; i < 500; ++i) binary += static_cast<char>(i % 256 == 10 ? 'x' : i % 256);
+  write_file(dir.file("bin.csv"), binary + "\n");
+  try { ReplaySource r(dir.file("bin.csv")); FAIL(); } catch (const std::runtime_error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("bin.csv:1: expected the header 't_s,component,power_w', found '\\x1b]0;pwned\\x07\\x1b[2J\\x7f\\xff\\xfe\\x00"),
+              std::string::npos) << m;
+    EXPECT_NE(m.find("... (" + std::to_string(binary.size()) + " bytes)"), std::string::npos) << m;
+    EXPECT_LT(m.size(), 400u) << m;
+    for (char c : m) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << m;
+  }
+  try { ReplaySource r("/dev/zero"); FAIL(); } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/zero:1: the line is longer than 65536 bytes"), std::string::npos) << e.what();
+  }
+  try { ReplaySource r(dir.path()); FAIL(); } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+  }
+  // Through the command: exit 2 and nothing raw on the terminal.
+  test::RunResult r = test::run_program({POWERTRAIN_BIN, "measure", "--no-store", "--replay", dir.file("bin.csv"), "--", "true"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("\\x1b]0;pwned"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace powertrain

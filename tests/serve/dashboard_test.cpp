@@ -10,6 +10,12 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -375,6 +381,151 @@ TEST_F(DashboardTest, ServingNeverChangesTheStore) {
     EXPECT_LT(get(port, t).status, 500) << t;
   }
   EXPECT_EQ(snapshot(), before);
+}
+
+// ---- Slow and hostile connections ---------------------------------------------------------
+
+// A client that connected and sent `bytes`, then goes quiet (a slow client); the socket.
+int open_partial(int port, const std::string& bytes) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), static_cast<ssize_t>(bytes.size()));
+  return fd;
+}
+
+// Waits until the server closes `fd` (end of stream or reset), giving up after `max_s`
+// (a safety net, not a measure). Returns true when it was closed; `got` is what it sent.
+bool wait_closed(int fd, double max_s, std::string* got = nullptr) {
+  timeval tv{0, 100000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  auto t0 = std::chrono::steady_clock::now();
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      if (got) got->append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return true;
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > max_s) return false;
+  }
+}
+
+// True while the server keeps `fd` open (nothing to read, no end of stream).
+bool still_open(int fd) {
+  char c;
+  ssize_t n = ::recv(fd, &c, 1, MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+size_t count_of(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// A second dashboard on the fixture's store with other limits, served until it goes out of scope.
+struct ServedDashboard {
+  ServedDashboard(DashboardOptions o) : dash(o) {
+    port = dash.bind();
+    thread = std::thread([this] { dash.serve(); });
+    for (int i = 0; i < 100 && get(port, "/runs").status != 200; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ~ServedDashboard() {
+    dash.stop();
+    thread.join();
+  }
+  Dashboard dash;
+  int port = 0;
+  std::thread thread;
+};
+
+// Slowloris: 40 clients trickle a request head one byte at a time. httplib gave each a
+// thread of its 24 for as long as it kept trickling (its read timeout restarts with every
+// byte), so every other request waited forever. Now they wait apart, in one thread.
+TEST_F(DashboardTest, SlowClientsCannotStarveOtherRequests) {
+  std::vector<int> slow;
+  for (int i = 0; i < 40; ++i) slow.push_back(open_partial(port, "GET /runs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
+  std::atomic<bool> done{false};
+  std::thread trickle([&] {
+    while (!done.load()) {
+      for (int fd : slow) (void)::send(fd, "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the attackers' pace, not a wait on the server
+    }
+  });
+  Reply page = get(port, "/runs");
+  Reply api = get(port, "/api/runs");
+  done.store(true);
+  trickle.join();
+  EXPECT_EQ(page.status, 200) << page.head;
+  EXPECT_EQ(api.status, 200) << api.head;
+  for (int fd : slow) ::close(fd);
+}
+
+// Connections that never finish their head: beyond max_idle_connections the one waiting
+// longest is closed at once; every one is closed at the header deadline; neither blocks
+// a normal request.
+TEST_F(DashboardTest, WaitingConnectionsAreCappedAndTheirHeadsHaveADeadline) {
+  {
+    DashboardOptions o;
+    o.db_path = db;
+    o.port = 0;
+    o.header_timeout_s = 600;  // only the cap closes anything here
+    o.max_idle_connections = 4;
+    ServedDashboard served(o);
+    std::vector<int> fds;
+    for (int i = 0; i < 10; ++i) fds.push_back(open_partial(served.port, "GET /runs HTTP/1.1\r\nHost: "));
+    for (int i = 0; i < 6; ++i) {
+      std::string got;
+      EXPECT_TRUE(wait_closed(fds[i], 30, &got)) << "connection " << i;
+      EXPECT_TRUE(got.empty() || got.rfind("HTTP/1.1 408", 0) == 0) << got;
+    }
+    // The four newest still wait: the cap closed only what it had to. A normal request
+    // takes the place of the one waiting longest, and is answered.
+    for (int i = 6; i < 10; ++i) EXPECT_TRUE(still_open(fds[i])) << "connection " << i;
+    EXPECT_EQ(get(served.port, "/runs").status, 200);
+    EXPECT_TRUE(wait_closed(fds[6], 30));
+    for (int i = 7; i < 10; ++i) EXPECT_TRUE(still_open(fds[i])) << "connection " << i;
+    for (int fd : fds) ::close(fd);
+  }
+  DashboardOptions o;
+  o.db_path = db;
+  o.port = 0;
+  o.header_timeout_s = 0.5;
+  ServedDashboard served(o);
+  int fd = open_partial(served.port, "GET /runs HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  std::string got;
+  EXPECT_TRUE(wait_closed(fd, 30, &got));
+  EXPECT_TRUE(got.empty() || got.rfind("HTTP/1.1 408", 0) == 0) << got;
+  ::close(fd);
+  EXPECT_EQ(get(served.port, "/runs").status, 200);
+}
+
+// A body the dashboard does not read is never taken for the next request on the connection
+// (request smuggling); pipelined requests without bodies are each answered.
+TEST_F(DashboardTest, AnUnreadBodyIsNeverTheNextRequest) {
+  const std::string smuggled = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  for (const char* method : {"GET", "POST"}) {
+    Reply r = raw(port, std::string(method) + " /runs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                            std::to_string(smuggled.size()) + "\r\n\r\n" + smuggled);
+    EXPECT_EQ(count_of(r.head + r.body, "HTTP/1.1 "), 1u) << method << "\n" << r.head;
+  }
+  Reply two = raw(port, "GET /runs HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                        "GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(count_of(two.head + two.body, "HTTP/1.1 200"), 2u) << two.head;
+}
+
+// The same answers without a socket (what the fuzz target drives).
+TEST_F(DashboardTest, AnswerRunsARawRequestWithoutASocket) {
+  std::string page = dash->answer("GET /runs HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  EXPECT_EQ(page.rfind("HTTP/1.1 200", 0), 0u) << page.substr(0, 200);
+  EXPECT_NE(page.find("Content-Security-Policy"), std::string::npos);
+  EXPECT_EQ(dash->answer("GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").rfind("HTTP/1.1 404", 0), 0u);
+  EXPECT_EQ(dash->answer("\x01\x02\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
 }
 
 TEST(Dashboard, RefusesAMissingStoreAndABusyPortWithTheFix) {

@@ -585,6 +585,36 @@ TEST(Store, NewerSchemaVersionAsksToUpgrade) {
   sqlite3_close(db);
 }
 
+// A negative user_version used to index the migration table out of bounds (garbage run
+// as SQL; `powertrain report` crashed). Every way in refuses it, naming the file, and
+// leaves the file byte for byte as it was.
+TEST(Store, NegativeSchemaVersionIsRefusedAndTheFileStaysUnchanged) {
+  for (const char* version : {"-1", "-2147483648"}) {
+    SCOPED_TRACE(version);
+    TempDir dir;
+    std::string path = dir.file("runs.db");
+    { Store::open(path); }
+    raw_exec(path, std::string("PRAGMA user_version = ") + version);
+    const std::string before = test::read_file(path);
+    for (bool read_only : {false, true}) {
+      try {
+        if (read_only) Store::open_read_only(path); else Store::open(path);
+        FAIL() << "expected StoreError";
+      } catch (const StoreError& e) {
+        std::string msg = e.what();
+        EXPECT_NE(msg.find(path), std::string::npos) << msg;
+        EXPECT_NE(msg.find(std::string("schema version ") + version + ", which no powertrain writes"), std::string::npos) << msg;
+      }
+      EXPECT_EQ(test::read_file(path), before);
+    }
+    test::RunResult r = test::run_program({POWERTRAIN_BIN, "report", "1", "--db", path, "--out", dir.file("r.html")});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("which no powertrain writes"), std::string::npos) << r.err;
+    EXPECT_EQ(test::read_file(path), before);
+    EXPECT_FALSE(exists(dir.file("r.html")));
+  }
+}
+
 // Opens a new store in `dir` and an existing one at `existing` as the current user and
 // returns the two error messages, "-" where no error was thrown.
 std::vector<std::string> open_errors(const std::string& dir, const std::string& existing) {

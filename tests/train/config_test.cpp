@@ -135,6 +135,72 @@ TEST(Config, LoadNamesAMissingFile) {
   }
 }
 
+// A number beyond a double (1e400) used to escape as nlohmann's out_of_range and abort
+// the command (exit 134); now it is a ConfigError naming the key, in the file and in --set.
+TEST(Config, NumberTooLargeForADoubleNamesTheKey) {
+  auto e = error_of(R"({"optimizer": {"lr": 1e400}})");
+  EXPECT_NE(e.find("config test.json: optimizer.lr: 1e400 is not a finite number"), std::string::npos) << e;
+  e = error_of(R"({"multitask": {"alpha": [1, -1e999]}})");
+  EXPECT_NE(e.find("multitask.alpha[1]: -1e999 is not a finite number"), std::string::npos) << e;
+  e = error_of("{}", {"optimizer.lr=1e400"});
+  EXPECT_NE(e.find("--set optimizer.lr: 1e400 is not a finite number"), std::string::npos) << e;
+  e = error_of(R"({"training": {"epochs": 18446744073709551615}})");
+  EXPECT_NE(e.find("training.epochs: 18446744073709551615 is out of range; allowed: [1, 100000]"), std::string::npos) << e;
+  e = error_of(R"({"data": {"seed": 9223372036854775808}})");
+  EXPECT_NE(e.find("data.seed: 9223372036854775808 is out of range"), std::string::npos) << e;
+  e = error_of(R"({"model": {"hidden": [64, 18446744073709551615]}})");
+  EXPECT_NE(e.find("model.hidden: must hold integers in [1, 65536], found 18446744073709551615 at index 1"), std::string::npos) << e;
+}
+
+// Sizes are bounded: a list of a million layers, a huge width, a megabyte of name are
+// errors naming the key and the limit, not an unbounded model build.
+TEST(Config, SizesAreBounded) {
+  std::string hidden = "[1";
+  for (int i = 1; i < 1000000; ++i) hidden += ",1";
+  hidden += "]";
+  auto e = error_of(R"({"model": {"hidden": )" + hidden + "}}");
+  EXPECT_NE(e.find("model.hidden: has 1000000 entries; at most 64 are allowed"), std::string::npos) << e.substr(0, 300);
+  e = error_of(R"({"model": {"hidden": [1048576]}})");
+  EXPECT_NE(e.find("model.hidden: must hold integers in [1, 65536]"), std::string::npos) << e;
+  e = error_of(R"({"model": {"feature_dim": 1048576}})");
+  EXPECT_NE(e.find("model.feature_dim: 1048576 is out of range"), std::string::npos) << e;
+  e = error_of(R"({"name": ")" + std::string(5000, 'x') + R"("})");
+  EXPECT_NE(e.find("name: is 5000 characters long; at most 4096 are allowed"), std::string::npos) << e.substr(0, 300);
+  e = error_of(R"({"multitask": {"alpha": [1, 1, 1]}})");
+  EXPECT_NE(e.find("multitask.alpha: has 3 entries; at most 2 are allowed"), std::string::npos) << e;
+  e = error_of(R"({"training": {"device": "cuda:x"}})");
+  EXPECT_NE(e.find("training.device: 'cuda:x' is not allowed"), std::string::npos) << e;
+  EXPECT_EQ(parse_train_config(R"({"training": {"device": "cuda:12"}})", "t.json").training.device, "cuda:12");
+}
+
+// Raw bytes in a bad config are shown escaped, never echoed to the terminal as they are.
+TEST(Config, ErrorsShowRawBytesEscaped) {
+  auto e = error_of(R"({"optimizer": {"type": "\u001b[31m"}})");
+  EXPECT_NE(e.find("'\\x1b[31m' is not allowed"), std::string::npos) << e;
+  EXPECT_EQ(e.find('\x1b'), std::string::npos) << e;
+  e = error_of("{\"name\": \"\xff\"}");
+  EXPECT_NE(e.find("not valid JSON (in name)"), std::string::npos) << e;
+  EXPECT_EQ(e.find('\xff'), std::string::npos) << e;
+  e = error_of(R"({"a\u0001": 1})");
+  EXPECT_NE(e.find("a\\x01: unknown key"), std::string::npos) << e;
+}
+
+TEST(Config, ADirectoryOrAnEndlessFileIsNamedForWhatItIs) {
+  test::TempDir dir;
+  try {
+    load_train_config(dir.path());
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.path() + " is a directory, not a config file"), std::string::npos) << e.what();
+  }
+  try {
+    load_train_config("/dev/zero");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/zero is larger than 16 MiB"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace powertrain
 

@@ -176,6 +176,27 @@ TEST(IdxTest, MissingFilesAndUnknownSplit) {
   EXPECT_TRUE(contains(data_error_of([&] { load_idx(dir.file("nope"), dir.file("nope2")); }), dir.file("nope")));
 }
 
+// Dimensions whose product overflows 64 bits used to print a negative byte count; the
+// message now gives the true size. A large claim on a short file is "truncated", read
+// without allocating what the header claims.
+TEST(IdxTest, HugeDimensionsGiveTheTrueByteCount) {
+  TempDir dir;
+  write_file(dir.file("images"), idx_images(0xffffffffu, 0xffffffffu, 0xffffffffu, kPixels));
+  std::string labels;
+  put_u32(labels, 0x00000801);
+  put_u32(labels, 0xffffffffu);
+  write_file(dir.file("labels"), labels);
+  const std::string message = data_error_of([&] { load_idx(dir.file("images"), dir.file("labels")); });
+  EXPECT_TRUE(contains(message, dir.file("images") + ": the header claims 4294967295 images of 4294967295x4294967295 bytes, "
+                                                     "7.92e+28 bytes in all")) << message;
+  EXPECT_FALSE(contains(message, " -")) << message;  // no negative count
+
+  write_file(dir.file("big-images"), idx_images(0xffffffffu, 1000, 1000, kPixels));
+  const std::string big = data_error_of([&] { load_idx(dir.file("big-images"), dir.file("labels")); });
+  EXPECT_TRUE(contains(big, dir.file("big-images") + ": truncated: expected 4294967295000000 bytes of pixel data, found 18"))
+      << big;
+}
+
 TEST(IdxTest, LoadsRealFashionMnist) {
   const std::string dir = "/usr/share/datasets/fashion-mnist";
   if (!std::filesystem::is_directory(dir)) GTEST_SKIP() << dir << " is absent";
@@ -474,6 +495,68 @@ TEST(CsvTest, MissingLabelColumnListsColumns) {
   EXPECT_FALSE(data_error_of([&] { load_csv(dir.file("header-only.csv"), "label"); }).empty());
   write_file(dir.file("empty.csv"), "");
   EXPECT_FALSE(data_error_of([&] { load_csv(dir.file("empty.csv"), "label"); }).empty());
+}
+
+// NaN and infinity used to load and train (to NaN weights); they are refused naming the
+// file, the line and the column, as is a number beyond a float (it would become infinity).
+TEST(CsvTest, NanAndInfinityAreRefusedNamingLineAndColumn) {
+  TempDir dir;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"nan", ":3:2"}, {"NaN", ":3:2"}, {"inf", ":3:2"}, {"-Infinity", ":3:2"}, {"1e39", ":3:2"}, {"-1e300", ":3:2"}};
+  for (const auto& [value, where] : cases) {
+    write_file(dir.file("bad.csv"), "a,b,label\n1,2,0\n3," + value + ",1\n");
+    const std::string message = data_error_of([&] { load_csv(dir.file("bad.csv"), "label"); });
+    EXPECT_TRUE(contains(message, dir.file("bad.csv") + where + ": column 'b': '" + value + "' is not a finite 32-bit number"))
+        << value << ": " << message;
+  }
+  // The largest float still loads.
+  write_file(dir.file("big.csv"), "a,label\n3.4e38,0\n");
+  EXPECT_FLOAT_EQ(load_csv(dir.file("big.csv"), "label").x[0][0].item<float>(), 3.4e38f);
+}
+
+TEST(CsvTest, HugeClassIndexIsRefused) {
+  // Integer labels are class indices: 9223372036854775807 used to overflow num_classes.
+  for (const std::string label : {"9223372036854775807", "1048576"}) {
+    const std::string message = data_error_of([&] { parse_csv("f,label\n1,0\n2," + label + "\n", "t.csv", "label"); });
+    EXPECT_TRUE(contains(message, "t.csv: class index " + label + " in the label column is not below 1048576")) << message;
+  }
+  EXPECT_EQ(parse_csv("f,label\n1,1048575\n", "t.csv", "label").num_classes, 1048576);
+}
+
+TEST(CsvTest, RawBytesInErrorsAreEscaped) {
+  const std::string message = data_error_of([&] { parse_csv("a,label\n\x1b[2J\xff,0\n", "t.csv", "label"); });
+  EXPECT_TRUE(contains(message, "not a number: '\\x1b[2J\\xff'")) << message;
+  EXPECT_FALSE(contains(message, "\x1b")) << message;
+}
+
+// The parse step alone, without tensors: the arrays the fuzz targets see.
+TEST(ParseTest, CsvPamapCifarAndIdxGivePlainArrays) {
+  RawDataset csv = parse_csv("a,b,label\n1,2,cat\n3,4,dog\n", "t.csv", "label");
+  EXPECT_EQ(csv.shape, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(csv.values, (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(csv.labels, (std::vector<int64_t>{0, 1}));
+
+  RawDataset cifar;
+  parse_cifar10_batch(cifar_records(0, 2), "b.bin", cifar);
+  EXPECT_EQ(cifar.shape, (std::vector<int64_t>{2, 3, 32, 32}));
+  EXPECT_EQ(cifar.pixels.size(), 2u * 3072u);
+  EXPECT_EQ(cifar.labels, (std::vector<int64_t>{0, 1}));
+  EXPECT_EQ(parse_cifar10_names("a\nb\n\nc\nd\ne\nf\ng\nh\ni\n j \n", "m.txt").back(), "j");
+
+  MemorySource images(idx_images(3, 2, 3, kPixels)), labels(idx_labels(kLabels));
+  RawDataset idx = parse_idx(images, "images", labels, "labels");
+  EXPECT_EQ(idx.shape, (std::vector<int64_t>{3, 1, 2, 3}));
+  EXPECT_EQ(idx.pixels, kPixels);
+  EXPECT_EQ(idx.labels, (std::vector<int64_t>{7, 0, 9}));
+
+  std::string rows;
+  for (int row = 0; row < 6; ++row) rows += pamap_row(0, row, 3);
+  RawDataset pamap = pamap2_windows({parse_pamap2_rows(rows, "s.dat")}, 4, 2);
+  EXPECT_EQ(pamap.shape, (std::vector<int64_t>{2, 27, 4}));
+  EXPECT_EQ(pamap.labels, (std::vector<int64_t>{0, 0}));
+  // A window or stride near the largest integer cannot overflow the window arithmetic.
+  EXPECT_TRUE(contains(data_error_of([&] { pamap2_windows({parse_pamap2_rows(rows, "s.dat")}, INT64_MAX, 1); }), "window"));
+  EXPECT_EQ(pamap2_windows({parse_pamap2_rows(rows, "s.dat")}, 1, INT64_MAX).shape[0], 1);
 }
 
 // ---- Splits -------------------------------------------------------------------------------

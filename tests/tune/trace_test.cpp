@@ -148,6 +148,27 @@ TEST_F(TinyTrace, ErrorsNameTheFileAndLine) {
   EXPECT_NE(m.find("line 2: expected 8 fields, got 7"), std::string::npos) << m;
 }
 
+// The same traces from text (what the fuzz target reads); bad bytes shown escaped, a line
+// without end refused, duplicates still found.
+TEST(ZeusTraceText, ParseMatchesLoadAndRefusesHostileText) {
+  const std::string train =
+      "dataset,network,batch_size,optimizer,run,target_metric,target_epoch\n"
+      "cifar100,shufflenetv2,32,adadelta,1,0.6,5\n";
+  const std::string power =
+      "dataset,network,batch_size,optimizer,power_limit,time_per_epoch,average_power\n"
+      "cifar100,shufflenetv2,32,adadelta,100,10,90\n";
+  const ZeusTrace t = ZeusTrace::parse(train, power, "V100");
+  ASSERT_EQ(t.configs("cifar100").size(), 1u);
+  EXPECT_DOUBLE_EQ(t.eta_j("cifar100", 32, 100), 5 * 10 * 90.0);
+
+  std::string m = message_of([&] { ZeusTrace::parse(train, power + "cifar100,shufflenetv2,32,adadelta,100,11,91\n", "v100"); });
+  EXPECT_NE(m.find("summary_power_v100.csv line 3: duplicate row for batch size 32"), std::string::npos) << m;
+  m = message_of([&] { ZeusTrace::parse(train, power + "cifar100,shufflenetv2,32,adadelta,1\x1b[2J,10,90\n", "v100"); });
+  EXPECT_NE(m.find("holds '1\\x1b[2J', not a finite number"), std::string::npos) << m;
+  m = message_of([&] { ZeusTrace::parse(std::string(100000, 'x'), power, "v100"); });
+  EXPECT_NE(m.find("summary_train.csv line 1: the line is longer than 65536 bytes"), std::string::npos) << m;
+}
+
 TEST(ZeusTraceData, EveryWorkloadHasConfigsAndAFiniteOptimum) {
   const std::string dir = trace_dir();
   if (!fs::exists(dir + "/summary_train.csv")) GTEST_SKIP() << "no Zeus trace at " << dir;

@@ -10,13 +10,24 @@
 #pragma once
 
 #include <functional>
+#include <istream>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "powertrain/energy/source.h"
 
 namespace powertrain {
+
+// Samples of a power trace: component -> (t_s, power_w) in time order.
+using PowerTrace = std::map<std::string, std::vector<std::pair<double, double>>>;
+
+// Returns the samples of the power trace CSV read from `in`; `origin` names it in errors.
+// Throws std::runtime_error naming the origin, the line and the problem; what a bad line
+// held is shown escaped and cut short (a binary file is never echoed to the terminal), and
+// a line over 64 KiB is an error rather than a read without end.
+PowerTrace parse_power_trace(std::istream& in, const std::string& origin);
 
 class ReplaySource : public EnergySource {
  public:
@@ -36,7 +47,7 @@ class ReplaySource : public EnergySource {
   std::string path_;
   std::function<double()> now_s_;
   double t0_s_ = -1.0;
-  std::map<std::string, std::vector<std::pair<double, double>>> points_;  // component -> (t_s, power_w)
+  PowerTrace points_;
 };
 
 }  // namespace powertrain

@@ -7,6 +7,10 @@
 // Prometheus' text format. The store is opened read-only (PRAGMA query_only) for every
 // request, so the dashboard never changes it and sees what trainers commit.
 //
+// Slow clients cannot starve it: a connection takes a worker thread only once its request
+// head has arrived whole, within header_timeout_s, and at most max_idle_connections wait
+// for theirs at once (src/serve/guarded_server.h).
+//
 // Safe by default: bound to 127.0.0.1 (another address is explicit), only GET and HEAD,
 // static files from a fixed table compiled into the binary (no file system path is ever
 // built from a request), every stored string escaped, every SQL value a bound parameter,
@@ -49,6 +53,9 @@ struct DashboardOptions {
   double poll_s = 1.0;                 // live updates: how often an event stream reads the store
   double stream_max_s = 300;           // an event stream ends after this long; the browser reconnects
   int max_streams = 16;                // event streams at once (more get 503)
+  double header_timeout_s = 10;        // a request's line and headers must arrive whole within this
+  int max_idle_connections = 128;      // connections still sending a request (or idle between two) at once;
+                                       // beyond, the one waiting longest is closed. Neither costs a thread.
   std::function<std::vector<SensorInfo>()> sensors_now;  // "this machine now" on /devices (may be empty)
 };
 
@@ -72,6 +79,10 @@ class Dashboard {
   void stop();
   // "http://HOST:PORT/" once bound.
   std::string url() const;
+  // Returns the raw HTTP response to one raw request (bytes as a client sends them), run
+  // through the same parsing, routes, limits and headers as a connection's, without a
+  // socket. For tests and the fuzz target (fuzz/dashboard_fuzz.cpp).
+  std::string answer(const std::string& request);
 
  private:
   struct Impl;

@@ -17,6 +17,7 @@
 //   auto best = trace.optimum("cifar100");   // lowest energy-to-target configuration
 #pragma once
 
+#include <istream>
 #include <map>
 #include <string>
 #include <utility>
@@ -60,6 +61,9 @@ class ZeusTrace {
   // Throws std::invalid_argument for an unknown GPU, std::runtime_error naming the file
   // (and line) when a file is missing or malformed.
   static ZeusTrace load(const std::string& dir, const std::string& gpu);
+  // The same from the two files' text (errors name them summary_train.csv and
+  // summary_power_GPU.csv). A line over 64 KiB is an error.
+  static ZeusTrace parse(const std::string& train_csv, const std::string& power_csv, const std::string& gpu);
 
   const std::string& gpu() const { return gpu_; }
   // The workloads of zeus_workloads() that have at least one configuration here.
@@ -98,6 +102,9 @@ class ZeusTrace {
     std::map<int, std::map<int, Curve>> curves;  // batch size -> run -> curve
     std::vector<TraceConfig> configs;
   };
+  // Reads both traces (`gpu` already checked by the callers or here).
+  static ZeusTrace read(std::istream& train, const std::string& train_path, std::istream& power,
+                        const std::string& power_path, const std::string& gpu);
   const Workload& find(const std::string& dataset) const;
   const Curve& curve(const std::string& dataset, int batch_size, int run) const;
   double mean_epochs_to_target(const std::string& dataset, int batch_size) const;

@@ -1,6 +1,7 @@
 // Reader for the CIFAR-10 binary version: files of 3073-byte records (1 label byte, then a
 // 32x32 image as 1024 red, 1024 green and 1024 blue bytes), plus batches.meta.txt.
-#include "train/data/dataset.h"
+// No LibTorch here (parse.h); tensors.cpp makes the tensors.
+#include "train/data/parse.h"
 
 #include <cerrno>
 #include <cstring>
@@ -15,9 +16,9 @@ constexpr int64_t kImageBytes = kChannels * kSide * kSide;  // 3072
 constexpr int64_t kRecordBytes = 1 + kImageBytes;           // 3073
 constexpr int64_t kNumClasses = 10;
 
-// Appends the records of one batch file to `pixels` and `labels`.
-void read_batch_file(const std::string& path, std::vector<uint8_t>& pixels, std::vector<int64_t>& labels) {
-  const std::string bytes = read_whole_file(path);
+}  // namespace
+
+void parse_cifar10_batch(const std::string& bytes, const std::string& path, RawDataset& out) {
   const auto size = static_cast<int64_t>(bytes.size());
   if (size % kRecordBytes != 0) {
     throw DataError(path + ": size " + std::to_string(size) + " bytes is not a multiple of the " +
@@ -25,27 +26,30 @@ void read_batch_file(const std::string& path, std::vector<uint8_t>& pixels, std:
   }
   const int64_t records = size / kRecordBytes;
   if (records == 0) throw DataError(path + ": contains no records");
-  const size_t first_pixel = pixels.size();
-  pixels.resize(first_pixel + static_cast<size_t>(records * kImageBytes));
-  labels.reserve(labels.size() + static_cast<size_t>(records));
+  const size_t first_pixel = out.pixels.size();
+  out.pixels.resize(first_pixel + static_cast<size_t>(records * kImageBytes));
+  out.labels.reserve(out.labels.size() + static_cast<size_t>(records));
   const auto* record = reinterpret_cast<const uint8_t*>(bytes.data());
   for (int64_t i = 0; i < records; ++i, record += kRecordBytes) {
     if (record[0] >= kNumClasses) {
       throw DataError(path + ": record " + std::to_string(i) + ": label " + std::to_string(record[0]) +
                       " is not in [0, " + std::to_string(kNumClasses) + ")");
     }
-    labels.push_back(record[0]);
-    std::memcpy(pixels.data() + first_pixel + i * kImageBytes, record + 1, kImageBytes);
+    out.labels.push_back(record[0]);
+    std::memcpy(out.pixels.data() + first_pixel + i * kImageBytes, record + 1, kImageBytes);
   }
+  out.shape = {static_cast<int64_t>(out.labels.size()), kChannels, kSide, kSide};
+  out.num_classes = kNumClasses;
 }
 
-// Class names, one per line; empty when the file is absent.
-std::vector<std::string> read_class_names(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return {};
+std::vector<std::string> parse_cifar10_names(const std::string& text, const std::string& path) {
   std::vector<std::string> names;
-  std::string line;
-  while (std::getline(in, line)) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
     const auto first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos) continue;
     const auto last = line.find_last_not_of(" \t\r");
@@ -58,9 +62,7 @@ std::vector<std::string> read_class_names(const std::string& path) {
   return names;
 }
 
-}  // namespace
-
-Dataset load_cifar10(const std::string& dir, const std::string& split) {
+RawDataset read_cifar10(const std::string& dir, const std::string& split) {
   std::vector<std::string> files;
   if (split == "train") {
     for (int b = 1; b <= 5; ++b) files.push_back(dir + "/data_batch_" + std::to_string(b) + ".bin");
@@ -70,20 +72,11 @@ Dataset load_cifar10(const std::string& dir, const std::string& split) {
     throw DataError(dir + ": unknown split '" + split + "' (expected train or test)");
   }
 
-  std::vector<uint8_t> pixels;
-  std::vector<int64_t> labels;
-  for (const auto& file : files) read_batch_file(file, pixels, labels);
-
-  const auto count = static_cast<int64_t>(labels.size());
-  Dataset data;
-  // from_blob does not own the buffers: the conversion to float copies; y is cloned.
-  data.x = torch::from_blob(pixels.data(), {count, kChannels, kSide, kSide}, torch::kUInt8)
-               .to(torch::kFloat32)
-               .div_(255.0);
-  data.y = torch::from_blob(labels.data(), {count}, torch::kInt64).clone();
-  data.num_classes = kNumClasses;
-  data.class_names = read_class_names(dir + "/batches.meta.txt");
-  data.description = "cifar10 " + split + ": " + std::to_string(count) + " x 3x32x32";
+  RawDataset data;
+  for (const auto& file : files) parse_cifar10_batch(read_whole_file(file), file, data);
+  const std::string meta = dir + "/batches.meta.txt";
+  if (std::ifstream(meta)) data.class_names = parse_cifar10_names(read_whole_file(meta), meta);  // absent: no names
+  data.description = "cifar10 " + split + ": " + std::to_string(data.shape[0]) + " x 3x32x32";
   return data;
 }
 

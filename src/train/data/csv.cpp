@@ -1,19 +1,24 @@
 // Reader for tabular data in CSV: a header line, numeric feature columns and one label
-// column holding integer class indices or class names.
-#include "train/data/dataset.h"
+// column holding integer class indices or class names. No LibTorch here (parse.h);
+// tensors.cpp makes the tensors.
+#include "train/data/parse.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <sys/stat.h>
 
 #include "util/text.h"
 
 namespace powertrain::train {
 
 std::string read_whole_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw DataError(path + ": is a directory, not a data file");
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw DataError(path + ": cannot open: " + std::strerror(errno));
   const std::streamoff size = in.tellg();
@@ -25,6 +30,7 @@ std::string read_whole_file(const std::string& path) {
 
 namespace {
 
+using util::printable;
 using util::trim;
 
 // Splits one line into fields at commas; a field may be double-quoted ("" is a quote).
@@ -74,8 +80,7 @@ std::string base_name(const std::string& path) {
 
 }  // namespace
 
-Dataset load_csv(const std::string& path, const std::string& label_column) {
-  const std::string text = read_whole_file(path);
+RawDataset parse_csv(const std::string& text, const std::string& path, const std::string& label_column) {
   std::vector<std::string> header;
   int64_t label_index = -1;
   std::vector<float> features;         // row-major [rows, feature count]
@@ -97,8 +102,8 @@ Dataset load_csv(const std::string& path, const std::string& label_column) {
       if (it == header.end()) {
         std::string columns;
         for (const auto& name : header) columns += (columns.empty() ? "" : ", ") + name;
-        throw DataError(path + ": no label column '" + label_column + "' in the header line (columns: " + columns +
-                        ")");
+        throw DataError(path + ": no label column '" + printable(label_column, 60) + "' in the header line (columns: " +
+                        printable(columns, 300) + ")");
       }
       label_index = it - header.begin();
       if (header.size() < 2) throw DataError(path + ": no feature columns besides the label column");
@@ -115,12 +120,19 @@ Dataset load_csv(const std::string& path, const std::string& label_column) {
         label_text.push_back(fields[c]);
         continue;
       }
+      const auto where = [&] {
+        return path + ":" + std::to_string(line_number) + ":" + std::to_string(c + 1) + ": column '" +
+               printable(header[c], 60) + "': ";
+      };
       double value = 0;
-      if (!parse_number(fields[c], value)) {
-        throw DataError(path + ":" + std::to_string(line_number) + ":" + std::to_string(c + 1) + ": column '" +
-                        header[c] + "': not a number: '" + fields[c] + "'");
+      if (!parse_number(fields[c], value)) throw DataError(where() + "not a number: '" + printable(fields[c], 60) + "'");
+      // NaN and infinity would train (to NaN weights); a double beyond a float's range becomes infinity.
+      const auto x = static_cast<float>(value);
+      if (!std::isfinite(x)) {
+        throw DataError(where() + "'" + printable(fields[c], 60) +
+                        "' is not a finite 32-bit number: remove the row or fill the value in");
       }
-      features.push_back(static_cast<float>(value));
+      features.push_back(x);
     }
   }
   if (header.empty()) throw DataError(path + ": empty file (a header line is required)");
@@ -128,15 +140,22 @@ Dataset load_csv(const std::string& path, const std::string& label_column) {
 
   const auto rows = static_cast<int64_t>(label_text.size());
   const auto feature_count = static_cast<int64_t>(header.size()) - 1;
-  Dataset data;
-  std::vector<int64_t> labels(label_text.size());
+  RawDataset data;
+  std::vector<int64_t>& labels = data.labels;
+  labels.resize(label_text.size());
 
   // Integer labels are class indices as they are; anything else is a class name.
   bool all_integers = true;
   for (size_t i = 0; i < label_text.size() && all_integers; ++i) all_integers = parse_number(label_text[i], labels[i]);
   if (all_integers) {
     for (size_t i = 0; i < labels.size(); ++i) {
-      if (labels[i] < 0) throw DataError(path + ": negative class index " + label_text[i] + " in the label column");
+      if (labels[i] < 0) {
+        throw DataError(path + ": negative class index " + printable(label_text[i], 30) + " in the label column");
+      }
+      if (labels[i] >= kMaxClasses) {
+        throw DataError(path + ": class index " + printable(label_text[i], 30) + " in the label column is not below " +
+                        std::to_string(kMaxClasses) + " (integer labels are class indices 0..K-1; use names for anything else)");
+      }
       data.num_classes = std::max(data.num_classes, labels[i] + 1);
     }
   } else {
@@ -149,10 +168,14 @@ Dataset load_csv(const std::string& path, const std::string& label_column) {
     for (size_t i = 0; i < labels.size(); ++i) labels[i] = index_of[label_text[i]];
   }
 
-  data.x = torch::from_blob(features.data(), {rows, feature_count}, torch::kFloat32).clone();
-  data.y = torch::from_blob(labels.data(), {rows}, torch::kInt64).clone();
+  data.shape = {rows, feature_count};
+  data.values = std::move(features);
   data.description = base_name(path) + ": " + std::to_string(rows) + " x " + std::to_string(feature_count);
   return data;
+}
+
+RawDataset read_csv(const std::string& path, const std::string& label_column) {
+  return parse_csv(read_whole_file(path), path, label_column);
 }
 
 }  // namespace powertrain::train

@@ -1,6 +1,7 @@
 // Private to train/: datasets in memory as tensors, the readers of each file format,
 // seeded splits and the mini-batch iterator. Every reader throws DataError naming the
-// file and what is wrong with it (truncated, bad magic, inconsistent sizes, ...).
+// file and what is wrong with it (truncated, bad magic, inconsistent sizes, ...). The
+// readers parse without LibTorch (parse.h) and then become tensors (tensors.cpp).
 #pragma once
 
 #include <torch/torch.h>
@@ -10,12 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace powertrain::train {
+#include "train/data/parse.h"
 
-class DataError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace powertrain::train {
 
 struct Dataset {
   torch::Tensor x;                       // float32: images [N,C,H,W] in [0,1]; sensor windows [N,C,T]; tabular [N,F]
@@ -30,8 +28,8 @@ struct Dataset {
 
 // ---- Readers ----------------------------------------------------------------------------
 
-// Returns the bytes of `path`; throws DataError naming the file when it cannot be read.
-std::string read_whole_file(const std::string& path);
+// Returns `raw` as tensors: pixels become float32 / 255, values float32, labels int64.
+Dataset to_dataset(RawDataset raw);
 
 // IDX files (MNIST family), gzip-compressed or plain (decided by content, not name).
 // Images become [N,1,rows,cols] float32 / 255.
@@ -55,8 +53,9 @@ Dataset load_cifar10(const std::string& dir, const std::string& split);
 // order, with PAMAP2's activity names.
 Dataset load_pamap2(const std::vector<std::string>& dat_files, int64_t window, int64_t stride);
 
-// CSV with a header line: every column but `label_column` is a numeric feature; labels may
-// be integers or strings (mapped to 0..K-1 in sorted order, names kept).
+// CSV with a header line: every column but `label_column` is a numeric feature (finite:
+// NaN and infinity are errors naming the line and column); labels may be integers (class
+// indices below kMaxClasses) or strings (mapped to 0..K-1 in sorted order, names kept).
 Dataset load_csv(const std::string& path, const std::string& label_column);
 
 // ---- Splits -----------------------------------------------------------------------------

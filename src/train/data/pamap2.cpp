@@ -1,7 +1,8 @@
 // Reader for PAMAP2 Protocol .dat files (physical activity monitoring, 3 IMUs at 100 Hz):
 // parses the 54-column rows, fills missing values, drops transient rows and cuts
-// fixed-length windows inside one file and one activity.
-#include "train/data/dataset.h"
+// fixed-length windows inside one file and one activity. No LibTorch here (parse.h);
+// tensors.cpp makes the tensors.
+#include "train/data/parse.h"
 
 #include <algorithm>
 #include <array>
@@ -12,6 +13,8 @@
 #include <fstream>
 #include <limits>
 #include <map>
+
+#include "util/text.h"
 
 namespace powertrain::train {
 namespace {
@@ -57,13 +60,6 @@ std::string channel_description(int channel) {
          kChannelNames[k] + ")";
 }
 
-// The rows of one file: the used channels (row-major, kChannels per row) and activity ids.
-struct FileRows {
-  std::vector<float> values;
-  std::vector<int> activity;
-  int64_t rows() const { return static_cast<int64_t>(activity.size()); }
-};
-
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
 // Parses one number token; "NaN" (any case) gives NaN. Returns false if it is not a number.
@@ -77,10 +73,17 @@ bool parse_number(const char* begin, const char* end, double& value) {
   return result.ec == std::errc() && result.ptr == end;
 }
 
-FileRows parse_file(const std::string& path) {
+struct Window {
+  size_t file;
+  int64_t first_row;
+  int activity;
+};
+
+}  // namespace
+
+Pamap2Rows parse_pamap2_rows(const std::string& text, const std::string& path) {
   static const std::array<int, kColumns> channel_of = column_to_channel();
-  const std::string text = read_whole_file(path);
-  FileRows rows;
+  Pamap2Rows rows;
   rows.values.reserve(text.size() / 8);  // rough: a row is ~400 bytes and keeps 27 floats
   const char* p = text.data();
   const char* const end = p + text.size();
@@ -102,16 +105,23 @@ FileRows parse_file(const std::string& path) {
         double value = 0;
         if (!parse_number(token, q, value)) {
           throw DataError(path + ":" + std::to_string(line_number) + ": column " + std::to_string(column + 1) +
-                          ": not a number: '" + std::string(token, q) + "'");
+                          ": not a number: '" + util::printable(std::string(token, q), 60) + "'");
         }
         if (column == kActivityColumn) {
           if (!(value >= 0 && value <= 1000 && value == std::floor(value))) {
-            throw DataError(path + ":" + std::to_string(line_number) + ": activityID '" + std::string(token, q) +
-                            "' is not a non-negative integer");
+            throw DataError(path + ":" + std::to_string(line_number) + ": activityID '" +
+                            util::printable(std::string(token, q), 60) + "' is not an integer in [0, 1000]");
           }
           activity = static_cast<int>(value);
         } else {
-          row[channel_of[column]] = static_cast<float>(value);
+          // NaN is a missing value (filled below); infinity, or a number beyond a float, is not.
+          const auto x = static_cast<float>(value);
+          if (std::isinf(x)) {
+            throw DataError(path + ":" + std::to_string(line_number) + ": column " + std::to_string(column + 1) + ": '" +
+                            util::printable(std::string(token, q), 60) +
+                            "' is not a finite 32-bit number (write NaN for a missing value)");
+          }
+          row[channel_of[column]] = x;
         }
       }
       ++column;
@@ -147,25 +157,15 @@ FileRows parse_file(const std::string& path) {
   return rows;
 }
 
-struct Window {
-  size_t file;
-  int64_t first_row;
-  int activity;
-};
-
-}  // namespace
-
-Dataset load_pamap2(const std::vector<std::string>& dat_files, int64_t window, int64_t stride) {
-  if (dat_files.empty()) throw DataError("pamap2: no .dat files given");
+RawDataset pamap2_windows(const std::vector<Pamap2Rows>& files, int64_t window, int64_t stride) {
+  if (files.empty()) throw DataError("pamap2: no .dat files given");
   if (window < 1) throw DataError("pamap2: window must be at least 1 sample, got " + std::to_string(window));
   if (stride < 1) throw DataError("pamap2: stride must be at least 1 sample, got " + std::to_string(stride));
 
-  std::vector<FileRows> files;
   std::vector<Window> windows;
   int64_t labelled_rows = 0;
-  for (size_t f = 0; f < dat_files.size(); ++f) {
-    files.push_back(parse_file(dat_files[f]));
-    const FileRows& rows = files.back();
+  for (size_t f = 0; f < files.size(); ++f) {
+    const Pamap2Rows& rows = files[f];
     // Segments: maximal runs of consecutive rows with the same non-zero activity.
     int64_t start = 0;
     while (start < rows.rows()) {
@@ -174,7 +174,12 @@ Dataset load_pamap2(const std::vector<std::string>& dat_files, int64_t window, i
       while (stop < rows.rows() && rows.activity[stop] == activity) ++stop;
       if (activity != 0) {
         labelled_rows += stop - start;
-        for (int64_t first = start; first + window <= stop; first += stride) windows.push_back({f, first, activity});
+        // Written so that a huge window or stride cannot overflow: stop - first >= 0 always.
+        for (int64_t first = start; stop - first >= window;) {
+          windows.push_back({f, first, activity});
+          if (stop - first <= stride) break;
+          first += stride;
+        }
       }
       start = stop;
     }
@@ -187,21 +192,29 @@ Dataset load_pamap2(const std::vector<std::string>& dat_files, int64_t window, i
                                " samples is longer than every run of one activity; use a shorter window"));
   }
 
+  const auto count = static_cast<int64_t>(windows.size());
+  if (count > kMaxPamap2WindowBytes / (kChannels * window * static_cast<int64_t>(sizeof(float)))) {
+    throw DataError("pamap2: " + std::to_string(count) + " windows of " + std::to_string(window) + " samples would take " +
+                    std::to_string(count * kChannels * window * static_cast<int64_t>(sizeof(float)) >> 30) +
+                    " GiB, more than the limit of " + std::to_string(kMaxPamap2WindowBytes >> 30) +
+                    " GiB: use a larger data.stride or a shorter data.window");
+  }
+
   // Labels: activity ids present, in id order, become 0..K-1.
   std::map<int, int64_t> label_of;
   for (const auto& w : windows) label_of[w.activity] = 0;
-  Dataset data;
+  RawDataset data;
   for (auto& [activity, label] : label_of) {
     label = data.num_classes++;
     const auto it = activity_names().find(activity);
     data.class_names.push_back(it != activity_names().end() ? it->second : "activity " + std::to_string(activity));
   }
 
-  const auto count = static_cast<int64_t>(windows.size());
-  data.x = torch::empty({count, kChannels, window}, torch::kFloat32);
-  data.y = torch::empty({count}, torch::kInt64);
-  float* x = data.x.data_ptr<float>();
-  int64_t* y = data.y.data_ptr<int64_t>();
+  data.shape = {count, kChannels, window};
+  data.values.resize(static_cast<size_t>(count * kChannels * window));
+  data.labels.resize(static_cast<size_t>(count));
+  float* x = data.values.data();
+  int64_t* y = data.labels.data();
   for (int64_t i = 0; i < count; ++i) {
     const Window& w = windows[i];
     const float* source = files[w.file].values.data() + w.first_row * kChannels;
@@ -213,6 +226,15 @@ Dataset load_pamap2(const std::vector<std::string>& dat_files, int64_t window, i
   }
   data.description = "pamap2: " + std::to_string(count) + " x " + std::to_string(kChannels) + "x" + std::to_string(window);
   return data;
+}
+
+RawDataset read_pamap2(const std::vector<std::string>& dat_files, int64_t window, int64_t stride) {
+  if (dat_files.empty()) throw DataError("pamap2: no .dat files given");
+  if (window < 1) throw DataError("pamap2: window must be at least 1 sample, got " + std::to_string(window));
+  if (stride < 1) throw DataError("pamap2: stride must be at least 1 sample, got " + std::to_string(stride));
+  std::vector<Pamap2Rows> files;
+  for (const std::string& path : dat_files) files.push_back(parse_pamap2_rows(read_whole_file(path), path));
+  return pamap2_windows(files, window, stride);
 }
 
 }  // namespace powertrain::train
