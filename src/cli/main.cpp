@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "powertrain/train/config.h"
 
 namespace powertrain::cli {
 
@@ -72,6 +73,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "powertrain: %s\nRun 'powertrain --help' (or 'powertrain SUBCOMMAND --help') for usage.\n", e.what());
+    return 2;
+  } catch (const powertrain::ConfigError& e) {  // bad input a command did not catch itself
+    std::fprintf(stderr, "powertrain: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {
     // A command lets through only what it did not expect: say what, rather than abort (134).

@@ -517,7 +517,7 @@ OptunaExportResult optuna_export_study(const Store& store, const std::string& st
       }
       // The trial as powertrain stores it, as user attributes ("trial" as powertrain_trial).
       nlohmann::json stored = trial_to_json(trials[n]);
-      stored["powertrain_trial"] = stored["trial"];
+      stored["powertrain_trial"] = trials[n].record.trial.id;
       stored.erase("trial");
       stored.erase("config");
       for (auto it = stored.begin(); it != stored.end(); ++it) {
