@@ -21,14 +21,20 @@ struct Reply {
   std::string body;  // as sent (chunked bodies are not decoded)
 };
 
-// Sends `request` as is to 127.0.0.1:port and reads until the server closes (or `max_s`).
-inline Reply raw(int port, const std::string& request, double max_s = 10) {
+// Returns a socket connected to 127.0.0.1:port (a failed connect fails the test).
+inline int connect_loopback(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<uint16_t>(port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  return fd;
+}
+
+// Sends `request` as is to 127.0.0.1:port and reads until the server closes (or `max_s`).
+inline Reply raw(int port, const std::string& request, double max_s = 10) {
+  int fd = connect_loopback(port);
   timeval tv{};
   tv.tv_sec = 0;
   tv.tv_usec = 200000;
