@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/output.h"
 #include "powertrain/train/config.h"
 
 namespace powertrain::cli {
@@ -17,7 +18,7 @@ void add_sensor_options(CLI::App* cmd, SensorOptions& opt) {
   cmd->add_option("--powercap-root", opt.powercap_root,
                   "RAPL powercap tree (default /sys/class/powercap; env POWERTRAIN_POWERCAP_ROOT)");
   cmd->add_option("--cpu-tdp-w", opt.cpu_tdp_w, "CPU TDP in W for the estimate where RAPL is unreadable")
-      ->check(CLI::Range(1.0, 2000.0));
+      ->check(powertrain::cli::finite_range(1.0, 2000.0));
   cmd->add_option("--replay", opt.replay_file, "use a recorded power trace (CSV t_s,component,power_w) as the only source")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--no-gpu", opt.no_gpu, "do not look for NVIDIA GPUs");

@@ -25,6 +25,22 @@ bool check_number(const char* who, const char* flag, double value, double lo, do
   return false;
 }
 
+CLI::Validator finite_range(double lo, double hi) {
+  return CLI::Validator(
+      [lo, hi](std::string& text) -> std::string {
+        size_t used = 0;
+        double v = NAN;
+        try {
+          v = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == text.size() && std::isfinite(v) && v >= lo && v <= hi) return "";
+        return fmt::format("{}: must be a finite number from {} to {}", text, lo, hi);
+      },
+      fmt::format("FINITE:[{} - {}]", lo, hi));
+}
+
 bool check_output_option(const char* who, const char* flag, const std::string& path, int& exit_code) {
   if (std::string why = check_output_path(path); !why.empty()) {
     std::cerr << who << ": " << flag << " " << path << ": " << why << "\n";

@@ -1,6 +1,7 @@
 // Private to the CLI: how measurements are printed (terminal tables, JSON, CSV).
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -22,6 +23,9 @@ std::string check_output_path(const std::string& path);
 // The one rule for numbers from the command line: returns true when `value` is finite and
 // in [lo, hi]; else prints "<who>: <flag> <value>: must be ..." and sets exit_code to 2.
 bool check_number(const char* who, const char* flag, double value, double lo, double hi, int& exit_code);
+// The same rule as a CLI11 check for a flag's value: a finite number from lo to hi
+// (CLI::Range and CLI::PositiveNumber let NaN through).
+CLI::Validator finite_range(double lo, double hi);
 // Returns true when `path` ("" = not given, "-" = stdout) can be written; else prints
 // "<who>: <flag> <path>: why" and sets exit_code to 2.
 bool check_output_option(const char* who, const char* flag, const std::string& path, int& exit_code);

@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/output.h"
+
 namespace powertrain::cli {
 
 void add_study_definition_options(CLI::App* cmd, StudyDefinition& d) {
@@ -17,8 +19,10 @@ void add_study_definition_options(CLI::App* cmd, StudyDefinition& d) {
   cmd->add_option("--max-energy-j", d.max_energy_j, "stop the search once it has spent this many joules");
   cmd->add_option("--budget-unit", d.budget_unit, "simulation: rungs in epochs or joules (default epochs)")
       ->check(CLI::IsMember({"epochs", "joules"}));
-  cmd->add_option("--min-budget", d.min_budget, "simulation: first rung (default 1 epoch; required with joules)");
-  cmd->add_option("--max-budget", d.max_budget, "simulation: full budget (default the workload's max epochs; required with joules)");
+  cmd->add_option("--min-budget", d.min_budget, "simulation: first rung (default 1 epoch; required with joules)")
+      ->check(finite_range(1e-9, 1e15));
+  cmd->add_option("--max-budget", d.max_budget, "simulation: full budget (default the workload's max epochs; required with joules)")
+      ->check(finite_range(1e-9, 1e15));
   cmd->add_option("--eta", d.eta, "simulation: rung growth factor of sh, hyperband, asha, sm2, pareto-sh (default 3)");
 }
 

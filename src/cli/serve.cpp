@@ -95,7 +95,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
                                      "no authentication)");
   cmd->add_option("--port", o->port, "TCP port (default 8050; 0 = any free port, printed at start)")->check(CLI::Range(0, 65535));
   cmd->add_option("--max-rows", o->max_rows, "the most rows a page lists (default 500)")->check(CLI::Range(1, 100000));
-  cmd->add_option("--poll-s", o->poll_s, "how often live pages read the store, in s (default 1)")->check(CLI::Range(0.1, 60.0));
+  cmd->add_option("--poll-s", o->poll_s, "how often live pages read the store, in s (default 1)")->check(finite_range(0.1, 60.0));
   add_sensor_options(cmd, o->sensors);
   cmd->callback([o, &exit_code] { exit_code = run_serve(*o); });
 }

@@ -133,13 +133,13 @@ void add_study_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--batch-sizes", o->per_kind.regime.batch_sizes, "regime, search: batch sizes (default 64,256,1024,4096; search: its scale's)")->delimiter(',');
   cmd->add_option("--lrs", o->per_kind.regime.learning_rates, "regime, search: learning rates (default 0.1,0.01,0.001,0.0001; search: its scale's)")->delimiter(',');
   cmd->add_option("--tolerance", o->per_kind.precision.tolerance, "precision: accuracy loss vs fp32 that is flagged (absolute; default 0.01)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(finite_range(0.0, 1.0));
   cmd->add_option("--target", o->per_kind.precision.target, "precision, superconvergence, search: target validation accuracy (default derived; docs/studies.md)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(finite_range(0.0, 1.0));
   cmd->add_option("--report", o->report, "write the HTML report here (default NAME.html in this directory)");
   cmd->add_flag("--no-report", o->no_report, "write no HTML report");
   cmd->add_option("--traces", o->per_kind.search.trace_dir, "search: also run the strategies on the Zeus GPU traces in DIR (e.g. ../shared/data/zeus-nsdi23)");
-  cmd->add_option("--alpha", o->per_kind.multitask.alpha, "multitask: weight of the auxiliary task's loss (default 0.5)")->check(CLI::PositiveNumber);
+  cmd->add_option("--alpha", o->per_kind.multitask.alpha, "multitask: weight of the auxiliary task's loss (default 0.5)")->check(finite_range(1e-9, 1e6));
   cmd->add_flag("-q,--quiet", o->quiet, "print no progress (and no tables when --json -)");
   cmd->add_flag("-v,--verbose", o->common.verbose, "also print each run's setup (data, model, device)");
   add_sensor_options(cmd, o->sensors);

@@ -121,8 +121,8 @@ void add_lr_find_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<TrainOptions>();
   CLI::App* cmd = app.add_subcommand("lr-find", "Learning-rate range test: sweep the LR over mini-batches and suggest a max LR");
   add_common(cmd, *o);
-  cmd->add_option("--start-lr", o->sweep.start_lr, "first learning rate (default 1e-6)")->check(CLI::PositiveNumber);
-  cmd->add_option("--end-lr", o->sweep.end_lr, "last learning rate (default 1)")->check(CLI::PositiveNumber);
+  cmd->add_option("--start-lr", o->sweep.start_lr, "first learning rate (default 1e-6)")->check(finite_range(1e-12, 1e6));
+  cmd->add_option("--end-lr", o->sweep.end_lr, "last learning rate (default 1)")->check(finite_range(1e-12, 1e6));
   cmd->add_option("--steps", o->sweep.steps, "mini-batches in the sweep (default 100)")->check(CLI::Range(5, 100000));
   cmd->callback([o, &exit_code] { exit_code = run_training(*o, true); });
 }

@@ -190,6 +190,29 @@ TEST_F(BadInput, UnknownFlag) {
   expect_nothing_written();
 }
 
+// NaN passes a plain range check (every comparison with it is false): each number from the
+// command line is refused unless finite and in range, before anything runs or is written.
+TEST_F(BadInput, NonFiniteNumbersAreRefused) {
+  for (const char* flag : {"--cpu-tdp-w", "--interval-ms", "--pue", "--idle-baseline-s", "--sample-bucket-s", "--grid-g-per-kwh"}) {
+    for (const char* value : {"nan", "inf"}) {
+      auto r = run({"--db", db(), flag, value, "--", "touch", marker()});
+      EXPECT_EQ(r.exit_code, 2) << flag << " " << value << ": " << r.err;
+      EXPECT_NE(r.err.find("finite"), std::string::npos) << flag << " " << value << ": " << r.err;
+      expect_nothing_written();
+    }
+  }
+  // The same rule in the other commands that take such numbers.
+  for (std::vector<std::string> args : {std::vector<std::string>{kBin, "serve", "--poll-s", "nan", "--db", db()},
+                                        {kBin, "tune", "--simulate", "zeus:/nonexistent", "--max-budget", "nan", "--no-store"},
+                                        {kBin, "study", "precision", "--target", "nan", "--no-store"},
+                                        {kBin, "lr-find", "x.json", "--start-lr", "nan"}}) {
+    auto r = run_program(args, no_hardware_env(dir));
+    EXPECT_EQ(r.exit_code, 2) << args[1] << ": " << r.err;
+    EXPECT_NE(r.err.find("finite"), std::string::npos) << args[1] << ": " << r.err;
+  }
+  expect_nothing_written();
+}
+
 TEST_F(BadInput, MissingCommand) {
   auto r = run({"--db", db()});
   EXPECT_EQ(r.exit_code, 2);
