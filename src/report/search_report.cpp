@@ -39,16 +39,7 @@ std::vector<size_t> pareto_front(const std::vector<double>& energy_j, const std:
 }
 
 namespace {
-
-std::string config_text(const tune::Config& c) {
-  std::string out;
-  for (const auto& [k, v] : c) {
-    out += (out.empty() ? "" : ", ") + k + "=" +
-           (std::holds_alternative<double>(v) ? short_number(std::get<double>(v)) : std::get<std::string>(v));
-  }
-  return out.empty() ? std::string("?") : out;
-}
-
+std::string config_text(const tune::Config& c) { return c.empty() ? std::string("?") : tune::config_text(c, ", "); }
 }  // namespace
 
 Report search_report(const StudyRecord& study, const std::vector<StoredTrial>& trials) {

@@ -14,18 +14,12 @@ namespace {
 
 std::string energy(double j) { return format_energy_j(j); }
 
-std::string config_text(const tune::Config& c) {
-  std::string out;
-  for (const auto& [k, v] : c) out += (out.empty() ? "" : " ") + k + "=" + tune::value_text(v);
-  return out;
-}
-
 }  // namespace
 
 std::string trial_line(const StoredTrial& t) {
   const tune::TrialRecord& r = t.record;
   return fmt::format("trial {:>4}  {:<32} epochs {:>3} -> {:<3} metric {:>8.4f}{}  +{:>10}  search {:>10}", r.trial.id,
-                     config_text(r.trial.config), r.from_epoch, r.to_epoch, r.result.metric,
+                     tune::config_text(r.trial.config), r.from_epoch, r.to_epoch, r.result.metric,
                      r.result.reached_target ? " (target)" : (r.result.stopped_early ? " (beta stop)" : "         "),
                      with_origin(energy(r.trial_energy_j), origin_of(t.energy_provenance)),
                      energy(r.search_energy_j));
@@ -44,7 +38,7 @@ std::string search_summary_text(const search::SearchSummary& s) {
     case search::Ending::in_progress: out = fmt::format("\npowertrain: {} in progress: {} trials so far\n", s.strategy, s.trials); break;
   }
   if (s.chosen) {
-    out += fmt::format("  chosen           {} (metric {:.4f}{})\n", config_text(*s.chosen), s.chosen_metric,
+    out += fmt::format("  chosen           {} (metric {:.4f}{})\n", tune::config_text(*s.chosen), s.chosen_metric,
                        s.chosen_reached_target ? ", reached the target" : "");
     if (s.has_target && !s.chosen_reached_target) {
       out += "  note             no configuration reached the target: the chosen one is the best of those trained longest; "
@@ -70,7 +64,7 @@ std::string search_summary_text(const search::SearchSummary& s) {
   if (!s.pareto_front.empty()) {
     out += "  Pareto front     (no configuration is better in both metric and energy than these)\n";
     for (const auto& p : s.pareto_front) {
-      out += fmt::format("                   {:<36} metric {:>8.4f}  energy {:>10}  at budget {:.3g}\n", config_text(p.config),
+      out += fmt::format("                   {:<36} metric {:>8.4f}  energy {:>10}  at budget {:.3g}\n", tune::config_text(p.config),
                          p.metric, energy(p.energy_j), p.budget);
     }
   }

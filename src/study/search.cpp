@@ -63,16 +63,6 @@ search::SearchSummary run_strategy(search::StudyRunner& runner, const std::atomi
   return runner.summary(ending);
 }
 
-std::string config_text(const tune::Config& c) {
-  if (c.empty()) return "none";
-  std::string out;
-  for (const auto& [k, v] : c) {
-    out += (out.empty() ? "" : ", ") + k + "=" +
-           (std::holds_alternative<double>(v) ? fmt::format("{:g}", std::get<double>(v)) : std::get<std::string>(v));
-  }
-  return out;
-}
-
 bool file_exists(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "r");
   if (f) std::fclose(f);
@@ -134,7 +124,7 @@ SearchResult run_search_study(const StudyOptions& opts, const SearchOptions& sea
     double duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     SearchStrategyRow row = search_row(name, runner, summary, duration_s);
     ctx.say(fmt::format("search: {} spent {:.0f} J in {} trials; chose {} ({:.3f})", name, row.search_energy_j, row.trials,
-                        config_text(row.best_config), row.best_val_accuracy));
+                        (row.best_config.empty() ? std::string("none") : tune::config_text(row.best_config, ", ")), row.best_val_accuracy));
     ctx.record(row, row.search_energy_j, row.best_val_accuracy);
     result.runs.push_back(row);
   }

@@ -65,6 +65,12 @@ std::size_t param_grid_size(const Param& p, int points) {
 
 }  // namespace
 
+std::string config_text(const Config& config, const std::string& separator) {
+  std::string out;
+  for (const auto& [k, v] : config) out += (out.empty() ? "" : separator) + k + "=" + value_text(v);
+  return out;
+}
+
 std::string value_text(const Value& v) {
   if (const auto* s = std::get_if<std::string>(&v)) return *s;
   const double x = std::get<double>(v);

@@ -81,6 +81,8 @@ std::string value_text(const Value& v);
 double value_number(const Value& v);
 // Returns a stable text key: "name=value" pairs sorted by name, joined by ';'.
 std::string config_key(const Config& config);
+// Returns the configuration for people: "key=value" (value_text) joined by `separator`.
+std::string config_text(const Config& config, const std::string& separator = " ");
 
 }  // namespace tune
 }  // namespace powertrain
