@@ -83,11 +83,6 @@ json parse_or_empty(const std::string& text) {
   return j.is_discarded() ? json::object() : j;
 }
 
-double jnum(const json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return NAN;
-  return j[key].get<double>();
-}
-
 Answer html(int status, std::string body) {
   Answer a;
   a.status = status;

@@ -11,6 +11,25 @@ namespace {
 double unix_now_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+// How long a start or an end of a run waits for a store another process keeps locked: each
+// try already waits 5 s for the lock (the busy timeout), so this is 24 tries.
+constexpr double kBusyPatience_s = 120;
+
+// Runs `write`; while the store is busy (StoreBusyError) tries again, up to kBusyPatience_s,
+// saying so through `on_problem`. Other errors, and the last busy one, are thrown.
+template <class Write>
+auto patiently(const std::function<void(const std::string&)>& on_problem, const Write& write) {
+  const double give_up_at = unix_now_s() + kBusyPatience_s;
+  for (;;) {
+    try {
+      return write();
+    } catch (const StoreBusyError& e) {
+      if (unix_now_s() >= give_up_at) throw;
+      if (on_problem) on_problem(std::string(e.what()) + "; waiting for it");
+    }
+  }
+}
 }  // namespace
 
 RunRecorder::RunRecorder(Store* store, Meter& meter, RunStart start, std::function<void(const std::string&)> on_problem)
@@ -20,7 +39,8 @@ RunRecorder::RunRecorder(Store* store, Meter& meter, RunStart start, std::functi
   try {
     RunRecord r = row();
     r.details = start_.details;
-    run_id_ = store_->begin_run(r, host_info_collect(), meter_.sensors());
+    HostInfo host = host_info_collect();
+    run_id_ = patiently(on_problem_, [&] { return store_->begin_run(r, host, meter_.sensors()); });
   } catch (const StoreError& e) {
     if (!on_problem_) throw;
     on_problem_(std::string(e.what()) + " (the run goes on; its energy is printed but not stored)");
@@ -50,7 +70,24 @@ RunRecord RunRecorder::row() const {
 }
 
 void RunRecorder::epoch(const EpochRecord& epoch) {
-  if (store_ && run_id_ > 0) store_->record_epoch(run_id_, epoch);
+  if (!store_ || run_id_ == 0) return;
+  pending_epochs_.push_back(epoch);
+  try {
+    write_pending_epochs();
+  } catch (const StoreBusyError& e) {
+    // The training goes on; the epoch is written with the next one, or at the end.
+    if (on_problem_) {
+      on_problem_(std::string(e.what()) + "; epoch " + std::to_string(epoch.epoch) +
+                  " is kept and written once the store is free");
+    }
+  }
+}
+
+void RunRecorder::write_pending_epochs() {
+  while (!pending_epochs_.empty()) {
+    store_->record_epoch(run_id_, pending_epochs_.front());
+    pending_epochs_.erase(pending_epochs_.begin());
+  }
 }
 
 RunRecord RunRecorder::finish(RunStatus status, std::optional<int> exit_code, const Measurement& run_window,
@@ -68,7 +105,11 @@ RunRecord RunRecorder::finish(RunStatus status, std::optional<int> exit_code, co
   r.co2e_g = carbon_from_energy(r.energy_j, start_.grid, start_.pue).co2e_g;
   r.details = details;
   if (store_ && run_id_ > 0) {
-    store_->finish_run(run_id_, r, meter_.finished(), downsample(meter_.samples(), start_.sample_bucket_s));
+    auto samples = downsample(meter_.samples(), start_.sample_bucket_s);
+    patiently(on_problem_, [&] {
+      write_pending_epochs();
+      store_->finish_run(run_id_, r, meter_.finished(), samples);
+    });
   }
   return r;
 }
@@ -84,7 +125,11 @@ void RunRecorder::fail(const std::string& error) {
     r.exit_code = 1;
     r.details = start_.details;
     r.details.error = error;
-    store_->finish_run(run_id_, r, meter_.finished(), downsample(meter_.samples(), start_.sample_bucket_s));
+    auto samples = downsample(meter_.samples(), start_.sample_bucket_s);
+    patiently(on_problem_, [&] {
+      write_pending_epochs();
+      store_->finish_run(run_id_, r, meter_.finished(), samples);
+    });
   } catch (const std::exception& e) {
     if (on_problem_) on_problem_(std::string("cannot record the failed run: ") + e.what());
   }

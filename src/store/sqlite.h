@@ -36,8 +36,8 @@ namespace sqlite {
                        ": free some space or pass --db PATH");
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      throw StoreError("cannot " + action + " in " + path +
-                       ": the store is locked by another process (waited 5 s): retry when it finishes");
+      throw StoreBusyError("cannot " + action + " in " + path +
+                           ": the store is locked by another process (waited 5 s): retry when it finishes");
     case SQLITE_READONLY:
       throw StoreError("cannot " + action + " in " + path + ": the store is read-only" + os +
                        ": make it and its directory writable or pass --db PATH");

@@ -35,7 +35,7 @@ LrFindResult lr_find(const TrainConfig& cfg, const LrFindSpec& spec, const Train
   start.command = hooks.command;
   start.grid = grid;
   start.pue = cfg.energy.pue;
-  RunRecorder recorder(hooks.store, meter, start);
+  RunRecorder recorder(hooks.store, meter, start, say);
   int window = meter.begin("lr-find");
 
   LrFindResult r;

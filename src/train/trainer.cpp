@@ -86,7 +86,7 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
   start.pue = cfg.energy.pue;
   start.details.config_json = train_config_json(cfg);
   start.details.warnings = warnings;
-  RunRecorder recorder(hooks.store, *meter, start);
+  RunRecorder recorder(hooks.store, *meter, start, say);
   r.run_id = recorder.run_id();
   try {
     r.checkpoint_path = "";

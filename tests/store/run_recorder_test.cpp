@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include <cmath>
 
 #include "powertrain/store/trial_log.h"
@@ -147,6 +149,39 @@ StoredTrial trial(long id, double metric) {
   t.record.config_eta_j = NAN;
   t.energy_provenance = Provenance::estimated;
   return t;
+}
+
+// Another process keeps the store locked while a training ends an epoch: the epoch waits in
+// memory, the training goes on, and everything is in the store once the lock is gone.
+TEST(RunRecorder, ABusyStoreDelaysAnEpochAndLosesNothing) {
+  test::TempDir dir;
+  const std::string path = dir.file("runs.db");
+  Store store = Store::open(path);
+  auto meter = counting_meter();
+  std::vector<std::string> problems;
+  RunRecorder rec(&store, *meter, train_start(), [&](const std::string& m) { problems.push_back(m); });
+  int w = meter->begin("run");
+  rec.epoch(epoch(1));
+
+  sqlite3* other = nullptr;  // the other process's connection, holding the write lock
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  rec.epoch(epoch(2));  // waits for the lock (5 s), then keeps the epoch
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("locked by another process"), std::string::npos) << problems[0];
+  EXPECT_NE(problems[0].find("epoch 2 is kept"), std::string::npos) << problems[0];
+  EXPECT_EQ(store.load_run(rec.run_id())->epochs.size(), 1u);
+  sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(other);
+
+  rec.epoch(epoch(3));
+  rec.finish(RunStatus::completed, 0, meter->end(w), RunDetails{});
+  std::optional<StoredRun> run = store.load_run(rec.run_id());
+  ASSERT_TRUE(run.has_value());
+  EXPECT_EQ(run->run.status, RunStatus::completed);
+  ASSERT_EQ(run->epochs.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(run->epochs[i].epoch, i + 1);
+  EXPECT_EQ(problems.size(), 1u);
 }
 
 TEST(StoredTrialCodec, RoundTripsInfinityNanAndProvenance) {

@@ -4,6 +4,9 @@
 // The constructor writes the "running" row (with the host and the meter's sensors) and
 // starts appending the power timeline about once a second (LiveSamples), so a dashboard
 // follows the run live. epoch() writes each finished epoch in its own transaction.
+// A store another process keeps locked never fails the run: an epoch that cannot be written
+// is kept and written with the next one; the start and the end wait for the lock (up to 2 min,
+// each wait reported through on_problem).
 // finish() writes the final row (status, energy of the run window with its provenance,
 // CO2e from the grid and PUE), the meter's windows and the downsampled samples, in one
 // transaction. A recorder destroyed without finish() or fail() records the run as failed
@@ -25,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "powertrain/energy/carbon.h"
 #include "powertrain/energy/meter.h"
@@ -56,7 +60,8 @@ class RunRecorder {
 
   // Returns the run's id in the store, 0 when it is not recorded.
   int64_t run_id() const { return run_id_; }
-  // Writes (or replaces) one finished epoch, in its own transaction.
+  // Writes (or replaces) one finished epoch, in its own transaction; when the store is busy,
+  // keeps it for the next write (reported through on_problem). Other store errors are thrown.
   void epoch(const EpochRecord& epoch);
   // Writes the final run from its "run" window and returns the row as stored: status, exit
   // code, energy with uncertainty and provenance, duration, CO2e; then the meter's finished
@@ -68,6 +73,7 @@ class RunRecorder {
 
  private:
   RunRecord row() const;
+  void write_pending_epochs();
   Store* store_;
   Meter& meter_;
   RunStart start_;
@@ -75,6 +81,7 @@ class RunRecorder {
   int64_t run_id_ = 0;
   double started_at_unix_s_ = NAN;
   bool done_ = false;
+  std::vector<EpochRecord> pending_epochs_;  // finished, not yet in the store (it was busy)
   std::unique_ptr<class LiveSamples> live_;
 };
 

@@ -38,6 +38,13 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The store was locked by another process for longer than the wait (5 s per statement);
+// trying again later may succeed (RunRecorder does, so a training never fails on it).
+class StoreBusyError : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 struct HostInfo {
   std::string hostname;
   std::string os;            // e.g. "Debian GNU/Linux 12 (bookworm)"
