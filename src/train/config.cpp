@@ -401,6 +401,8 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
   e.integer("patience", c.early_stopping.patience, 0, 100000);
   e.number("min_delta", c.early_stopping.min_delta, 0.0, 1e9);
   e.optional_number("target", c.early_stopping.target, -1e9, 1e9);
+  e.number("divergence_factor", c.early_stopping.divergence_factor, 0.0, 1e9);
+  e.integer("divergence_checks", c.early_stopping.divergence_checks, 1, 100000);
   e.done();
   c.early_stopping.max_epochs = c.training.epochs;
 
@@ -433,6 +435,8 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
         "an autoencoder has no accuracy: monitor val_loss");
   check(c.task != "autoencoder" || !std::isfinite(c.early_stopping.target), origin, "early_stopping.target",
         "a target applies to the validation accuracy, which an autoencoder does not have");
+  check(c.early_stopping.divergence_factor == 0 || c.early_stopping.divergence_factor > 1, origin,
+        "early_stopping.divergence_factor", "must be 0 (off) or above 1 (the default is 10)");
   check(!c.model.freeze_encoder || !c.model.encoder_path.empty(), origin, "model.freeze_encoder",
         "freezing needs pretrained weights: set model.encoder_path (or freeze_encoder to false)");
   check(!c.data.path.empty(), origin, "data.path", "must name the dataset's directory or file");
@@ -495,7 +499,9 @@ std::string train_config_json(const TrainConfig& c) {
                     {"device", c.training.device}, {"threads", c.training.threads},
                     {"blas_threads", c.training.blas_threads}, {"seed", c.training.seed}}},
       {"early_stopping", {{"monitor", c.early_stopping.monitor}, {"patience", c.early_stopping.patience},
-                          {"min_delta", c.early_stopping.min_delta}, {"target", num(c.early_stopping.target)}}},
+                          {"min_delta", c.early_stopping.min_delta}, {"target", num(c.early_stopping.target)},
+                          {"divergence_factor", c.early_stopping.divergence_factor},
+                          {"divergence_checks", c.early_stopping.divergence_checks}}},
       {"checkpoint", {{"path", c.checkpoint.path}}},
       {"energy", {{"interval_ms", c.energy.interval_ms}, {"grid", c.energy.grid}, {"pue", c.energy.pue}}},
       {"multitask", {{"aux", c.multitask.aux}, {"alpha", c.multitask.alpha}}},

@@ -7,6 +7,8 @@
 // (epoch >= max_epochs).
 #include "powertrain/train/early_stopping.h"
 
+#include <fmt/format.h>
+
 #include <stdexcept>
 #include <string>
 
@@ -22,6 +24,12 @@ EarlyStopping::EarlyStopping(const EarlyStoppingSpec& spec) : spec_(spec) {
   if (!(spec_.min_delta >= 0) || std::isinf(spec_.min_delta))
     throw std::invalid_argument("early stopping: min_delta must be a finite number >= 0 (got " +
                                 std::to_string(spec_.min_delta) + ")");
+  if (!(spec_.divergence_factor == 0 || spec_.divergence_factor > 1) || std::isinf(spec_.divergence_factor))
+    throw std::invalid_argument("early stopping: divergence_factor must be 0 (off) or a finite number > 1 (got " +
+                                std::to_string(spec_.divergence_factor) + ")");
+  if (spec_.divergence_checks < 1)
+    throw std::invalid_argument("early stopping: divergence_checks must be >= 1 (got " +
+                                std::to_string(spec_.divergence_checks) + ")");
   if (spec_.max_epochs < 1)
     throw std::invalid_argument("early stopping: max_epochs must be >= 1 (got " +
                                 std::to_string(spec_.max_epochs) + ")");
@@ -63,6 +71,27 @@ StopDecision EarlyStopping::update(int epoch, double val_loss, double val_metric
     d.reason = "max_epochs";
   }
   return d;
+}
+
+bool DivergenceWatch::check(double mean_loss) {
+  if (has_reference_ && !std::isfinite(reference_)) {
+    why_ = "the loss of the first step was already NaN/Inf";
+    return true;
+  }
+  if (!std::isfinite(mean_loss)) {
+    why_ = "the training loss became NaN/Inf";
+    return true;
+  }
+  if (factor_ > 0 && reference_ > 0 && mean_loss > factor_ * reference_) {
+    if (++above_ >= checks_) {
+      why_ = fmt::format("the training loss rose to {:.3g}, {:.3g}x its first step's {:.3g}", mean_loss,
+                         mean_loss / reference_, reference_);
+      return true;
+    }
+  } else {
+    above_ = 0;
+  }
+  return false;
 }
 
 }  // namespace powertrain

@@ -227,7 +227,7 @@ torch::Tensor train_step(Session& s, const torch::Tensor& x, const torch::Tensor
   return out.loss.detach();
 }
 
-Evaluation evaluate(Session& s, const Dataset& d) {
+Evaluation evaluate(Session& s, const Dataset& d, const std::atomic<bool>* stop) {
   Evaluation e;
   if (d.size() == 0) return e;
   torch::NoGradGuard no_grad;
@@ -237,6 +237,11 @@ Evaluation evaluate(Session& s, const Dataset& d) {
   torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(s.device));
   int64_t n = d.size(), bs = s.cfg.training.eval_batch_size;
   for (int64_t i = 0; i < n; i += bs) {
+    if (stop && stop->load()) {
+      s.model->train(was_training);
+      e.interrupted = true;
+      return e;
+    }
     int64_t len = std::min(bs, n - i);
     auto out = batch_loss(s, d.x.narrow(0, i, len), d.y.narrow(0, i, len));
     loss_sum += out.loss.to(torch::kFloat64) * static_cast<double>(len);

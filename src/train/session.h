@@ -3,6 +3,8 @@
 // trainer and the LR range test.
 #pragma once
 
+#include <atomic>
+
 #include <torch/torch.h>
 
 #include <functional>
@@ -59,12 +61,14 @@ torch::Tensor train_step(Session& s, const torch::Tensor& x, const torch::Tensor
                          long global_step, LossScaler& scaler);
 
 // Mean loss and metric (main-task accuracy; NaN for an autoencoder) over a dataset, in
-// eval mode without gradients.
+// eval mode without gradients. When `stop` is set during it (Ctrl-C), it ends after the
+// current batch: interrupted, loss and metric NaN.
 struct Evaluation {
   double loss = NAN;
   double metric = NAN;
+  bool interrupted = false;
 };
-Evaluation evaluate(Session& s, const Dataset& d);
+Evaluation evaluate(Session& s, const Dataset& d, const std::atomic<bool>* stop = nullptr);
 
 // Saves model + optimizer + facts to `path` atomically (temp file, then rename).
 void save_checkpoint(const std::string& path, Session& s, int epoch, double val_loss, double val_metric);

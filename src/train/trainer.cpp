@@ -15,6 +15,7 @@
 #include "train/optim/loss_scaler.h"
 #include "train/optim/optimizer.h"
 #include "train/session.h"
+#include "util/fs.h"
 
 namespace powertrain {
 
@@ -36,10 +37,22 @@ std::unique_ptr<Meter> make_meter(const TrainConfig& cfg, const TrainHooks& hook
 }
 
 
+// Refuses, before anything is trained, an output file that could not be written at the end.
+void check_output_paths(const TrainConfig& cfg) {
+  for (const auto& [key, path] : {std::pair<const char*, const std::string&>{"checkpoint.path", cfg.checkpoint.path},
+                                  {"model.save_encoder_path", cfg.model.save_encoder_path}}) {
+    if (std::string why = util::check_output_path(path); !why.empty()) {
+      throw ConfigError("config " + cfg.source + ": " + key + ": cannot write " + path + ": " + why);
+    }
+  }
+}
+
 }  // namespace
 
 TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
   auto say = [&](const std::string& m) { if (hooks.on_message) hooks.on_message(m); };
+  check_output_paths(cfg);
+  const std::atomic<bool>* stop = hooks.stop_requested;
   GridIntensity grid = train::grid_of(cfg);
   Session s = train::open_session(cfg, say);
 
@@ -70,6 +83,7 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
   EarlyStoppingSpec es = cfg.early_stopping;
   es.max_epochs = cfg.training.epochs;
   EarlyStopping stopper(es);
+  DivergenceWatch divergence(es);
   train::LossScalerSpec scaler_spec;
   scaler_spec.enabled = s.amp && s.amp_dtype == torch::kHalf;
   train::LossScaler scaler(scaler_spec);
@@ -102,21 +116,29 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
       batches.reset();
       train::Batch b;
       torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(s.device));
-      long step = 0;
+      long step = 0, checked_steps = 0;
+      double checked_sum = 0;
       bool diverged = false, interrupted = false;
       const long report_every = std::max<long>(1, steps_per_epoch / 50);
       while (batches.next(b)) {
         torch::Tensor loss = train::train_step(s, b.x, b.y, schedule, global_step, scaler);
+        if (!divergence.has_reference()) divergence.first_loss(loss.item<double>());  // the untrained model's loss
         loss_sum += loss.to(torch::kFloat64);
         ++step;
         ++global_step;
         trained_examples += b.x.size(0);
         if (step % report_every == 0 || step == steps_per_epoch) {
-          double mean_loss = loss_sum.item<double>() / static_cast<double>(step);  // one sync every few steps
-          if (!std::isfinite(mean_loss)) { diverged = true; break; }
-          if (hooks.on_step) hooks.on_step(TrainProgress{epoch, cfg.training.epochs, step, steps_per_epoch, mean_loss, now_s() - t0});
+          const double sum = loss_sum.item<double>();  // one sync every few steps
+          const double recent_loss = (sum - checked_sum) / static_cast<double>(step - checked_steps);
+          checked_sum = sum;
+          checked_steps = step;
+          if (divergence.check(recent_loss)) { diverged = true; break; }
+          if (hooks.on_step) {
+            hooks.on_step(TrainProgress{epoch, cfg.training.epochs, step, steps_per_epoch, sum / static_cast<double>(step),
+                                        now_s() - t0});
+          }
         }
-        if (hooks.stop_requested && hooks.stop_requested->load()) { interrupted = true; break; }
+        if (stop && stop->load()) { interrupted = true; break; }
       }
       train::compat::synchronize(s.device);
       double epoch_train_s = now_s() - t0;
@@ -126,7 +148,8 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
       rec.train_loss = step > 0 ? loss_sum.item<double>() / static_cast<double>(step) : NAN;
       if (!diverged && !std::isfinite(rec.train_loss)) diverged = true;
       train::Evaluation val;
-      if (!diverged) val = train::evaluate(s, s.data.val);
+      if (!diverged && !interrupted) val = train::evaluate(s, s.data.val, stop);
+      if (val.interrupted) interrupted = true;
       Measurement m = meter->end(window);
       rec.val_loss = val.loss;
       rec.val_metric = val.metric;
@@ -163,7 +186,9 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
       if (d.stop) {
         if (d.reason == "diverged") {
           r.status = RunStatus::diverged;
-          r.stop_reason = fmt::format("the loss became NaN/Inf in epoch {} (learning rate {:.3g}): lower optimizer.lr", epoch, rec.lr);
+          r.stop_reason = fmt::format("{} in epoch {} (learning rate {:.3g}): lower optimizer.lr",
+                                      divergence.why().empty() ? "the validation loss became NaN/Inf" : divergence.why(),
+                                      epoch, rec.lr);
         } else if (d.reason == "target") {
           r.status = RunStatus::target_reached;
           r.stop_reason = fmt::format("validation metric {:.4f} reached the target {:.4f}", val.metric, es.target);
@@ -185,9 +210,13 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
     // Test the best weights.
     if (!r.checkpoint_path.empty() && r.best_epoch != r.epochs_run) train::load_checkpoint(r.checkpoint_path, s, false);
     if (r.status != RunStatus::diverged && r.status != RunStatus::interrupted) {
-      train::Evaluation test = train::evaluate(s, s.data.test);
+      train::Evaluation test = train::evaluate(s, s.data.test, stop);
       r.test_loss = test.loss;
       r.test_metric = test.metric;
+      if (test.interrupted) {
+        r.status = RunStatus::interrupted;
+        r.stop_reason = "interrupted during the test (the epochs are stored)";
+      }
     }
     if (!cfg.model.save_encoder_path.empty() && r.status != RunStatus::diverged) {
       s.model->save_encoder(cfg.model.save_encoder_path);

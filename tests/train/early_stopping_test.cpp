@@ -159,5 +159,44 @@ TEST(EarlyStoppingTest, InvalidSpecsThrowNamingTheField) {
   expect_invalid(s, "max_epochs");
 }
 
+TEST(DivergenceWatch, ALossAboveTenTimesItsStartForThreeChecksDiverges) {
+  DivergenceWatch w(EarlyStoppingSpec{});
+  EXPECT_FALSE(w.has_reference());
+  w.first_loss(2.3);
+  EXPECT_FALSE(w.check(2.0));
+  EXPECT_FALSE(w.check(30.0));
+  EXPECT_FALSE(w.check(30.0));
+  EXPECT_FALSE(w.check(5.0));   // back below: the count starts again
+  EXPECT_FALSE(w.check(3e21));
+  EXPECT_FALSE(w.check(3e21));
+  EXPECT_TRUE(w.check(3e21));
+  EXPECT_NE(w.why().find("rose to 3e+21"), std::string::npos) << w.why();
+}
+
+TEST(DivergenceWatch, NonFiniteLossDivergesAtOnceAndZeroFactorTurnsTheRiseRuleOff) {
+  DivergenceWatch w(EarlyStoppingSpec{});
+  w.first_loss(2.3);
+  EXPECT_TRUE(w.check(NAN));
+  EXPECT_NE(w.why().find("NaN/Inf"), std::string::npos);
+  DivergenceWatch inf_start(EarlyStoppingSpec{});
+  inf_start.first_loss(INFINITY);
+  EXPECT_TRUE(inf_start.check(1.0));
+  EarlyStoppingSpec off;
+  off.divergence_factor = 0;
+  DivergenceWatch o(off);
+  o.first_loss(2.3);
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(o.check(1e30));
+  EXPECT_TRUE(o.check(INFINITY));
+}
+
+TEST(DivergenceWatch, BadSpecsAreRefused) {
+  EarlyStoppingSpec s;
+  s.divergence_factor = 0.5;
+  EXPECT_THROW(EarlyStopping{s}, std::invalid_argument);
+  s.divergence_factor = 10;
+  s.divergence_checks = 0;
+  EXPECT_THROW(EarlyStopping{s}, std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace powertrain

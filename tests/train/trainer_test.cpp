@@ -114,6 +114,44 @@ TEST(Trainer, DivergenceEndsTheRunWithARecordNotACrash) {
   EXPECT_FALSE(store.epochs(r.run_id).empty());
 }
 
+// A learning rate of 1e6 makes the loss explode without ever becoming NaN (it used to be
+// recorded completed, with test accuracy at chance): the loss far above its start ends it.
+TEST(Trainer, ALossFarAboveItsStartEndsTheRunAsDiverged) {
+  TempDir dir;
+  Store store = Store::open(dir.file("p.db"));
+  TrainHooks h = no_hardware(dir);
+  h.store = &store;
+  TrainResult r = train_model(small({"optimizer.lr=1e6", "training.epochs=2"}), h);
+  EXPECT_EQ(r.status, RunStatus::diverged);
+  EXPECT_NE(r.stop_reason.find("lower optimizer.lr"), std::string::npos) << r.stop_reason;
+  EXPECT_EQ(r.epochs_run, 1) << r.stop_reason;
+  EXPECT_EQ(store.run(r.run_id)->status, RunStatus::diverged);
+  // The same with the rule off trains on to the end.
+  TrainResult off = train_model(small({"optimizer.lr=1e6", "training.epochs=1", "early_stopping.divergence_factor=0"}),
+                                no_hardware(dir));
+  EXPECT_NE(off.status, RunStatus::diverged) << off.stop_reason;
+}
+
+TEST(Trainer, AnOutputPathThatCannotBeWrittenIsRefusedBeforeTraining) {
+  TempDir dir;
+  Store store = Store::open(dir.file("p.db"));
+  for (const std::string& key : {"checkpoint.path", "model.save_encoder_path"}) {
+    TrainHooks h = no_hardware(dir);
+    h.store = &store;
+    bool trained = false;
+    h.on_step = [&](const TrainProgress&) { trained = true; };
+    try {
+      train_model(small({key + "=" + dir.file("missing/out.pt")}), h);
+      FAIL() << key << ": a missing directory must be refused";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(trained) << key;
+  }
+  EXPECT_TRUE(store.runs().empty());
+}
+
 TEST(Trainer, CheckpointRoundTripReproducesTheTestMetric) {
   TempDir dir;
   auto cfg = small({"checkpoint.path=\"" + dir.file("best.pt") + "\"", "training.epochs=2"});
@@ -221,6 +259,37 @@ TEST(Trainer, InterruptStopsAfterTheCurrentStepAndKeepsTheRecord) {
   EXPECT_EQ(r.epochs_run, 2);
   EXPECT_EQ(store.run(r.run_id)->status, RunStatus::interrupted);
   EXPECT_EQ(store.epochs(r.run_id).size(), 2u);
+}
+
+// Ctrl-C while the test set is evaluated ends the evaluation after its current batch; the
+// run is interrupted with every epoch stored.
+TEST(Trainer, InterruptDuringTheTestEndsItAndKeepsTheEpochs) {
+  TempDir dir;
+  Store store = Store::open(dir.file("p.db"));
+  std::atomic<bool> stop{false};
+  TrainHooks h = no_hardware(dir);
+  h.store = &store;
+  h.stop_requested = &stop;
+  h.on_epoch = [&](const EpochRecord& e) { if (e.epoch == 2) stop = true; };  // after the last validation
+  TrainResult r = train_model(small({"training.epochs=2"}), h);
+  EXPECT_EQ(r.status, RunStatus::interrupted);
+  EXPECT_NE(r.stop_reason.find("during the test"), std::string::npos) << r.stop_reason;
+  EXPECT_TRUE(std::isnan(r.test_metric));
+  EXPECT_EQ(store.run(r.run_id)->status, RunStatus::interrupted);
+  EXPECT_EQ(store.epochs(r.run_id).size(), 2u);
+}
+
+// The evaluation itself stops at a set flag before its next batch.
+TEST(Trainer, EvaluationStopsAtTheStopFlag) {
+  train::Session s = train::open_session(small(), {});
+  std::atomic<bool> stop{true};
+  train::Evaluation e = train::evaluate(s, s.data.val, &stop);
+  EXPECT_TRUE(e.interrupted);
+  EXPECT_TRUE(std::isnan(e.loss));
+  stop = false;
+  train::Evaluation full = train::evaluate(s, s.data.val, &stop);
+  EXPECT_FALSE(full.interrupted);
+  EXPECT_TRUE(std::isfinite(full.loss));
 }
 
 TEST(LrFind, SweepsExponentiallyAndSuggestsARateInsideTheRange) {

@@ -16,6 +16,11 @@ struct EarlyStoppingSpec {
   double min_delta = 0.0;            // an improvement must beat the best by more than this
   double target = NAN;               // stop as soon as the val metric reaches this (NaN: none)
   int max_epochs = 10;               // hard limit
+  // Divergence: the training loss above divergence_factor x its first step's loss for
+  // divergence_checks progress checks in a row (about 50 a epoch) ends the run as diverged;
+  // 0 turns the rule off (a NaN or infinite loss always ends it).
+  double divergence_factor = 10.0;
+  int divergence_checks = 3;
 };
 
 struct StopDecision {
@@ -38,6 +43,37 @@ class EarlyStopping {
   double best_ = NAN;
   int best_epoch_ = 0;
   int since_best_ = 0;
+};
+
+// Watches the training loss during the epochs: the first step's loss (the untrained model's)
+// is the reference; a later mean loss (over the steps since the last check) that is NaN or
+// infinite, or above divergence_factor x the reference for divergence_checks checks in a
+// row, means the run diverged. why() then says how, for the run's stop reason.
+//
+// Example:
+//   powertrain::DivergenceWatch watch(spec);
+//   watch.first_loss(2.30);
+//   if (watch.check(3e21)) ...  // after 3 such checks: true, why() "the training loss rose to 3e+21, ..."
+class DivergenceWatch {
+ public:
+  explicit DivergenceWatch(const EarlyStoppingSpec& spec) : factor_(spec.divergence_factor), checks_(spec.divergence_checks) {}
+  // The loss of the first training step; a non-finite one is a divergence of its own.
+  void first_loss(double loss) {
+    reference_ = loss;
+    has_reference_ = true;
+  }
+  bool has_reference() const { return has_reference_; }
+  // Feeds the mean loss since the last check; returns true once the run diverged.
+  bool check(double mean_loss);
+  const std::string& why() const { return why_; }
+
+ private:
+  double factor_;
+  int checks_;
+  double reference_ = NAN;
+  bool has_reference_ = false;
+  int above_ = 0;
+  std::string why_;
 };
 
 }  // namespace powertrain
