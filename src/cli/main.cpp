@@ -64,24 +64,28 @@ int main(int argc, char** argv) {
   powertrain::cli::add_report_command(app, exit_code);
   powertrain::cli::add_advise_command(app, exit_code);
   powertrain::cli::add_serve_command(app, exit_code);
-  try {
-    app.parse(cli_argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "powertrain: %s\nRun 'powertrain --help' (or 'powertrain SUBCOMMAND --help') for usage.\n", e.what());
-    return 2;
-  } catch (const powertrain::ConfigError& e) {  // bad input a command did not catch itself
-    std::fprintf(stderr, "powertrain: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    // A command lets through only what it did not expect: say what, rather than abort (134).
-    std::fprintf(stderr, "powertrain: unexpected error: %s\n", e.what());
-    return 1;
-  }
-  return exit_code;
+  int code = [&] {
+    try {
+      app.parse(cli_argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      std::fprintf(stderr, "powertrain: %s\nRun 'powertrain --help' (or 'powertrain SUBCOMMAND --help') for usage.\n", e.what());
+      return 2;
+    } catch (const powertrain::ConfigError& e) {  // bad input a command did not catch itself
+      std::fprintf(stderr, "powertrain: %s\n", e.what());
+      return 2;
+    } catch (const std::exception& e) {
+      // A command lets through only what it did not expect: say what, rather than abort (134).
+      std::fprintf(stderr, "powertrain: unexpected error: %s\n", e.what());
+      return 1;
+    }
+    return exit_code;
+  }();
+  if (code != 0) powertrain::cli::remove_unused_new_stores();  // a failed command leaves no empty store
+  return code;
 }

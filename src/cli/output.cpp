@@ -71,6 +71,10 @@ std::string store_path(const std::string& flag) {
   return env && *env ? env : "powertrain.db";
 }
 
+namespace {
+std::vector<std::string> stores_created;  // by open_store in this process
+}  // namespace
+
 bool open_store(const std::string& who, const std::string& db, bool no_store, std::optional<Store>& store) {
   if (no_store) return true;
   try {
@@ -79,7 +83,12 @@ bool open_store(const std::string& who, const std::string& db, bool no_store, st
     std::cerr << who << ": " << e.what() << "\n";
     return false;
   }
+  if (store->created()) stores_created.push_back(db);
   return true;
+}
+
+void remove_unused_new_stores() {
+  for (const auto& db : stores_created) Store::remove_if_unused(db);
 }
 
 std::optional<Store> open_existing_store(const std::string& who, const std::string& db, const std::string& hint) {

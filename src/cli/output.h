@@ -35,6 +35,8 @@ std::string store_path(const std::string& flag);
 // Opens the store at `db` into `store` unless `no_store`. On failure prints "<who>: why"
 // and returns false (the caller exits 2).
 bool open_store(const std::string& who, const std::string& db, bool no_store, std::optional<Store>& store);
+// Removes each store open_store created that still holds nothing (a command that failed).
+void remove_unused_new_stores();
 // Opens the existing store at `db` for a command that reads it (Store::open_for_reading);
 // never creates one. On failure prints "<who>: why" (with `hint` when there is no file)
 // and returns nullopt (the caller exits 2).

@@ -461,7 +461,23 @@ Store Store::open(const std::string& path) {
     if (created) remove_new_files(path);
     throw;
   }
+  store.created_ = created;
   return store;
+}
+
+bool Store::remove_if_unused(const std::string& path) {
+  try {
+    bool unused = false;
+    {
+      Store store = open_read_only(path);
+      sqlite::Stmt q(store.db_, path, "SELECT (SELECT count(*) FROM runs) + (SELECT count(*) FROM studies)");
+      unused = q.step() && q.col_int(0) == 0;
+    }
+    if (unused) remove_new_files(path);
+    return unused;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 namespace {
@@ -532,13 +548,16 @@ Store::~Store() {
   if (db_) sqlite3_close_v2(db_);
 }
 
-Store::Store(Store&& other) noexcept : db_(other.db_), path_(std::move(other.path_)) { other.db_ = nullptr; }
+Store::Store(Store&& other) noexcept : db_(other.db_), path_(std::move(other.path_)), created_(other.created_) {
+  other.db_ = nullptr;
+}
 
 Store& Store::operator=(Store&& other) noexcept {
   if (this != &other) {
     if (db_) sqlite3_close_v2(db_);
     db_ = other.db_;
     path_ = std::move(other.path_);
+    created_ = other.created_;
     other.db_ = nullptr;
   }
   return *this;

@@ -29,8 +29,8 @@ std::string epoch_line(const EpochRecord& e) {
 }
 
 std::string train_summary_text(const TrainConfig& cfg, const TrainResult& r, const std::string& db) {
-  std::string out = fmt::format("\npowertrain: trained '{}': {} after {} epochs ({})\n", cfg.name, run_status_name(r.status), r.epochs_run,
-                                r.stop_reason);
+  std::string out = fmt::format("\npowertrain: trained '{}': {} after {} epoch{} ({})\n", cfg.name, run_status_name(r.status),
+                                r.epochs_run, r.epochs_run == 1 ? "" : "s", r.stop_reason);
   out += fmt::format("  best epoch       {} (val acc {}, val loss {:.4f}); test acc {}\n", r.best_epoch, metric_text(r.best_val_metric),
                      r.best_val_loss, metric_text(r.test_metric));
   out += fmt::format("  energy           {} total, {} to the best epoch ({}{})\n", energy(r.energy_j), energy(r.energy_to_best_j),

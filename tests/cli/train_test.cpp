@@ -71,6 +71,33 @@ TEST(TrainCli, BadConfigsExitTwoNamingTheProblem) {
   EXPECT_NE(r.err.find("optimizer.lr: 1e400"), std::string::npos) << r.err;
 }
 
+// Bad data is bad input too (exit 2, as docs/train.md says), named before any training; and
+// a command that fails leaves no empty store behind where there was none.
+TEST(TrainCli, BadDataAndUnwritableOutputsExitTwoAndLeaveNoStore) {
+  TempDir dir;
+  std::ofstream(dir.file("nan.csv")) << "a,b,label\n1,2,0\n3,nan,1\n";
+  std::ofstream(dir.file("nan.json")) << R"({"data": {"format": "csv", "path": ")" << dir.file("nan.csv") << R"("}})";
+  const std::string db = dir.file("new.db");
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{kBin, "train", dir.file("nan.json"), "--db", db, "-q"}, "nan.csv:3:2: column 'b'"},
+      {{kBin, "train", dir.file("nan.json"), "--db", db, "-q", "--set", "data.path=" + dir.file("absent")}, "absent"},
+      {{kBin, "train", dir.file("nan.json"), "--db", db, "-q", "--set", "data.path=" + kData, "--set", "data.format=idx",
+        "--set", "checkpoint.path=" + dir.file("no/such/dir/ck.pt")},
+       "checkpoint.path: cannot write"},
+  };
+  for (const Case& c : cases) {
+    RunResult r = run_program(c.args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    struct stat st;
+    EXPECT_NE(::stat(db.c_str(), &st), 0) << "a failed command left " << db << " behind: " << r.err;
+  }
+}
+
 TEST(TrainCli, SigtermAndSigintStopAfterTheStepAndKeepTheRun) {
   if (!have_data()) GTEST_SKIP() << "Fashion-MNIST is not installed at " << kData;
   TempDir dir;

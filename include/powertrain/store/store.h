@@ -193,6 +193,12 @@ class Store {
   // Returns the current schema version this build writes.
   static int current_schema_version();
   const std::string& path() const { return path_; }
+  // Whether open() made the file (it did not exist before).
+  bool created() const { return created_; }
+  // Removes the store at `path` (and its -wal and -shm files) when it holds no run and no
+  // study: what a command that created it and then failed leaves. Returns whether it did;
+  // never throws (a file that is not a readable store is left alone).
+  static bool remove_if_unused(const std::string& path);
 
   // Inserts the run as "running" with its host and sensors, in one transaction.
   // Returns the run id.
@@ -268,6 +274,7 @@ class Store {
   Store() = default;
   sqlite3* db_ = nullptr;
   std::string path_;
+  bool created_ = false;
 };
 
 }  // namespace powertrain

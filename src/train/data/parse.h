@@ -14,11 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "powertrain/train/config.h"
+
 namespace powertrain::train {
 
-class DataError : public std::runtime_error {
+// Bad input in the data a config names: a ConfigError, so commands exit 2 for it too.
+class DataError : public ConfigError {
  public:
-  using std::runtime_error::runtime_error;
+  using ConfigError::ConfigError;
 };
 
 // A dataset as plain arrays. Exactly one of `pixels` and `values` holds the examples,
