@@ -71,16 +71,25 @@ std::string text_table(const Table& t) {
   return out;
 }
 
+// Returns `s` for Markdown on one line: &, < and > as HTML entities, since Markdown passes
+// raw HTML through (a run named "<script>" must stay text), and | escaped (a table cell).
+std::string md_text(const std::string& s) {
+  std::string out;
+  for (char ch : one_line(s)) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '|': out += "\\|"; break;
+      default: out += ch;
+    }
+  }
+  return out;
+}
+
 std::string markdown_table(const Table& t) {
   const size_t n = column_count(t);
-  auto md_cell = [](const std::string& s) {
-    std::string out;
-    for (char ch : one_line(s)) {
-      if (ch == '|') out += '\\';
-      out += ch;
-    }
-    return out;
-  };
+  auto md_cell = md_text;
   std::string out;
   if (!t.title.empty()) out += "**" + md_cell(t.title) + "**\n\n";
   if (n == 0) return out + "(no rows)\n";
@@ -254,26 +263,26 @@ std::string Document::body_html() const {
 }
 
 std::string Document::markdown() const {
-  std::string out = "# " + one_line(title_) + "\n";
+  std::string out = "# " + md_text(title_) + "\n";
   int figure = 0;
   for (const Block& b : blocks_) {
     out += "\n";
     switch (b.kind) {
       case Kind::heading:
-        out += std::string(b.level, '#') + " " + one_line(b.text) + "\n";
+        out += std::string(b.level, '#') + " " + md_text(b.text) + "\n";
         break;
       case Kind::paragraph:
-        out += b.text + "\n";
+        out += md_text(b.text) + "\n";
         break;
       case Kind::facts:
-        for (const auto& kv : b.facts) out += "- **" + one_line(kv.first) + ":** " + one_line(kv.second) + "\n";
+        for (const auto& kv : b.facts) out += "- **" + md_text(kv.first) + ":** " + md_text(kv.second) + "\n";
         break;
       case Kind::table:
         out += markdown_table(b.table);
         break;
       case Kind::chart:
         ++figure;
-        out += fmt::format("*Figure {}. {}* (chart in the HTML report)\n", figure, one_line(b.text));
+        out += fmt::format("*Figure {}. {}* (chart in the HTML report)\n", figure, md_text(b.text));
         break;
     }
   }

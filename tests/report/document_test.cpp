@@ -174,6 +174,10 @@ TEST(Document, Markdown) {
   EXPECT_NE(md.find("*Figure 2. Bars* (chart in the HTML report)"), std::string::npos);
   EXPECT_EQ(md.find("<svg"), std::string::npos);
   EXPECT_FALSE(has_nan_or_inf(md));
+  // Names from the data stay text: Markdown renderers pass raw HTML through.
+  EXPECT_EQ(md.find("<script>"), std::string::npos);
+  EXPECT_EQ(md.find('<'), std::string::npos);
+  EXPECT_NE(md.find("&lt;script&gt;alert('x')&lt;/script&gt; &amp; \"q\""), std::string::npos);
 }
 
 TEST(Document, EmptyDocument) {
