@@ -12,6 +12,7 @@
 #include "cli/output.h"
 #include "cli/search_cli.h"
 #include "powertrain/report/search_text.h"
+#include "powertrain/search/lock.h"
 #include "powertrain/train/tune_objective.h"
 #include "powertrain/report/format.h"
 #include "powertrain/store/store.h"
@@ -58,6 +59,12 @@ int run_study(TuneOptions o) {
     return fail(e.what(), 2);
   }
   if (o.resume.empty() && !o.no_store && o.study.empty()) o.study = search::default_study_name(*spec);
+  std::unique_ptr<search::StudyLock> lock;  // one process drives a study (workers share one through claims)
+  try {
+    if (!o.no_store) lock = search::StudyLock::acquire(db, o.study);
+  } catch (const ConfigError& e) {
+    return fail(e.what(), 2);
+  }
   // 2. The runner (real training loads its data and makes the states directory here,
   // before the study is stored: a failure leaves nothing behind).
   search::RunnerOptions ro;

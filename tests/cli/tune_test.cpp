@@ -1,5 +1,7 @@
 // `powertrain tune --simulate zeus:DIR` end to end on the real Zeus traces in shared/.
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -119,6 +121,15 @@ TEST(TuneCli, KilledStudyResumesWithoutLosingOrDoubleCountingTrials) {
   args.insert(args.end(), {"--db", dir.file("p.db"), "--study", "s", "--pace-ms", "20", "-q"});
   pid_t pid = start_program(args);
   for (int i = 0; i < 1000 && stored_trials(dir.file("p.db")) < 8; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // One process drives a study: a second, while the first is alive (stopped here, so it
+  // cannot end meanwhile), is refused naming it.
+  kill(pid, SIGSTOP);
+  auto second = run_program({kBin, "tune", "--resume", "s", "--db", dir.file("p.db"), "-q"});
+  EXPECT_EQ(second.exit_code, 2) << second.err;
+  EXPECT_NE(second.err.find("study 's' of " + dir.file("p.db") + " is being run by pid " + std::to_string(pid) +
+                            " (" + kBin + " tune --simulate"),
+            std::string::npos)
+      << second.err;
   kill(pid, SIGKILL);
   ASSERT_EQ(wait_program(pid), 128 + SIGKILL) << "the study finished before it could be killed";
   int before = stored_trials(dir.file("p.db"));
@@ -140,6 +151,7 @@ TEST(TuneCli, KilledStudyResumesWithoutLosingOrDoubleCountingTrials) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(nlohmann::json::parse(read_file(dir.file("again.json")))["trials"].size(), expected["trials"].size());
   EXPECT_EQ(static_cast<size_t>(stored_trials(dir.file("p.db"))), expected["trials"].size());
+  EXPECT_FALSE(std::filesystem::exists(dir.file("p.db.lock"))) << "the study lock file outlived the study";
   // Unknown study names are named.
   auto missing = run_program({kBin, "tune", "--resume", "nope", "--db", dir.file("p.db")});
   EXPECT_EQ(missing.exit_code, 2);
