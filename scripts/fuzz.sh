@@ -5,7 +5,7 @@
 # build-fuzz/work/<target>/corpus/, a crash, leak or hang to build-fuzz/work/<target>/
 # (crash-*, leak-*, timeout-*) and the script fails naming it. Prints, per target, the
 # executions, the time and the corpus size. See docs/fuzzing.md.
-# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (targets: config idx cifar10 pamap2 csv
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (targets: config study idx cifar10 pamap2 csv
 #        replay carbon zeus_trace store dashboard; default all)
 #        env: FUZZ_BUILD_DIR (default build-fuzz), FUZZ_SKIP_DEPS=1 (do not run scripts/install-deps.sh),
 #             FUZZ_OPT (compiler optimisation, default "-O1 -gline-tables-only"; CI's short runs use -O0,
@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
-all=(config idx cifar10 pamap2 csv replay carbon zeus_trace store dashboard)
+all=(config study idx cifar10 pamap2 csv replay carbon zeus_trace store dashboard)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 build_dir="${FUZZ_BUILD_DIR:-build-fuzz}"
