@@ -16,7 +16,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <utility>
 
@@ -495,6 +497,33 @@ void require_existing_file(const std::string& path) {
   }
   if (S_ISDIR(st.st_mode)) throw StoreError(path + " is a directory, not a powertrain store: pass --db PATH naming a file");
 }
+
+// A WAL store is read through its -shm file, which SQLite makes beside it. In a directory
+// this user cannot write (a colleague's or a shared results store), with no -wal or -shm
+// file there (so every write is in the main file), it cannot: such a store is read as
+// immutable (no locks, no -shm), which shows exactly what the file holds.
+bool read_as_immutable(const std::string& path) {
+  std::filesystem::path p(path);
+  const std::string dir = p.has_parent_path() ? p.parent_path().string() : ".";
+  struct stat st {};
+  return ::access(dir.c_str(), W_OK) != 0 && ::stat((path + "-wal").c_str(), &st) != 0 &&
+         ::stat((path + "-shm").c_str(), &st) != 0;
+}
+
+// "file:" URI of `path` with immutable=1; %, ? and # are escaped.
+std::string immutable_uri(const std::string& path) {
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
 }  // namespace
 
 Store Store::open_existing(const std::string& path) {
@@ -525,7 +554,9 @@ Store Store::open_read_only(const std::string& path) {
   Store store;
   store.path_ = path;
   try {
-    int rc = sqlite3_open_v2(path.c_str(), &store.db_, SQLITE_OPEN_READONLY, nullptr);
+    int rc = read_as_immutable(path)
+                 ? sqlite3_open_v2(immutable_uri(path).c_str(), &store.db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr)
+                 : sqlite3_open_v2(path.c_str(), &store.db_, SQLITE_OPEN_READONLY, nullptr);
     if (rc != SQLITE_OK) fail(store.db_, path, "open the store for reading", rc);
     sqlite3_busy_timeout(store.db_, 5000);
     exec(store.db_, path, "PRAGMA query_only=1", "make the connection read-only");

@@ -213,6 +213,29 @@ TEST_F(BadInput, NonFiniteNumbersAreRefused) {
   expect_nothing_written();
 }
 
+// The commands that only read (report, export, advise) read a store the user may read but
+// not write (a shared results file, a colleague's store), as serve does; the file stays as it
+// was. As root, permission bits do not apply, so they run as "nobody" through runuser.
+TEST_F(BadInput, ReadersReadAStoreTheUserCannotWrite) {
+  auto m = run({"--db", db(), "--", "true"});
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0555), 0);
+  ASSERT_EQ(::chmod(db().c_str(), 0444), 0);
+  const std::string before = read_file(db());
+  std::vector<std::string> as_user;
+  if (geteuid() == 0) as_user = {"/usr/sbin/runuser", "-u", "nobody", "--"};
+  for (std::vector<std::string> args : {std::vector<std::string>{kBin, "report", "1", "--format", "text", "--db", db()},
+                                        {kBin, "export", "run", "1", "--db", db(), "--out", "-"},
+                                        {kBin, "advise", "--db", db()}}) {
+    args.insert(args.begin(), as_user.begin(), as_user.end());
+    auto r = run_program(args, no_hardware_env(dir));
+    EXPECT_EQ(r.exit_code, 0) << args[as_user.size() + 1] << ": " << r.err;
+    EXPECT_EQ(r.err.find("read-only"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(read_file(db()), before);
+  ::chmod(dir.path().c_str(), 0755);
+}
+
 TEST_F(BadInput, MissingCommand) {
   auto r = run({"--db", db()});
   EXPECT_EQ(r.exit_code, 2);
