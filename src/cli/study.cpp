@@ -41,9 +41,15 @@ std::string command_line(const StudyCliOptions& o) {
 
 int run_study_command(const StudyCliOptions& o) {
   const std::string who = "powertrain study " + o.kind;
-  if (std::string why = check_output_path(o.json_path); !o.json_path.empty() && !why.empty()) {
-    std::cerr << who << ": --json " << o.json_path << ": " << why << "\n";
-    return 2;
+  int code = 0;
+  if (!check_output_option(who.c_str(), "--json", o.json_path, code)) return code;
+  // The report's directory is checked before the study trains, not after (the default is ./NAME.html).
+  if (!o.no_report) {
+    if (std::string why = check_output_path(o.report.empty() ? "./study.html" : o.report); !why.empty()) {
+      std::cerr << who << ": --report " << (o.report.empty() ? "(default ./NAME.html)" : o.report) << ": " << why
+                << " (or --no-report)\n";
+      return 2;
+    }
   }
   std::optional<Store> store;
   std::string db = store_path(o.db);

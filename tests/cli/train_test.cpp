@@ -88,6 +88,8 @@ TEST(TrainCli, BadDataAndUnwritableOutputsExitTwoAndLeaveNoStore) {
       {{kBin, "train", dir.file("nan.json"), "--db", db, "-q", "--set", "data.path=" + kData, "--set", "data.format=idx",
         "--set", "checkpoint.path=" + dir.file("no/such/dir/ck.pt")},
        "checkpoint.path: cannot write"},
+      // A study's report is checked before the study trains (it was found unwritable only at the end).
+      {{kBin, "study", "precision", "--db", db, "-q", "--report", dir.file("no/such/dir/p.html")}, "--report"},
   };
   for (const Case& c : cases) {
     RunResult r = run_program(c.args);
