@@ -2,7 +2,7 @@
 # Builds powertrain with AddressSanitizer and UndefinedBehaviorSanitizer (gcc,
 # -DPOWERTRAIN_SANITIZE=ON) in build-asan/ and runs the whole ctest suite under them: any
 # memory error, leak or undefined behaviour fails its test. Suppressions, each for
-# LibTorch or OpenBLAS internals that are not powertrain's, are in scripts/sanitizers/.
+# LibTorch or OpenBLAS internals that are not powertrain's (none needed so far), go in scripts/sanitizers/.
 # See docs/fuzzing.md ("Sanitizers").
 # Usage: scripts/sanitize.sh [ctest args...]      env: BUILD_DIR (default build-asan)
 set -euo pipefail
