@@ -43,14 +43,9 @@ int run_study_command(const StudyCliOptions& o) {
   const std::string who = "powertrain study " + o.kind;
   int code = 0;
   if (!check_output_option(who.c_str(), "--json", o.json_path, code)) return code;
-  // The report's directory is checked before the study trains, not after (the default is ./NAME.html).
-  if (!o.no_report) {
-    if (std::string why = check_output_path(o.report.empty() ? "./study.html" : o.report); !why.empty()) {
-      std::cerr << who << ": --report " << (o.report.empty() ? "(default ./NAME.html)" : o.report) << ": " << why
-                << " (or --no-report)\n";
-      return 2;
-    }
-  }
+  // The report's directory is checked before the study trains, not after it.
+  if (!o.no_report && !check_output_option(who.c_str(), "--report", o.report.empty() ? "./NAME.html" : o.report, code))
+    return code;
   std::optional<Store> store;
   std::string db = store_path(o.db);
   if (!open_store(who, db, o.no_store, store)) return 2;
