@@ -32,6 +32,9 @@ function(powertrain_test name)
     set_source_files_properties(${T_NO_PCH} ${CMAKE_SOURCE_DIR}/tests/support/test_support.cpp
       TARGET_DIRECTORY ${name} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
   endif()
-  add_dependencies(${name} fake_nvml powertrain)
+  add_dependencies(${name} fake_nvml powertrain powertrain-train)
+  if(TARGET powertrain_postgres)  # postgresql:// URLs load it
+    add_dependencies(${name} powertrain_postgres)
+  endif()
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 120 PROPERTIES TIMEOUT ${T_TIMEOUT})
 endfunction()

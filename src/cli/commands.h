@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "powertrain/energy/source.h"
+#include "powertrain/search/runner.h"
 
 namespace CLI { class App; }
 
@@ -37,10 +38,12 @@ void add_devices_command(CLI::App& app, int& exit_code);
 void add_grids_command(CLI::App& app, int& exit_code);
 void add_train_command(CLI::App& app, int& exit_code);
 void add_lr_find_command(CLI::App& app, int& exit_code);
-void add_tune_command(CLI::App& app, int& exit_code);
+// tune and worker: `training` makes the objective of real-training studies (the training
+// engine's); without one (the lean powertrain) they hand such a study to the engine.
+void add_tune_command(CLI::App& app, int& exit_code, search::TrainingObjectiveFactory training);
 void add_study_command(CLI::App& app, int& exit_code);
 void add_export_command(CLI::App& app, int& exit_code);
-void add_worker_command(CLI::App& app, int& exit_code);
+void add_worker_command(CLI::App& app, int& exit_code, search::TrainingObjectiveFactory training);
 void add_report_command(CLI::App& app, int& exit_code);
 void add_advise_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);

@@ -8,12 +8,12 @@
 #include <optional>
 #include <thread>
 
+#include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/search_cli.h"
 #include "powertrain/report/search_text.h"
 #include "powertrain/search/lock.h"
-#include "powertrain/train/tune_objective.h"
 #include "powertrain/report/format.h"
 #include "powertrain/store/store.h"
 #include "powertrain/store/trial_log.h"
@@ -34,6 +34,7 @@ struct TuneOptions {
   double pace_ms = 0;          // pause between trials (to watch a study live)
   std::string states_dir;      // real training: where configuration states are kept
   SensorOptions sensors;
+  search::TrainingObjectiveFactory training;  // none: a real-training study goes to the training engine
 };
 
 int run_study(TuneOptions o) {
@@ -58,6 +59,10 @@ int run_study(TuneOptions o) {
   } catch (const std::exception& e) {
     return fail(e.what(), 2);
   }
+  if (spec->backend == search::Backend::training && !o.training) {
+    store.reset();
+    return exec_program(kTrainingEngine, "powertrain tune");
+  }
   if (o.resume.empty() && !o.no_store && o.study.empty()) o.study = search::default_study_name(*spec);
   std::unique_ptr<search::StudyLock> lock;  // one process drives a study (workers share one through claims)
   try {
@@ -70,7 +75,7 @@ int run_study(TuneOptions o) {
   search::RunnerOptions ro;
   ro.sensors = discover_options(o.sensors);
   if (!o.quiet) ro.say = [](const std::string& m) { std::cerr << m << "\n"; };
-  ro.training = make_training_objective;
+  ro.training = o.training;
   ro.states_dir = o.states_dir.empty() && !o.no_store ? search::default_states_dir(db, o.study) : o.states_dir;
   std::unique_ptr<search::StudyRunner> runner;
   try {
@@ -146,8 +151,9 @@ int run_study(TuneOptions o) {
 
 }  // namespace
 
-void add_tune_command(CLI::App& app, int& exit_code) {
+void add_tune_command(CLI::App& app, int& exit_code, search::TrainingObjectiveFactory training) {
   auto o = std::make_shared<TuneOptions>();
+  o->training = std::move(training);
   CLI::App* cmd = app.add_subcommand("tune", "Energy-aware hyperparameter search: real training, or the Zeus GPU traces with --simulate");
   add_study_definition_options(cmd, o->def);
   add_sensor_options(cmd, o->sensors);

@@ -6,11 +6,11 @@
 
 #include <iostream>
 
+#include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/search_cli.h"
 #include "powertrain/report/search_text.h"
-#include "powertrain/train/tune_objective.h"
 #include "powertrain/search/worker.h"
 #include "powertrain/store/study_log.h"
 
@@ -26,6 +26,7 @@ struct WorkerCliOptions {
   std::string json_path;
   bool quiet = false;
   SensorOptions sensors;
+  search::TrainingObjectiveFactory training;  // none: a real-training study goes to the training engine
 };
 
 int run_worker(WorkerCliOptions o) {
@@ -38,16 +39,23 @@ int run_worker(WorkerCliOptions o) {
   std::unique_ptr<StudyLog> log;
   int64_t study_id = 0;
   std::optional<search::StudySpec> spec;
+  auto needs_engine = [&] { return spec->backend == search::Backend::training && !o.training; };
   try {
-    log = StudyLog::open(o.worker.storage);
     if (o.def.given()) {
       spec = study_spec(o.def);
+      if (needs_engine()) return exec_program(kTrainingEngine, "powertrain worker");
+      log = StudyLog::open(o.worker.storage);
       study_id = log->ensure_study(o.study, search::spec_to_json(*spec).dump(), "tune");
     } else {
+      log = StudyLog::open(o.worker.storage);
       auto s = log->study(o.study);
       spec = search::stored_search_spec(s, o.study, log->where(),
                                         ": create it by giving the first worker its definition (a study CONFIG, or --simulate zeus:DIR ...)");
       study_id = s->id;
+      if (needs_engine()) {
+        log.reset();
+        return exec_program(kTrainingEngine, "powertrain worker");
+      }
     }
   } catch (const std::exception& e) {
     return fail(e.what(), 2);
@@ -55,7 +63,7 @@ int run_worker(WorkerCliOptions o) {
   search::RunnerOptions ro;
   ro.sensors = discover_options(o.sensors);
   if (!o.quiet) ro.say = say;
-  ro.training = make_training_objective;
+  ro.training = o.training;
   ro.states_dir = o.states_dir.empty() ? search::default_states_dir(o.worker.storage, o.study) : o.states_dir;
   std::unique_ptr<search::StudyRunner> runner;
   try {
@@ -89,8 +97,9 @@ int run_worker(WorkerCliOptions o) {
 
 }  // namespace
 
-void add_worker_command(CLI::App& app, int& exit_code) {
+void add_worker_command(CLI::App& app, int& exit_code, search::TrainingObjectiveFactory training) {
   auto o = std::make_shared<WorkerCliOptions>();
+  o->training = std::move(training);
   CLI::App* cmd = app.add_subcommand(
       "worker", "Run a study together with other workers through shared storage (PostgreSQL for many machines)");
   cmd->add_option("--storage", o->worker.storage, "postgresql://USER[:PASSWORD]@HOST[:PORT]/DB, sqlite:FILE or FILE")->required();

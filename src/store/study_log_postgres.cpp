@@ -285,10 +285,11 @@ class PostgresStudyLog : public StudyLog {
 
 }  // namespace
 
-bool postgres_log_available() { return true; }
-
-std::unique_ptr<StudyLog> open_postgres_log(const std::string& url, bool read_only) {
-  return std::make_unique<PostgresStudyLog>(url, read_only);
-}
-
 }  // namespace powertrain
+
+// The module's one entry point, found by the loader (study_log_postgres_module.cpp) with
+// dlsym. Everything else in the module is hidden, its copy of the store's code included.
+extern "C" __attribute__((visibility("default"))) powertrain::StudyLog* powertrain_open_postgres_log(const std::string* url,
+                                                                                                     bool read_only) {
+  return new powertrain::PostgresStudyLog(*url, read_only);
+}
