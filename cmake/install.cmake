@@ -2,21 +2,29 @@
 # Debian package (cpack -G DEB). Included once from the top-level CMakeLists, after the
 # modules (src/*) are defined. docs/packaging.md explains how to use what it installs.
 #
+# Two install components, one Debian package each (docs/packaging.md):
+#   core  -> powertrain        no LibTorch: the command, the dashboard, PostgreSQL storage,
+#                              the torch-free libraries, headers, CMake package, docs
+#   train -> powertrain-train  the training engine (LibTorch) and its libraries
 # Installed layout (prefix /usr/local by default, /usr in the .deb):
-#   bin/powertrain                          the command
-#   lib/libpowertrain_<module>.a            the modules a C++ user links (static)
-#   lib/cmake/powertrain/                   powertrainConfig.cmake, ...Version, ...Targets
-#   include/powertrain/**                   the public headers
-#   share/doc/powertrain/                   README, docs/*.md, examples/standalone
+#   bin/powertrain                               the command                        core
+#   libexec/powertrain/powertrain-serve          `powertrain serve`                 core
+#   lib/powertrain/libpowertrain_postgres.so     postgresql:// storage (a module)   core
+#   lib/libpowertrain_<module>.a                 the torch-free modules (static)    core
+#   lib/cmake/powertrain/                        powertrainConfig.cmake, ...Targets core
+#   include/powertrain/**                        the public headers                 core
+#   share/doc/powertrain/                        README, docs/*.md, examples        core
+#   libexec/powertrain/powertrain-train          train, lr-find, study, real tune   train
+#   lib/libpowertrain_{train,train_parse,study}.a, lib/cmake/powertrain/powertrainTrainTargets.cmake  train
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
+set(CMAKE_INSTALL_DEFAULT_COMPONENT_NAME core)
 
 set(POWERTRAIN_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/powertrain)
 
 # The libraries a user links: the torch-free modules whose public headers need only other
-# public headers. train and study are left out: they link LibTorch privately and would make
-# every user's find_package(powertrain) depend on find_package(Torch); the studies' typed
-# results and codecs (study_results, which report and advise read) are torch-free and in.
+# public headers (core). The training engine's (train, train_parse, study) are exported
+# apart (powertrainTrainTargets, component train): only they need find_package(Torch).
 # A module is exported only if every powertrain_* library it links is exported before it
 # (the list is in dependency order), so a new private link in a module's CMakeLists drops
 # that module from the package with a message instead of breaking the configure step.
@@ -47,40 +55,54 @@ unset(pkg_target)
 unset(pkg_deps)
 unset(pkg_ok)
 
-install(TARGETS powertrain RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS powertrain RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT core)
+install(TARGETS powertrain-serve RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/powertrain COMPONENT core)
+if(TARGET powertrain_postgres)
+  install(TARGETS powertrain_postgres LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}/powertrain COMPONENT core)
+endif()
+install(TARGETS powertrain-train RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/powertrain COMPONENT train)
 install(TARGETS ${powertrain_exported_targets} EXPORT powertrainTargets
-  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT core
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT core
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The training engine's libraries: powertrain::train (train_model, lr_find), powertrain::study.
+set(powertrain_train_targets powertrain_train_parse powertrain_train powertrain_study)
+foreach(pkg_target IN LISTS powertrain_train_targets)
+  string(REGEX REPLACE "^powertrain_" "" pkg_module ${pkg_target})
+  set_target_properties(${pkg_target} PROPERTIES EXPORT_NAME ${pkg_module})
+  add_library(powertrain::${pkg_module} ALIAS ${pkg_target})
+endforeach()
+install(TARGETS ${powertrain_train_targets} EXPORT powertrainTrainTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT train
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT powertrainTrainTargets NAMESPACE powertrain:: DESTINATION ${POWERTRAIN_CMAKE_DIR} COMPONENT train)
 # `cmake --install --strip` and cpack (CPACK_STRIP_FILES) strip the binary; strip the debug
 # info of the static libraries too (RelWithDebInfo makes them ~10x larger). Their symbol
 # tables stay, so they still link.
-set(pkg_archives "")
-foreach(pkg_target IN LISTS powertrain_exported_targets)
-  list(APPEND pkg_archives "${CMAKE_INSTALL_LIBDIR}/$<TARGET_FILE_NAME:${pkg_target}>")
-endforeach()
-if(CMAKE_STRIP)
+# strip_archives_on_install(COMPONENT TARGET...): in that component's install step.
+function(strip_archives_on_install component)
+  set(archives "")
+  foreach(target IN LISTS ARGN)
+    list(APPEND archives "${CMAKE_INSTALL_LIBDIR}/$<TARGET_FILE_NAME:${target}>")
+  endforeach()
   install(CODE "
     if(CMAKE_INSTALL_DO_STRIP)
-      foreach(archive IN ITEMS ${pkg_archives})
+      foreach(archive IN ITEMS ${archives})
         execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-debug \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/\${archive}\")
       endforeach()
-    endif()")
+    endif()" COMPONENT ${component})
+endfunction()
+if(CMAKE_STRIP)
+  strip_archives_on_install(core ${powertrain_exported_targets})
+  strip_archives_on_install(train ${powertrain_train_targets})
 endif()
-unset(pkg_archives)
 # The dashboard (serve) is the command's, not a library the package exports: no header.
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/include/powertrain DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h" PATTERN "serve" EXCLUDE)
 install(EXPORT powertrainTargets NAMESPACE powertrain:: DESTINATION ${POWERTRAIN_CMAKE_DIR})
 
 # The config file recreates what the exported link lines name: Threads, SQLite, fmt,
-# nlohmann_json and, when the store was built with PostgreSQL, libpqxx.
-get_target_property(pkg_store_links powertrain_store LINK_LIBRARIES)
-set(POWERTRAIN_WITH_PQXX OFF)
-if("PkgConfig::PQXX" IN_LIST pkg_store_links)
-  set(POWERTRAIN_WITH_PQXX ON)
-endif()
-set(POWERTRAIN_PQXX_VERSION "${PQXX_VERSION}")
+# nlohmann_json; for the training targets, Torch and ZLIB.
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/powertrainConfig.cmake.in
   ${CMAKE_BINARY_DIR}/cmake/powertrainConfig.cmake
   INSTALL_DESTINATION ${POWERTRAIN_CMAKE_DIR}
@@ -96,25 +118,41 @@ install(DIRECTORY ${CMAKE_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}
   FILES_MATCHING PATTERN "*.md")
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/examples/standalone DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 
-# Debian package: cpack -G DEB in the build directory writes powertrain_<version>_amd64.deb.
-# Runtime dependencies come from dpkg-shlibdeps (libtorch1.13, libsqlite3-0, libfmt9,
-# libpqxx-6.4, ...); the -dev packages a C++ user's find_package needs are recommended.
+# Debian packages: cpack -G DEB in the build directory writes powertrain_<version>_amd64.deb
+# (component core: no LibTorch) and powertrain-train_<version>_amd64.deb (the training
+# engine, which depends on it). Runtime dependencies come from dpkg-shlibdeps, per package
+# (libsqlite3-0, libfmt9, libpqxx-6.4, ...; libtorch1.13 for powertrain-train only); the
+# -dev packages a C++ user's find_package needs are recommended.
 set(CPACK_PACKAGE_NAME powertrain)
 set(CPACK_PACKAGE_VENDOR "powertrain")
 set(CPACK_PACKAGE_CONTACT "powertrain maintainers <powertrain@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "measure and reduce the energy of deep-learning training")
-set(CPACK_PACKAGE_DESCRIPTION "powertrain measures the energy of training runs (NVML, RAPL or an estimate, \
-with provenance), stores runs in SQLite, trains with LibTorch, tunes hyperparameters for \
-energy and reports. Includes the static libraries, headers and CMake package for C++ users \
-(find_package(powertrain)).")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_STRIP_FILES ON)
+set(CPACK_GENERATOR DEB)  # `cpack` and `cmake --build . --target package` make the .debs
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL core train)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_GENERATOR DEB)  # `cpack` and `cmake --build . --target package` make the .deb
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libopenblas0-pthread | libopenblas0")  # fast BLAS for LibTorch
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
-  "libtorch-dev, libsqlite3-dev, libfmt-dev, nlohmann-json3-dev, cmake, g++")
+
+set(CPACK_DEBIAN_CORE_PACKAGE_NAME powertrain)
+set(CPACK_COMPONENT_CORE_DESCRIPTION "measure and reduce the energy of deep-learning training (no LibTorch)
+powertrain measures the energy of any command or training run (NVML, RAPL or an estimate,
+with provenance), stores runs in SQLite, runs energy-aware hyperparameter searches on
+recorded GPU traces, reports, advises and serves a dashboard. Includes the static
+libraries, headers and CMake package for C++ users (find_package(powertrain)). Training
+(powertrain train, lr-find, study, real-training tune) is in powertrain-train.")
+set(CPACK_DEBIAN_CORE_PACKAGE_SUGGESTS "powertrain-train")
+set(CPACK_DEBIAN_CORE_PACKAGE_RECOMMENDS "libsqlite3-dev, libfmt-dev, nlohmann-json3-dev, cmake, g++")
+
+set(CPACK_DEBIAN_TRAIN_PACKAGE_NAME powertrain-train)
+set(CPACK_COMPONENT_TRAIN_DESCRIPTION "powertrain's training engine (LibTorch)
+The commands of powertrain that train: powertrain train, lr-find, study, and tune or
+worker on real-training studies, with mixed precision, one-cycle schedules, early stopping
+and energy per epoch; and the libraries powertrain::train and powertrain::study.")
+# The exact version: the engine and the command share private interfaces.
+set(CPACK_DEBIAN_TRAIN_PACKAGE_DEPENDS "powertrain (= ${PROJECT_VERSION}), libopenblas0-pthread | libopenblas0")
+set(CPACK_DEBIAN_TRAIN_PACKAGE_RECOMMENDS "libtorch-dev")
 include(CPack)

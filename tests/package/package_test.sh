@@ -2,9 +2,14 @@
 # package_test.sh: checks the package as a user gets it, without touching the system.
 #   1. cmake --install BUILD --prefix TMP/prefix
 #   2. configure, build and run examples/standalone against TMP/prefix (find_package)
-#   3. cpack -G DEB into TMP/deb; check its control data and contents; unpack it with
-#      dpkg-deb -x, run the unpacked usr/bin/powertrain --version and --help, and build
-#      and run examples/standalone once more against the unpacked usr/
+#   3. build tests/package/train_consumer (find_package(powertrain COMPONENTS train)) against
+#      TMP/prefix and train one small epoch with it
+#   4. cpack -G DEB into TMP/deb: two packages, powertrain (no LibTorch) and powertrain-train
+#      (the engine, which depends on it); check their control data and contents
+#   5. unpack the lean package alone: its commands run (measure, grids, devices, tune
+#      --simulate), a training command exits 127 naming powertrain-train, examples/standalone
+#      builds and runs against it, and find_package(... COMPONENTS train) fails with a message
+#   6. unpack powertrain-train beside it: `powertrain train` trains, train_consumer builds
 # Usage: package_test.sh BUILD_DIR [SOURCE_DIR]
 # Environment (set by ctest): CMAKE, CPACK, TORCH_DIR, POWERTRAIN_GENERATOR.
 set -euo pipefail
@@ -23,7 +28,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 step "install $build -> $tmp/prefix"
 "$cmake" --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" || { cat "$tmp/install.log"; fail "cmake --install"; }
-for f in bin/powertrain include/powertrain/energy/meter.h include/powertrain/store/store.h \
+for f in bin/powertrain libexec/powertrain/powertrain-train libexec/powertrain/powertrain-serve \
+         lib/powertrain/libpowertrain_postgres.so lib/libpowertrain_train.a \
+         lib/cmake/powertrain/powertrainTrainTargets.cmake include/powertrain/energy/meter.h include/powertrain/store/store.h \
          lib/libpowertrain_energy.a lib/libpowertrain_store.a \
          lib/cmake/powertrain/powertrainConfig.cmake lib/cmake/powertrain/powertrainConfigVersion.cmake \
          lib/cmake/powertrain/powertrainTargets.cmake share/doc/powertrain/packaging.md \
@@ -65,30 +72,104 @@ cp -r "$source_dir/examples/standalone" "$tmp/standalone"
 step "build and run examples/standalone against the installed package"
 build_and_run_standalone "$tmp/prefix" standalone-prefix
 
+# build_train_consumer PREFIX NAME: configures tests/package/train_consumer against PREFIX
+# (and LibTorch); the caller checks the result. Leaves the log in $tmp/NAME.configure.log.
+configure_train_consumer() {
+  local prefix=$1 name=$2 prefix_path=$1 gen_args=()
+  if [ -n "${TORCH_DIR:-}" ]; then prefix_path="$prefix_path;$TORCH_DIR"; fi
+  if [ -n "$generator" ]; then gen_args=(-G "$generator"); fi
+  "$cmake" -S "$tmp/train_consumer" -B "$tmp/$name" "${gen_args[@]}" -DCMAKE_BUILD_TYPE=Release \
+    "-DCMAKE_PREFIX_PATH=$prefix_path" >"$tmp/$name.configure.log" 2>&1
+}
+# A small config: one epoch of an MLP on 2,000 Fashion-MNIST images, no checkpoint.
+cat >"$tmp/tiny.json" <<'JSON'
+{"name": "package-tiny", "data": {"format": "idx", "path": "/usr/share/datasets/fashion-mnist", "subset": 2000},
+ "model": {"type": "mlp", "hidden": [32]}, "optimizer": {"type": "adam", "lr": 0.003},
+ "training": {"epochs": 1, "batch_size": 128}}
+JSON
+# build_and_run_train_consumer PREFIX NAME
+build_and_run_train_consumer() {
+  local out
+  configure_train_consumer "$1" "$2" || { cat "$tmp/$2.configure.log"; fail "configure train_consumer against $1"; }
+  "$cmake" --build "$tmp/$2" -j2 >"$tmp/$2.build.log" 2>&1 || { cat "$tmp/$2.build.log"; fail "build train_consumer"; }
+  out=$(cd "$tmp" && "$tmp/$2/train_consumer" "$tmp/tiny.json") || { echo "$out"; fail "train_consumer against $1"; }
+  echo "$out"
+  grep -Eq "^epochs 1, validation accuracy 0\.[0-9]+, energy [0-9.]+ J \((measured_counter|integrated_power|estimated)\)$" <<<"$out" ||
+    fail "train_consumer's result"
+}
+cp -r "$source_dir/tests/package/train_consumer" "$tmp/train_consumer"
+step "build and run tests/package/train_consumer (COMPONENTS train) against the installed package"
+build_and_run_train_consumer "$tmp/prefix" train-prefix
+
 step "cpack -G DEB"
 (cd "$build" && "$cpack" -G DEB -B "$tmp/deb" >"$tmp/cpack.log" 2>&1) || { cat "$tmp/cpack.log"; fail "cpack -G DEB"; }
 deb=$(ls "$tmp"/deb/powertrain_*_amd64.deb 2>/dev/null | head -n1)
-[ -n "$deb" ] || { ls -la "$tmp/deb"; fail "no powertrain_<version>_amd64.deb"; }
-echo "$(basename "$deb"): $(du -h "$deb" | cut -f1)"
+deb_train=$(ls "$tmp"/deb/powertrain-train_*_amd64.deb 2>/dev/null | head -n1)
+[ -n "$deb" ] && [ -n "$deb_train" ] || { ls -la "$tmp/deb"; fail "expected powertrain_<version>_amd64.deb and powertrain-train_<version>_amd64.deb"; }
+for d in "$deb" "$deb_train"; do
+  echo "$(basename "$d"): $(du -h "$d" | cut -f1)"
+  dpkg-deb --info "$d" | grep -E "^ (Package|Version|Section|Depends|Recommends|Suggests|Installed-Size):"
+done
 info=$(dpkg-deb --info "$deb")
-grep -E "^ (Package|Version|Section|Depends|Recommends|Installed-Size):" <<<"$info"
-grep -q "Package: powertrain" <<<"$info" || fail "package name"
-grep -Eq "Depends:.*libtorch" <<<"$info" || fail "Depends lacks libtorch"
-grep -Eq "Depends:.*libsqlite3-0" <<<"$info" || fail "Depends lacks libsqlite3-0"
+grep -q "^ Package: powertrain$" <<<"$info" || fail "lean package name"
+grep -Eq "^ Depends:.*libsqlite3-0" <<<"$info" || fail "powertrain's Depends lacks libsqlite3-0"
+! grep -Eq "^ Depends:.*(libtorch|libopenblas)" <<<"$info" || fail "powertrain (the lean package) depends on LibTorch"
+info=$(dpkg-deb --info "$deb_train")
+grep -q "^ Package: powertrain-train$" <<<"$info" || fail "engine package name"
+grep -Eq "^ Depends:.*libtorch" <<<"$info" || fail "powertrain-train's Depends lacks libtorch"
+grep -Eq "^ Depends:.*powertrain \(= [0-9.]+\)" <<<"$info" || fail "powertrain-train does not depend on powertrain (= version)"
 contents=$(dpkg-deb --contents "$deb")
-for f in ./usr/bin/powertrain ./usr/include/powertrain/energy/meter.h ./usr/include/powertrain/store/store.h \
+for f in ./usr/bin/powertrain ./usr/libexec/powertrain/powertrain-serve ./usr/lib/powertrain/libpowertrain_postgres.so \
+         ./usr/include/powertrain/energy/meter.h ./usr/include/powertrain/store/store.h \
          ./usr/lib/libpowertrain_energy.a ./usr/lib/libpowertrain_store.a \
          ./usr/lib/cmake/powertrain/powertrainConfig.cmake ./usr/lib/cmake/powertrain/powertrainConfigVersion.cmake \
          ./usr/lib/cmake/powertrain/powertrainTargets.cmake ./usr/share/doc/powertrain/packaging.md; do
-  grep -q " $f\$" <<<"$contents" || fail ".deb lacks $f"
+  grep -q " $f\$" <<<"$contents" || fail "powertrain .deb lacks $f"
 done
+for f in powertrain-train libpowertrain_train.a powertrainTrainTargets; do
+  ! grep -q "$f" <<<"$contents" || fail "powertrain .deb (lean) holds $f"
+done
+contents=$(dpkg-deb --contents "$deb_train")
+for f in ./usr/libexec/powertrain/powertrain-train ./usr/lib/libpowertrain_train.a ./usr/lib/libpowertrain_study.a \
+         ./usr/lib/cmake/powertrain/powertrainTrainTargets.cmake; do
+  grep -q " $f\$" <<<"$contents" || fail "powertrain-train .deb lacks $f"
+done
+! grep -q " ./usr/bin/powertrain\$" <<<"$contents" || fail "powertrain-train .deb holds the command (a file conflict)"
 
-step "unpack the .deb and run its powertrain"
+step "unpack the lean .deb alone and run its powertrain"
 dpkg-deb -x "$deb" "$tmp/root"
-"$tmp/root/usr/bin/powertrain" --version | tee "$tmp/version.txt"
+pt="$tmp/root/usr/bin/powertrain"
+# The lean package does not need LibTorch: its binaries do not name it.
+for bin in "$pt" "$tmp/root/usr/libexec/powertrain/powertrain-serve" "$tmp/root/usr/lib/powertrain/libpowertrain_postgres.so"; do
+  ! readelf -d "$bin" | grep -E "NEEDED.*(torch|c10)" || fail "$bin needs LibTorch"
+done
+"$pt" --version | tee "$tmp/version.txt"
 grep -q "powertrain" "$tmp/version.txt" || fail "--version"
-"$tmp/root/usr/bin/powertrain" --help >/dev/null || fail "--help"
+"$pt" --help >/dev/null || fail "--help"
+(cd "$tmp" && "$pt" measure --no-store -q -- true) || fail "measure -- true"
+(cd "$tmp" && "$pt" grids >/dev/null) || fail "grids"
+(cd "$tmp" && "$pt" devices >/dev/null) || fail "devices"
+"$tmp/root/usr/libexec/powertrain/powertrain-serve" --help >/dev/null || fail "powertrain-serve --help"
+traces="$source_dir/../shared/data/zeus-nsdi23"
+if [ -d "$traces" ]; then
+  (cd "$tmp" && "$pt" tune --simulate "zeus:$traces" --gpu v100 --workload cifar100 --no-store -q >/dev/null) ||
+    fail "tune --simulate"
+fi
+rc=0
+(cd "$tmp" && "$pt" train "$tmp/tiny.json" --no-store -q) >"$tmp/train-lean.log" 2>&1 || rc=$?
+cat "$tmp/train-lean.log"
+[ "$rc" -eq 127 ] || fail "train without the engine exited with $rc, not 127"
+grep -q "apt install powertrain-train" "$tmp/train-lean.log" || fail "train without the engine does not name powertrain-train"
 # The package is relocatable and its static libraries (debug info stripped) still link.
-step "build and run examples/standalone against the unpacked .deb"
+step "build and run examples/standalone against the unpacked lean .deb"
 build_and_run_standalone "$tmp/root/usr" standalone-deb
+step "find_package(powertrain COMPONENTS train) without powertrain-train fails with a message"
+! configure_train_consumer "$tmp/root/usr" train-lean || fail "COMPONENTS train configured without powertrain-train"
+grep -q "apt install powertrain-train" "$tmp/train-lean.configure.log" || { cat "$tmp/train-lean.configure.log"; fail "no message naming powertrain-train"; }
+
+step "unpack powertrain-train beside it: train, and build against powertrain::train"
+dpkg-deb -x "$deb_train" "$tmp/root"
+out=$(cd "$tmp" && "$pt" train "$tmp/tiny.json" --no-store -q --json -) || { echo "$out"; fail "powertrain train with the engine"; }
+grep -q '"epochs_run": *1' <<<"$out" || { echo "$out"; fail "powertrain train's JSON lacks epochs_run 1"; }
+build_and_run_train_consumer "$tmp/root/usr" train-deb
 step "ok"
