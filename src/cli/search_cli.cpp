@@ -13,7 +13,7 @@ void add_study_definition_options(CLI::App* cmd, StudyDefinition& d) {
   cmd->add_option("--gpu", d.gpu, "trace GPU: v100, a40 or rtx6000 (default v100)");
   cmd->add_option("--workload", d.workload,
                   "trace workload: cifar100, imagenet, squad, librispeech, movielens-1m, sentiment140 (default cifar100)");
-  cmd->add_option("--strategy", d.strategy, "grid, random, tpe, sh, hyperband, sm2, pareto-sh, asha (default hyperband)");
+  cmd->add_option("--strategy", d.strategy, "grid, random, tpe, sh, hyperband, sm2, pareto-sh, asha (default sm2)");
   cmd->add_option("--beta", d.beta, "stop a configuration once its energy exceeds beta x the best energy-to-target seen (Zeus: 2; default off)");
   cmd->add_option("--seed", d.seed, "seed of the strategy and of the trace runs (default 0)");
   cmd->add_option("--max-energy-j", d.max_energy_j, "stop the search once it has spent this many joules");
