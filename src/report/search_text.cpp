@@ -20,7 +20,7 @@ std::string trial_line(const StoredTrial& t) {
   const tune::TrialRecord& r = t.record;
   return fmt::format("trial {:>4}  {:<32} epochs {:>3} -> {:<3} metric {:>8.4f}{}  +{:>10}  search {:>10}", r.trial.id,
                      tune::config_text(r.trial.config), r.from_epoch, r.to_epoch, r.result.metric,
-                     r.result.reached_target ? " (target)" : (r.result.stopped_early ? " (beta stop)" : "         "),
+                     r.result.reached_target ? " (target)" : (r.result.stopped_early ? " (stopped)" : "         "),
                      with_origin(energy(r.trial_energy_j), origin_of(t.energy_provenance)),
                      energy(r.search_energy_j));
 }

@@ -64,6 +64,9 @@ TrialRecord Tuner::evaluate(const Trial& trial) {
       best_eta_j_ = std::min(best_eta_j_, s.eta_j);
     }
     if (options_.beta > 0 && !s.reached && s.energy_j > options_.beta * best_eta_j_) s.stopped = true;
+    if (options_.stop_when_cannot_win && options_.loss == LossKind::energy_to_target && !s.reached &&
+        s.energy_j > best_eta_j_)
+      s.stopped = true;
   }
   rec.to_epoch = s.epochs;
   if (rec.to_epoch > rec.from_epoch) objective_.trial_done(trial.config, s.epochs);

@@ -176,9 +176,9 @@ TEST(TuneCli, RungsInJoulesTrainEachConfigUntilItsEnergyReachesTheBudget) {
   for (const auto& t : j["trials"]) {
     double budget = t["budget"].get<double>();
     budgets.insert(budget);
-    // Whole epochs are trained until the energy reaches the budget, unless the target or
-    // the epoch cap came first.
-    if (!t["reached_target"].get<bool>() && t["config_epochs"].get<double>() < 100) {
+    // Whole epochs are trained until the energy reaches the budget, unless the target, the
+    // epoch cap or a stop (the config could no longer win) came first.
+    if (!t["reached_target"].get<bool>() && !t["stopped_early"].get<bool>() && t["config_epochs"].get<double>() < 100) {
       EXPECT_GE(t["config_energy_j"].get<double>(), budget) << t.dump();
     }
   }

@@ -1,5 +1,5 @@
 // tuner_test.cpp: resumable training, joule budgets, targets, the energy-to-target loss
-// and the beta early-stop rule, on a fake objective.
+// the beta early-stop rule and the cannot-win stop, on a fake objective.
 #include "powertrain/tune/tuner.h"
 
 #include <gtest/gtest.h>
@@ -110,6 +110,7 @@ TEST(Tuner, BetaRuleStopsExpensiveTrialsForGood) {
   o.target_metric = 1.0;
   o.loss = LossKind::energy_to_target;
   o.beta = 2.0;
+  o.stop_when_cannot_win = false;  // the beta rule alone
   o.max_epochs = 50;
   Tuner tuner(f, o);
   // k = 0: 10 J and +0.1 per epoch: target at epoch 10, ETA 100 J; the limit becomes 200 J.
@@ -125,6 +126,34 @@ TEST(Tuner, BetaRuleStopsExpensiveTrialsForGood) {
   EXPECT_TRUE(again.result.stopped_early);
   EXPECT_THROW(Tuner(f, [] { TunerOptions b; b.beta = 0.5; b.target_metric = 1; return b; }()),
                std::invalid_argument);
+}
+
+TEST(Tuner, AConfigThatCannotWinIsStoppedByDefault) {
+  FakeObjective f;
+  TunerOptions o;
+  o.target_metric = 1.0;
+  o.loss = LossKind::energy_to_target;
+  o.max_epochs = 50;
+  Tuner tuner(f, o);
+  // k = 0 reaches the target at epoch 10 with 100 J: the incumbent.
+  EXPECT_DOUBLE_EQ(tuner.evaluate(trial(0, 0, 50)).result.loss, 100.0);
+  // k = 1 (20 J an epoch, ETA 400 J) is stopped once it has spent more than 100 J: epoch 6.
+  auto r = tuner.evaluate(trial(1, 1, 50));
+  EXPECT_TRUE(r.result.stopped_early);
+  EXPECT_EQ(r.to_epoch, 6);
+  EXPECT_DOUBLE_EQ(r.trial_energy_j, 120.0);
+  EXPECT_TRUE(std::isinf(r.result.loss));
+  // Before any config has reached the target there is nothing to lose against.
+  FakeObjective g;
+  Tuner first(g, o);
+  EXPECT_FALSE(first.evaluate(trial(0, 1, 50)).result.stopped_early);
+  // The metric loss ranks by metric, not energy: the rule does not apply.
+  FakeObjective h;
+  TunerOptions m = o;
+  m.loss = LossKind::metric;
+  Tuner by_metric(h, m);
+  by_metric.evaluate(trial(0, 0, 50));
+  EXPECT_FALSE(by_metric.evaluate(trial(1, 1, 50)).result.stopped_early);
 }
 
 TEST(Tuner, RunDrivesAStrategyAndHonoursLimits) {

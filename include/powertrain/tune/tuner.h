@@ -75,6 +75,10 @@ struct TunerOptions {
   LossKind loss = LossKind::metric;     // energy_to_target needs a target
   double unreached_metric = 0.0;         // metric before any progress (for the progress estimate)
   double beta = 0.0;                     // 0 = off; Zeus uses 2.0
+  // energy_to_target: stop a config once the energy it has spent exceeds the lowest
+  // energy-to-target seen (it can no longer win: its own would be higher). Loses nothing
+  // the search could choose; beta >= 1 is the looser form of the same rule.
+  bool stop_when_cannot_win = true;
   long max_trials = 0;                   // 0 = until the strategy finishes
   double max_energy_j = std::numeric_limits<double>::infinity();  // stop the search past this
 };
@@ -117,7 +121,7 @@ class Tuner {
     double metric = 0.0;
     bool reached = false;
     double eta_j = 0.0;      // energy when the target was first reached
-    bool stopped = false;    // by the beta rule
+    bool stopped = false;    // by the beta rule or because it cannot win
   };
   bool reached(double metric) const;
   double loss(const State& s) const;
