@@ -41,7 +41,7 @@ std::string search_summary_text(const search::SearchSummary& s) {
     out += fmt::format("  chosen           {} (metric {:.4f}{})\n", tune::config_text(*s.chosen), s.chosen_metric,
                        s.chosen_reached_target ? ", reached the target" : "");
     if (s.has_target && !s.chosen_reached_target) {
-      out += "  note             no configuration reached the target: the chosen one is the best of those trained longest; "
+      out += "  note             no configuration reached the target: the chosen one is the closest to it; "
              "widen the space, raise the budget or lower the target\n";
     }
   } else {

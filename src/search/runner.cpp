@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "powertrain/tune/pareto_successive_halving.h"
 #include "powertrain/tune/registry.h"
@@ -37,6 +39,30 @@ struct StudyRunner::Impl {
   std::unique_ptr<tune::Tuner> tuner;
   std::map<long, tune::Trial> asked;
   std::vector<StoredTrial> told;
+
+  // The configuration the study chooses, and its metric and target: the strategy's best().
+  // When that one neither reached the target nor has a finite loss (every configuration
+  // failed, was stopped, or ended its budget short of the target), the strategy's order says
+  // nothing; the trial with the best metric does (higher or lower as the study says).
+  struct Choice {
+    tune::Config config;
+    double metric = NAN;
+    bool reached_target = false;
+  };
+  std::optional<Choice> choice() const {
+    const auto best = strategy->best();
+    if (!best) return std::nullopt;
+    const tune::TrialResult& r = *strategy->best_result();
+    Choice c{*best, r.metric, r.reached_target};
+    if (r.reached_target || r.loss < INFINITY) return c;
+    for (const auto& t : told) {
+      const double metric = t.record.result.metric;
+      if (!std::isfinite(metric)) continue;
+      if (!std::isfinite(c.metric) || (tuner_options.maximize ? metric > c.metric : metric < c.metric))
+        c = Choice{t.record.trial.config, metric, false};
+    }
+    return c;
+  }
 
   void reset() {
     strategy = tune::make_strategy(spec.strategy, space, budget, spec.seed);
@@ -174,10 +200,10 @@ SearchSummary StudyRunner::summary(Ending ending) const {
   std::vector<Provenance> provenances;
   for (const auto& t : m.told) provenances.push_back(t.energy_provenance);
   out.energy_provenance = provenances.empty() ? m.objective->energy_provenance() : provenance_weakest(provenances);
-  if (auto best = m.strategy->best()) {
-    out.chosen = *best;
-    out.chosen_metric = m.strategy->best_result()->metric;
-    out.chosen_reached_target = m.strategy->best_result()->reached_target;
+  if (const auto c = m.choice()) {
+    out.chosen = c->config;
+    out.chosen_metric = c->metric;
+    out.chosen_reached_target = c->reached_target;
   }
   if (m.zeus) {
     const tune::TraceOptimum optimum = s.trace->optimum(s.zeus.workload);
@@ -218,9 +244,9 @@ SearchSummary StudyRunner::summary(Ending ending) const {
 
 std::string StudyRunner::chosen_train_config() const {
   const Impl& m = *impl_;
-  auto best = m.strategy->best();
-  if (!best || m.spec.backend != Backend::training) return "";
-  TrainConfig chosen = apply_tune_config(m.spec.base, *best);
+  const auto c = m.choice();
+  if (!c || m.spec.backend != Backend::training) return "";
+  TrainConfig chosen = apply_tune_config(m.spec.base, c->config);
   chosen.name = (m.spec.name.empty() ? std::string("study") : m.spec.name) + "-chosen";
   return train_config_json(chosen);
 }

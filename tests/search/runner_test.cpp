@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <map>
 
 #include "powertrain/store/store.h"
@@ -106,7 +108,12 @@ TEST(StudyRunner, RunsToTheEndAndSaysWhatItFound) {
 }
 
 TEST(StudyRunner, SaysPlainlyWhenNoConfigurationReachedTheTarget) {
-  StudyRunner runner(lr_study("random"), fake_training(0.01));  // accuracy stays near 0.1
+  // Accuracy stays near 0.1; the best rate comes last, so the strategy's order would not find it.
+  StudyRunner runner(parse_study_text(R"({"name": "lr", "space": {"optimizer.lr": {"type": "categorical",
+                                           "values": [0.001, 0.01, 0.03, 0.1]}}, "strategy": "grid", "max_epochs": 9,
+                                           "target": 0.8})",
+                                      "lr.json"),
+                     fake_training(0.01));
   MemoryTrialLog log;
   runner.run(log);
   SearchSummary s = runner.summary(Ending::finished);
@@ -114,6 +121,16 @@ TEST(StudyRunner, SaysPlainlyWhenNoConfigurationReachedTheTarget) {
   EXPECT_TRUE(s.has_target);
   EXPECT_FALSE(s.chosen_reached_target);
   EXPECT_EQ(summary_to_json(s, runner.trials())["best_reached_target"], false);
+  // Every loss is +inf (each configuration ended its 9 epochs short of the target): the
+  // choice is the trial with the highest accuracy, lr 0.1 at 0.19, not the first trial.
+  double best_metric = 0;
+  for (const auto& t : runner.trials()) {
+    EXPECT_TRUE(std::isinf(t.record.result.loss));
+    best_metric = std::max(best_metric, t.record.result.metric);
+  }
+  EXPECT_DOUBLE_EQ(s.chosen_metric, best_metric);
+  EXPECT_DOUBLE_EQ(std::get<double>(s.chosen->at("optimizer.lr")), 0.1);
+  EXPECT_NE(runner.chosen_train_config().find("0.1"), std::string::npos);
 }
 
 TEST(StudyRunner, StopsWhenTheEnergyBudgetIsSpent) {
