@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -15,6 +14,7 @@
 
 #include "cli/output.h"
 #include "powertrain/train/config.h"
+#include "util/companion.h"
 
 #ifndef POWERTRAIN_LIBEXEC_FROM_BINDIR
 #define POWERTRAIN_LIBEXEC_FROM_BINDIR "../libexec/powertrain"
@@ -61,16 +61,7 @@ const Program kDashboard{"powertrain-serve", "POWERTRAIN_SERVE",
                          "the dashboard's program is missing from this installation: reinstall powertrain"};
 
 std::string program_path(const Program& p) {
-  if (const char* env = std::getenv(p.env); env && *env) return env;
-  char self[4096];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return "";
-  std::string dir(self, static_cast<size_t>(n));
-  dir.erase(dir.rfind('/'));
-  for (const std::string& candidate : {dir + "/" + p.name, dir + "/" POWERTRAIN_LIBEXEC_FROM_BINDIR "/" + p.name}) {
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
+  return util::find_companion(p.env, {".", POWERTRAIN_LIBEXEC_FROM_BINDIR}, p.name, X_OK);
 }
 
 void keep_command_line(char** argv) { g_argv = argv; }

@@ -4,11 +4,11 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "store/study_log_postgres.h"
+#include "util/companion.h"
 
 #ifndef POWERTRAIN_POSTGRES_MODULE_DIRS
 #define POWERTRAIN_POSTGRES_MODULE_DIRS ""
@@ -27,22 +27,15 @@ struct Module {
 };
 
 std::vector<std::string> candidates() {
-  std::vector<std::string> paths;
-  if (const char* env = std::getenv("POWERTRAIN_POSTGRES_MODULE"); env && *env) return {env};
-  char self[4096];
-  if (ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1); n > 0) {
-    std::string dir(self, static_cast<size_t>(n));
-    dir.erase(dir.rfind('/'));
-    paths.push_back(dir + "/../lib/powertrain/" + kModule);
-  }
-  std::string dirs = POWERTRAIN_POSTGRES_MODULE_DIRS;  // "DIR:DIR"
-  for (size_t start = 0; start < dirs.size();) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    if (end > start) paths.push_back(dirs.substr(start, end - start) + "/" + kModule);
+  std::vector<std::string> dirs = {"../lib/powertrain"};
+  const std::string compiled_in = POWERTRAIN_POSTGRES_MODULE_DIRS;  // "DIR:DIR"
+  for (size_t start = 0; start < compiled_in.size();) {
+    size_t end = compiled_in.find(':', start);
+    if (end == std::string::npos) end = compiled_in.size();
+    dirs.push_back(compiled_in.substr(start, end - start));
     start = end + 1;
   }
-  return paths;
+  return util::companion_candidates("POWERTRAIN_POSTGRES_MODULE", dirs, kModule);
 }
 
 Module load() {
