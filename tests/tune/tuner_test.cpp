@@ -37,6 +37,15 @@ Trial trial(long id, double kv, double budget) {
   return t;
 }
 
+// Energy-to-target towards metric 1.0 (config k = 0 reaches it at epoch 10 with 100 J), 50 epochs at most.
+TunerOptions to_target() {
+  TunerOptions o;
+  o.target_metric = 1.0;
+  o.loss = LossKind::energy_to_target;
+  o.max_epochs = 50;
+  return o;
+}
+
 }  // namespace
 
 TEST(Tuner, ResumesTrainingAndChargesOnlyTheExtraEpochs) {
@@ -106,12 +115,9 @@ TEST(Tuner, UnreachableTargetGivesInfiniteLossAtMaxEpochs) {
 
 TEST(Tuner, BetaRuleStopsExpensiveTrialsForGood) {
   FakeObjective f;
-  TunerOptions o;
-  o.target_metric = 1.0;
-  o.loss = LossKind::energy_to_target;
+  TunerOptions o = to_target();
   o.beta = 2.0;
   o.stop_when_cannot_win = false;  // the beta rule alone
-  o.max_epochs = 50;
   Tuner tuner(f, o);
   // k = 0: 10 J and +0.1 per epoch: target at epoch 10, ETA 100 J; the limit becomes 200 J.
   EXPECT_DOUBLE_EQ(tuner.evaluate(trial(0, 0, 50)).result.loss, 100.0);
@@ -130,10 +136,7 @@ TEST(Tuner, BetaRuleStopsExpensiveTrialsForGood) {
 
 TEST(Tuner, AConfigThatCannotWinIsStoppedByDefault) {
   FakeObjective f;
-  TunerOptions o;
-  o.target_metric = 1.0;
-  o.loss = LossKind::energy_to_target;
-  o.max_epochs = 50;
+  const TunerOptions o = to_target();
   Tuner tuner(f, o);
   // k = 0 reaches the target at epoch 10 with 100 J: the incumbent.
   EXPECT_DOUBLE_EQ(tuner.evaluate(trial(0, 0, 50)).result.loss, 100.0);
