@@ -108,6 +108,8 @@ void add_measure_command(CLI::App& app, int& exit_code, const Trailing& trailing
   cmd->add_option("--json", opt->json_path, "write the measurement as JSON to FILE ('-' for stdout)");
   cmd->add_option("--csv", opt->csv_path, "write the measurement as CSV to FILE ('-' for stdout)");
   cmd->add_option("--sample-bucket-s", opt->run.sample_bucket_s, "stored power samples are averaged over buckets of this many s (default 1)");
+  cmd->add_flag("--no-events", [opt](int64_t) { opt->run.events = false; },
+                "do not open the event channel (POWERTRAIN_EVENTS_FD) through which the command can report its own windows and epochs");
   cmd->add_flag("-q,--quiet", opt->quiet, "print no summary");
   cmd->prefix_command();  // everything from the command's name on belongs to the command
   cmd->footer("Everything after -- (or from the first non-option word on) is the command and its arguments.");

@@ -104,6 +104,14 @@ nlohmann::json command_result_json(const CommandOptions& o, const CommandResult&
   for (const auto& s : r.sensors) sensors.push_back(sensor_json(s));
   nlohmann::json idle = nullptr;
   if (r.idle) idle = {{"duration_s", r.idle->duration_s}, {"power_w", r.idle->power_w}};
+  nlohmann::json windows = nlohmann::json::array(), epochs = nlohmann::json::array(), events = nullptr;
+  for (const auto& w : r.windows) windows.push_back(measurement_json(w));
+  for (const auto& e : r.epochs) epochs.push_back(epoch_json(e));
+  if (r.events) {
+    RunDetails d;
+    d.events = r.events;
+    events = run_details_to_json(d)["events"];
+  }
   return {{"schema", "powertrain.measure/1"},
           {"run_id", r.run_id > 0 ? nlohmann::json(r.run_id) : nlohmann::json(nullptr)},
           {"db", db.empty() ? nlohmann::json(nullptr) : nlohmann::json(db)},
@@ -113,6 +121,9 @@ nlohmann::json command_result_json(const CommandOptions& o, const CommandResult&
           {"measurement", measurement_json(r.measurement)},
           {"carbon", carbon_json(r.carbon, o.grid)},
           {"idle_baseline", idle},
+          {"windows", windows},
+          {"epochs", epochs},
+          {"events", events},
           {"sensors", sensors},
           {"warnings", r.warnings}};
 }

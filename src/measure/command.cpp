@@ -2,7 +2,9 @@
 #include "powertrain/measure/command.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,8 +17,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
+#include "powertrain/measure/events.h"
 #include "powertrain/store/run_recorder.h"
+
+extern char** environ;
 
 namespace powertrain {
 
@@ -57,9 +63,33 @@ class ForwardSignals {
   std::array<struct sigaction, 4> previous_{};
 };
 
-// Starts argv; returns the pid. Throws CommandError when exec failed (reported by the child
-// through a close-on-exec pipe).
-pid_t spawn(const std::vector<std::string>& argv) {
+// The environment of the command: ours, with the event channel's variables set to
+// `events_fd` (or removed when it is -1). Built before fork: the child only calls exec.
+std::vector<std::string> child_environment(int events_fd) {
+  std::vector<std::string> env;
+  const std::string fd_var = std::string(kEventsFdVariable) + "=";
+  const std::string version_var = std::string(kEventsVersionVariable) + "=";
+  for (char** e = environ; e && *e; ++e) {
+    std::string v = *e;
+    if (v.rfind(fd_var, 0) == 0 || v.rfind(version_var, 0) == 0) continue;
+    env.push_back(std::move(v));
+  }
+  if (events_fd >= 0) {
+    env.push_back(fd_var + std::to_string(events_fd));
+    env.push_back(version_var + std::to_string(kEventsVersion));
+  }
+  return env;
+}
+
+// Starts argv with `events_fd` (-1: none) left open across exec; returns the pid. Throws
+// CommandError when exec failed (reported by the child through a close-on-exec pipe).
+pid_t spawn(const std::vector<std::string>& argv, int events_fd) {
+  std::vector<std::string> env = child_environment(events_fd);
+  std::vector<char*> args, envp;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) throw CommandError("cannot run '" + argv[0] + "': " + std::strerror(errno));
   pid_t pid = fork();
@@ -74,10 +104,8 @@ pid_t spawn(const std::vector<std::string>& argv) {
     struct sigaction sa {};
     sa.sa_handler = SIG_DFL;
     for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(s, &sa, nullptr);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
+    if (events_fd >= 0) fcntl(events_fd, F_SETFD, 0);  // the channel's write end stays open in the command
+    execvpe(args[0], args.data(), envp.data());
     int e = errno;
     ssize_t w = write(pipefd[1], &e, sizeof e);
     (void)w;
@@ -93,6 +121,49 @@ pid_t spawn(const std::vector<std::string>& argv) {
     throw CommandError("cannot run '" + argv[0] + "': " + std::strerror(e));
   }
   return pid;
+}
+
+// Reads what is in `fd` now into `sink`; returns false at the end of the stream (every
+// writer closed it). `fd` is non-blocking.
+bool read_events(int fd, EventSink& sink) {
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n > 0) {
+      sink.feed(buffer, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0) return false;
+    if (errno == EINTR) continue;
+    return errno == EAGAIN || errno == EWOULDBLOCK;
+  }
+}
+
+// Waits for the command while reading its events as they come: poll on the channel and on
+// a pidfd (or, on kernels without pidfd, a 10 ms tick). When the command ended, what it
+// wrote last is read, and a channel a leftover grandchild still holds is let go.
+int wait_reading_events(pid_t pid, int events_fd, EventSink& sink) {
+  int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  int status = 0;
+  bool channel_open = true;
+  for (;;) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid || (w < 0 && errno != EINTR)) break;
+    struct pollfd fds[2];
+    nfds_t n = 0;
+    if (channel_open) fds[n++] = {events_fd, POLLIN, 0};
+    if (pidfd >= 0) fds[n++] = {pidfd, POLLIN, 0};
+    int timeout_ms = pidfd >= 0 ? -1 : 10;
+    if (n == 0) {  // no pidfd and the channel closed: a plain wait
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+      break;
+    }
+    if (poll(fds, n, timeout_ms) < 0 && errno != EINTR) break;
+    if (channel_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) channel_open = read_events(events_fd, sink);
+  }
+  if (channel_open) read_events(events_fd, sink);
+  if (pidfd >= 0) close(pidfd);
+  return status;
 }
 
 }  // namespace
@@ -162,20 +233,61 @@ CommandResult measure_command(const CommandOptions& o) {
   start.pue = o.pue;
   start.sample_bucket_s = o.sample_bucket_s;
 
+  // The event channel: the command writes to `write_end` (its number in POWERTRAIN_EVENTS_FD);
+  // this process reads `read_end`, non-blocking, and closes its copy of the write end.
+  int channel[2] = {-1, -1};
+  if (o.events && pipe2(channel, O_CLOEXEC | O_NONBLOCK) != 0) {
+    say(std::string("no event channel for the command (") + std::strerror(errno) + "): it is measured as a whole");
+    channel[0] = channel[1] = -1;
+  }
+  if (channel[1] >= 0) fcntl(channel[1], F_SETFL, 0);  // the command's end blocks, as a pipe normally does
+  struct ChannelCloser {
+    int* fds;
+    ~ChannelCloser() { for (int i = 0; i < 2; ++i) if (fds[i] >= 0) close(fds[i]); }
+  } closer{channel};
+
   ForwardSignals forwarding;
   const int window = meter.begin("run");
-  const pid_t pid = spawn(o.argv);
+  const pid_t pid = spawn(o.argv, channel[1]);
   g_child.store(pid);
+  if (channel[1] >= 0) {
+    close(channel[1]);
+    channel[1] = -1;
+  }
   // The running row and the live timeline; a store that cannot be written is reported and
   // the command still runs (its energy is returned but not stored).
   RunRecorder recorder(o.store, meter, start, say);
+  bool epoch_store_failed = false;
+  std::map<int, EpochRecord> epochs;
+  EventSink sink(meter, [&](const EpochRecord& e) {
+    epochs[e.epoch] = e;
+    try {
+      recorder.epoch(e);
+    } catch (const StoreError& err) {
+      if (!epoch_store_failed) say(std::string("the command's epochs are not stored: ") + err.what());
+      epoch_store_failed = true;
+    }
+  });
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) break;
+  if (channel[0] >= 0) {
+    status = wait_reading_events(pid, channel[0], sink);
+  } else {
+    while (waitpid(pid, &status, 0) < 0) {
+      if (errno != EINTR) break;
+    }
   }
+  sink.finish();
   g_child.store(0);
   r.measurement = meter.end(window);
   meter.stop();
+  if (sink.summary().lines > 0) {
+    r.events = sink.summary();
+    if (r.events->problem_count() > 0) say("the command's events: " + describe_events(*r.events));
+  }
+  for (const auto& m : meter.finished()) {
+    if (m.parent_id >= 0) r.windows.push_back(m);
+  }
+  for (auto& [n, e] : epochs) r.epochs.push_back(e);
 
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
@@ -186,6 +298,7 @@ CommandResult measure_command(const CommandOptions& o) {
   details.interval_s = o.interval_s;
   details.warnings = r.warnings;
   details.idle_baseline = r.idle;
+  details.events = r.events;
   r.run_id = recorder.run_id();
   try {
     recorder.finish(r.status, r.exit_code, r.measurement, details);

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "powertrain/measure/events.h"
 #include "powertrain/report/document.h"
 #include "powertrain/report/format.h"
 
@@ -65,6 +66,14 @@ std::string command_summary_text(const CommandOptions& o, const CommandResult& r
   for (const auto& c : m.components) {
     if (c.provenance == Provenance::estimated || c.provenance == Provenance::missing) {
       out += fmt::format("  note: {}: {}\n", c.component, c.note);
+    }
+  }
+  if (r.events) {
+    out += fmt::format("  {:<16} {}\n", "events", describe_events(*r.events));
+    for (const auto& e : r.epochs) {
+      out += fmt::format("  {:<16} {} in {}{}{}\n", fmt::format("epoch {}", e.epoch), format_energy_j(e.energy_j), format_duration_s(e.duration_s),
+                         std::isfinite(e.train_loss) ? fmt::format(", loss {:.4g}", e.train_loss) : "",
+                         std::isfinite(e.val_metric) ? fmt::format(", accuracy {:.4g}", e.val_metric) : "");
     }
   }
   if (r.run_id > 0) out += fmt::format("  stored as run {} in {}\n", r.run_id, db);

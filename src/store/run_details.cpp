@@ -48,6 +48,14 @@ json run_details_to_json(const RunDetails& d) {
   if (!d.error.empty()) j["error"] = d.error;
   if (!std::isnan(d.interval_s)) j["interval_s"] = num(d.interval_s);
   if (d.idle_baseline) j["idle_baseline"] = {{"duration_s", d.idle_baseline->duration_s}, {"power_w", d.idle_baseline->power_w}};
+  if (d.events) {
+    const ChildEvents& e = *d.events;
+    json metrics = json::object();
+    for (const auto& [k, v] : e.run_metrics) metrics[k] = num(v);
+    j["events"] = {{"lines", e.lines},       {"windows", e.windows},   {"epochs", e.epochs},
+                   {"metrics", e.metrics},   {"problems", e.problems}, {"examples", e.examples},
+                   {"run_metrics", metrics}};
+  }
   return j;
 }
 
@@ -90,7 +98,30 @@ RunDetails run_details_from_json(const json& j) {
     }
     d.idle_baseline = idle;
   }
+  if (const json& e = util::value_at(j, "events"); e.is_object()) {
+    ChildEvents ev;
+    ev.lines = static_cast<int64_t>(util::number_at(e, "lines", 0));
+    ev.windows = static_cast<int64_t>(util::number_at(e, "windows", 0));
+    ev.epochs = static_cast<int64_t>(util::number_at(e, "epochs", 0));
+    ev.metrics = static_cast<int64_t>(util::number_at(e, "metrics", 0));
+    if (const json& p = util::value_at(e, "problems"); p.is_object()) {
+      for (auto it = p.begin(); it != p.end(); ++it) ev.problems[it.key()] = static_cast<int64_t>(util::number_or(it.value(), 0));
+    }
+    if (const json& x = util::value_at(e, "examples"); x.is_array()) {
+      for (const auto& v : x) if (v.is_string()) ev.examples.push_back(v.get<std::string>());
+    }
+    if (const json& m = util::value_at(e, "run_metrics"); m.is_object()) {
+      for (auto it = m.begin(); it != m.end(); ++it) ev.run_metrics[it.key()] = util::number_or(it.value());
+    }
+    d.events = ev;
+  }
   return d;
+}
+
+int64_t ChildEvents::problem_count() const {
+  int64_t n = 0;
+  for (const auto& [kind, count] : problems) n += count;
+  return n;
 }
 
 json epoch_metrics_to_json(bool diverged, const std::map<std::string, double>& metrics) {

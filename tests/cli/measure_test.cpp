@@ -310,3 +310,91 @@ TEST(Measure, ReplayedTraceIsIntegratedWithItsProvenance) {
 
 }  // namespace
 }  // namespace powertrain::test
+
+namespace powertrain::test {
+namespace {
+
+// The event channel (docs/events.md): a child's own epochs, metrics and windows.
+TEST(MeasureEvents, EpochsOfTheChildAreStoredAndAddUpToTheRun) {
+  TempDir dir;
+  write_file(dir.file("t.csv"), "t_s,component,power_w\n0,gpu:0,100\n");
+  const std::string script =
+      "fd=$POWERTRAIN_EVENTS_FD; [ \"$POWERTRAIN_EVENTS_VERSION\" = 1 ] || exit 9\n"
+      "for i in 1 2; do echo \"begin epoch $i\" >&$fd; sleep 0.2; echo \"metric train_loss 0.$i\" >&$fd;"
+      " echo \"end epoch $i\" >&$fd; echo \"metric val_accuracy 0.8$i epoch $i\" >&$fd; done\n";
+  auto r = run_program(cmd({"--db", dir.file("p.db"), "--replay", dir.file("t.csv"), "--json", dir.file("m.json"), "--", "sh", "-c",
+                            script}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("events           2 windows (2 epochs), 4 metrics"), std::string::npos) << r.err;
+  auto j = nlohmann::json::parse(read_file(dir.file("m.json")));
+  ASSERT_EQ(j["epochs"].size(), 2u);
+  double epochs_j = 0, epochs_s = 0;
+  for (const auto& e : j["epochs"]) {
+    // Constant 100 W: each epoch's energy is exactly 100 W x its duration.
+    EXPECT_NEAR(e["energy_j"].get<double>(), 100.0 * e["duration_s"].get<double>(), 1e-6);
+    epochs_j += e["energy_j"].get<double>();
+    epochs_s += e["duration_s"].get<double>();
+  }
+  // The epochs plus the time outside them make the run.
+  const double run_j = j["measurement"]["energy_j"].get<double>(), run_s = j["measurement"]["duration_s"].get<double>();
+  EXPECT_NEAR(epochs_j + 100.0 * (run_s - epochs_s), run_j, 1e-6);
+  EXPECT_LT(epochs_j, run_j);
+  // Stored like a training run's epochs: energy and metrics per epoch, one row each.
+  auto rows = query(dir.file("p.db"), "SELECT epoch, train_loss, val_metric, energy_provenance FROM epochs ORDER BY epoch");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0], "1");
+  EXPECT_EQ(rows[1][1], "0.2");
+  EXPECT_EQ(rows[1][2], "0.82");
+  EXPECT_EQ(rows[0][3], "integrated_power");
+  auto windows = query(dir.file("p.db"), "SELECT name FROM windows WHERE name LIKE 'epoch %' ORDER BY name");
+  ASSERT_EQ(windows.size(), 2u);
+  auto meta = nlohmann::json::parse(query(dir.file("p.db"), "SELECT meta_json FROM runs")[0][0]);
+  EXPECT_EQ(meta["events"]["epochs"], 2);
+}
+
+TEST(MeasureEvents, AGarbageStreamLeavesTheRunRecordedAndTheChildUnaffected) {
+  TempDir dir;
+  // Garbage, unbalanced windows, an over-long line, and 10^5 events; then the child's own work.
+  const std::string script =
+      "fd=$POWERTRAIN_EVENTS_FD\n"
+      "printf 'hello\\n\\001\\002 binary\\nend never-opened\\nbegin epoch 1\\nend epoch 1\\nend epoch 1\\nmetric loss nan\\n' >&$fd\n"
+      "head -c 10000 /dev/zero | tr '\\0' x >&$fd; echo >&$fd\n"
+      "awk 'BEGIN { for (i = 0; i < 25000; i++) printf \"begin step\\nmetric loss 0.5\\nend step\\nbegin deep\\n\" }' >&$fd\n"
+      "echo 'begin left open' >&$fd\n"
+      "echo done > " + dir.file("child.out") + "\nexit 3\n";
+  auto r = run_program(cmd({"--db", dir.file("p.db"), "--json", dir.file("m.json"), "--", "sh", "-c", script}), no_hardware_env(dir));
+  EXPECT_EQ(r.exit_code, 3) << r.err;                   // the child's own exit code
+  EXPECT_EQ(read_file(dir.file("child.out")), "done\n");  // and its work, untouched
+  EXPECT_NE(r.err.find("problems ignored"), std::string::npos) << r.err;
+  auto j = nlohmann::json::parse(read_file(dir.file("m.json")));
+  const auto& ev = j["events"];
+  EXPECT_EQ(ev["lines"], 7 + 1 + 100000 + 1);
+  EXPECT_EQ(ev["problems"]["unknown event"], 2);
+  EXPECT_EQ(ev["problems"]["end of a window that is not open"], 2);
+  EXPECT_EQ(ev["problems"]["bad metric"], 1);
+  EXPECT_EQ(ev["problems"]["line too long"], 1);
+  EXPECT_GT(ev["problems"]["window over the limit"].get<int>(), 0);
+  EXPECT_GT(ev["problems"]["window never closed"].get<int>(), 0);
+  // The run is recorded, with its one epoch and the events' account.
+  auto rows = query(dir.file("p.db"), "SELECT status, exit_code FROM runs");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], "failed");
+  EXPECT_EQ(rows[0][1], "3");
+  EXPECT_EQ(query(dir.file("p.db"), "SELECT count(*) FROM epochs")[0][0], "1");
+  auto meta = nlohmann::json::parse(query(dir.file("p.db"), "SELECT meta_json FROM runs")[0][0]);
+  EXPECT_EQ(meta["events"]["problems"]["line too long"], 1);
+}
+
+TEST(MeasureEvents, NoEventsLeavesTheChannelClosed) {
+  TempDir dir;
+  auto r = run_program(cmd({"--no-store", "-q", "--no-events", "--", "sh", "-c", "echo fd=${POWERTRAIN_EVENTS_FD:-none}"}),
+                       no_hardware_env(dir));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "fd=none\n");
+  // A command that never writes an event is measured as before: no events in its result.
+  auto plain = run_program(cmd({"--no-store", "-q", "--json", "-", "--", "true"}), no_hardware_env(dir));
+  EXPECT_TRUE(nlohmann::json::parse(plain.out)["events"].is_null());
+}
+
+}  // namespace
+}  // namespace powertrain::test

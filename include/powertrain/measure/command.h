@@ -7,6 +7,9 @@
 // final write), forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to this process alone to
 // the command (a terminal's Ctrl-C already reaches the command's process group, so it is not
 // sent twice), waits for the command, and returns its measurement and exit status.
+// The command may open windows, epochs and metrics of its own through the event channel
+// (POWERTRAIN_EVENTS_FD, docs/events.md; measure/events.h): they are measured by this
+// meter, stored with the run as they end, and returned.
 //
 // Example:
 //   powertrain::CommandOptions o;
@@ -26,6 +29,7 @@
 #include "powertrain/energy/carbon.h"
 #include "powertrain/energy/meter.h"
 #include "powertrain/energy/source.h"
+#include "powertrain/store/run_details.h"
 #include "powertrain/store/store.h"
 
 namespace powertrain {
@@ -47,6 +51,7 @@ struct CommandOptions {
   double pue = 1.0;
   double sample_bucket_s = 1.0;         // stored power timeline resolution
   Store* store = nullptr;               // record the run here (nullptr: not stored)
+  bool events = true;                   // open the event channel (POWERTRAIN_EVENTS_FD, docs/events.md)
   std::function<void(const std::string&)> say;  // warnings, store problems, the idle baseline (nullptr: silent)
 };
 
@@ -60,6 +65,9 @@ struct CommandResult {
   std::vector<SensorInfo> sensors;
   std::vector<std::string> warnings;    // from sensor discovery
   std::optional<IdleBaseline> idle;
+  std::optional<ChildEvents> events;    // what the command sent through the event channel (none: it sent nothing)
+  std::vector<Measurement> windows;     // the command's own windows, in the order they ended
+  std::vector<EpochRecord> epochs;      // its epochs ("epoch N" windows with their metrics), by number
 };
 
 // Returns the path `name` resolves to through PATH (a name with a '/' as it is), or "" when

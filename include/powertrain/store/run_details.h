@@ -47,6 +47,20 @@ struct LrSweep {
   double min_loss_lr = NAN;
 };
 
+// What a measured program reported about itself through the event channel
+// (docs/events.md): counts, the problems found in its stream, and its run-level metrics.
+struct ChildEvents {
+  int64_t lines = 0;                          // event lines read
+  int64_t windows = 0;                        // windows opened
+  int64_t epochs = 0;                         // of which epochs ("epoch N")
+  int64_t metrics = 0;                        // metric events applied
+  std::map<std::string, int64_t> problems;    // kind of problem -> how many ("unknown event", ...)
+  std::vector<std::string> examples;          // the first few problems, with their line numbers
+  std::map<std::string, double> run_metrics;  // metrics sent with no epoch open
+  // Returns the number of problems of every kind.
+  int64_t problem_count() const;
+};
+
 struct RunDetails {
   std::string config_json;                 // the training config (train/config.h's JSON); "" for a measured command
   std::optional<TrainOutcome> outcome;     // a training run that ended
@@ -55,6 +69,7 @@ struct RunDetails {
   std::string error;                       // why a failed run failed
   double interval_s = NAN;                 // a measured command: the sampling interval
   std::optional<IdleBaseline> idle_baseline;  // a measured command: the machine at rest
+  std::optional<ChildEvents> events;       // a measured command that used the event channel
 };
 
 // Returns the details as stored (the runs table's meta_json).
