@@ -21,6 +21,8 @@ packages=(
   libpqxx-dev                                     # PostgreSQL storage for studies shared by many workers
   postgresql                                      # a real server the tests start on loopback
   python3-optuna                                  # tests: studies exported to Optuna's storage open in Optuna
+  pybind11-dev python3-pybind11 python3-dev       # the Python module `powertrain` (src/python)
+  python3-torch python3-numpy                     # examples/pytorch_fashion_mnist.py, run by the tests
   libcpp-httplib-dev                              # powertrain serve: the dashboard's HTTP server (cpp-httplib)
   chromium                                        # tests: the dashboard's browser test (driven by playwright-core)
 )
