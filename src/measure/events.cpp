@@ -95,6 +95,7 @@ struct EventSink::Impl {
   std::string partial;
   bool skipping = false;  // inside a line that is too long
   bool finished = false;
+  std::optional<Measurement> last_ended;  // by the last line
 
   Impl(Meter& m, std::function<void(const EpochRecord&)> f, EventLimits l) : meter(m), on_epoch(std::move(f)), limits(l) {}
 
@@ -113,6 +114,7 @@ struct EventSink::Impl {
     --real_open;
     if (counted_as_problem) problem(kind, o.name.empty() ? line : o.name);
     Measurement m = meter.end(o.window);
+    if (!counted_as_problem) last_ended = m;
     if (!o.epoch) return;
     EpochRecord& e = *o.epoch;
     e.duration_s = m.duration_s;
@@ -210,6 +212,7 @@ struct EventSink::Impl {
   }
 
   void apply(std::string line) {
+    last_ended.reset();
     ++line_no;
     ++summary.lines;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -272,6 +275,8 @@ void EventSink::finish() {
 }
 
 const ChildEvents& EventSink::summary() const { return impl_->summary; }
+
+const Measurement* EventSink::last_ended() const { return impl_->last_ended ? &*impl_->last_ended : nullptr; }
 
 std::string describe_events(const ChildEvents& e) {
   std::string out = fmt::format("{} window{} ({} epoch{}), {} metric{}", e.windows, e.windows == 1 ? "" : "s", e.epochs,

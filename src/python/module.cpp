@@ -205,12 +205,10 @@ class PyMeter {
   py::object end(const std::string& name) {
     check_name("a window's name", name);
     if (!started_) throw py::value_error("no window '" + name + "' is open: begin it first");
-    size_t before = channel() ? 0 : meter_->finished().size();
     send("end " + name);
     if (channel()) return py::none();
-    auto finished = meter_->finished();
-    if (finished.size() == before || finished.back().name != name) return py::none();
-    return measurement_dict(finished.back());
+    const Measurement* m = sink_->last_ended();
+    return m ? py::object(measurement_dict(*m)) : py::object(py::none());
   }
 
   void metric(const std::string& name, double value, std::optional<int> epoch) {

@@ -57,6 +57,9 @@ class EventSink {
   void finish();
   // Returns what was read so far.
   const ChildEvents& summary() const;
+  // Returns the measurement of the window the last line ended, or nullptr when that line
+  // ended none (the module `powertrain` returns it from end()).
+  const Measurement* last_ended() const;
 
  private:
   struct Impl;
