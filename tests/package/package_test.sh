@@ -160,6 +160,18 @@ rc=0
 cat "$tmp/train-lean.log"
 [ "$rc" -eq 127 ] || fail "train without the engine exited with $rc, not 127"
 grep -q "apt install powertrain-train" "$tmp/train-lean.log" || fail "train without the engine does not name powertrain-train"
+if [ -d "$build/python/powertrain" ]; then
+  step "the Python module from the lean .deb: /usr/bin/python3 imports it, its epochs reach powertrain measure"
+  pydir=$(ls -d "$tmp"/root/usr/lib/python3*/dist-packages 2>/dev/null | head -n1)
+  [ -n "$pydir" ] && [ -f "$pydir/powertrain/__init__.py" ] && ls "$pydir"/powertrain/_powertrain*.so >/dev/null ||
+    fail "the lean .deb has no Python package powertrain"
+  script='import powertrain
+for epoch in powertrain.epochs(range(2)):
+    powertrain.log(train_loss=1.0 / (epoch + 1))'
+  out=$(cd "$tmp" && PYTHONPATH="$pydir" "$pt" measure --no-store -q --json - -- /usr/bin/python3 -c "$script") ||
+    { echo "$out"; fail "a Python script with the packaged module under powertrain measure"; }
+  grep -q '"epochs": 2' <<<"$out" || { echo "$out"; fail "the packaged module's epochs did not reach powertrain measure"; }
+fi
 # The package is relocatable and its static libraries (debug info stripped) still link.
 step "build and run examples/standalone against the unpacked lean .deb"
 build_and_run_standalone "$tmp/root/usr" standalone-deb
