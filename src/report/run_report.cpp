@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "powertrain/interop/run_json.h"
+#include "powertrain/measure/events.h"
 #include "powertrain/report/chart.h"
 #include "powertrain/report/reports.h"
 #include "report/report_parts.h"
@@ -61,6 +62,14 @@ Report run_report(const Store& store, int64_t run_id) {
     facts.push_back({"config", cfg.size() > 400 ? cfg.substr(0, 397) + "..." : cfg});
   }
   if (!run.details.error.empty()) facts.push_back({"error", run.details.error});
+  if (run.details.events) {
+    // What the command reported through the event channel (docs/events.md).
+    const ChildEvents& ev = *run.details.events;
+    facts.push_back({"events", describe_events(ev)});
+    std::string metrics;
+    for (const auto& [k, v] : ev.run_metrics) metrics += (metrics.empty() ? "" : ", ") + k + " " + short_number(v);
+    if (!metrics.empty()) facts.push_back({"run metrics", metrics});
+  }
   std::string devices;
   for (const auto& d : ex->devices) {
     if (!d.working) continue;

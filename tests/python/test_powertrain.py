@@ -163,8 +163,9 @@ class UnderMeasure(unittest.TestCase):
             for args in (["report", "1", "--format", "text"], ["advise", "1"], ["export", "run", "1", "--format", "codecarbon"]):
                 x = subprocess.run([BIN] + args + ["--db", db], capture_output=True, text=True, env=env_without_channel())
                 self.assertEqual(x.returncode, 0, (args, x.stderr))
-            report = subprocess.run([BIN, "report", "1", "--format", "text", "--db", db], capture_output=True, text=True).stdout
+            report = subprocess.run([BIN, "report", "1", "--format", "md", "--out", "-", "--db", db], capture_output=True, text=True).stdout
             self.assertIn("Epochs", report)
+            self.assertIn("2 windows (2 epochs), 4 metrics", report)
 
 
 if __name__ == "__main__":
