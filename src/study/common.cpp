@@ -201,6 +201,10 @@ RunRow run_row(const TrainResult& r) {
   row.epochs = r.epochs_run;
   row.best_epoch = r.best_epoch;
   row.best_val_accuracy = r.best_val_metric;
+  for (const auto& e : r.epochs) {
+    auto aux = e.metrics.find("aux_accuracy");
+    if (e.epoch == r.best_epoch && aux != e.metrics.end()) row.best_aux_val_accuracy = aux->second;
+  }
   row.best_val_loss = r.best_val_loss;
   row.test_accuracy = r.test_metric;
   row.energy_j = energy_j;

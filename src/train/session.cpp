@@ -205,6 +205,7 @@ BatchLoss batch_loss(Session& s, const torch::Tensor& x, const torch::Tensor& y)
     out.loss = s.cfg.multitask.alpha[0] * torch::cross_entropy_loss(main_logits, y) +
                s.cfg.multitask.alpha[1] * torch::cross_entropy_loss(heads[1].to(torch::kFloat32), aux_y);
     out.correct = main_logits.argmax(1).eq(y).sum();
+    out.aux_correct = heads[1].argmax(1).eq(aux_y).sum();
     return out;
   }
   auto logits = s.model->forward(x).to(torch::kFloat32);
@@ -235,6 +236,7 @@ Evaluation evaluate(Session& s, const Dataset& d, const std::atomic<bool>* stop)
   s.model->eval();
   torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(s.device));
   torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(s.device));
+  torch::Tensor aux_correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kInt64).device(s.device));
   int64_t n = d.size(), bs = s.cfg.training.eval_batch_size;
   for (int64_t i = 0; i < n; i += bs) {
     if (stop && stop->load()) {
@@ -246,9 +248,11 @@ Evaluation evaluate(Session& s, const Dataset& d, const std::atomic<bool>* stop)
     auto out = batch_loss(s, d.x.narrow(0, i, len), d.y.narrow(0, i, len));
     loss_sum += out.loss.to(torch::kFloat64) * static_cast<double>(len);
     if (out.correct.defined()) correct += out.correct;
+    if (out.aux_correct.defined()) aux_correct += out.aux_correct;
   }
   e.loss = loss_sum.item<double>() / static_cast<double>(n);
   if (s.cfg.task != "autoencoder") e.metric = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(n);
+  if (s.aux_table.defined()) e.aux_metric = static_cast<double>(aux_correct.item<int64_t>()) / static_cast<double>(n);
   s.model->train(was_training);
   return e;
 }

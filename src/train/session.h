@@ -51,6 +51,7 @@ Session open_session(const TrainConfig& cfg, const std::function<void(const std:
 struct BatchLoss {
   torch::Tensor loss;
   torch::Tensor correct;
+  torch::Tensor aux_correct;  // multitask: the auxiliary head's correct predictions
 };
 BatchLoss batch_loss(Session& s, const torch::Tensor& x, const torch::Tensor& y);
 
@@ -66,6 +67,7 @@ torch::Tensor train_step(Session& s, const torch::Tensor& x, const torch::Tensor
 struct Evaluation {
   double loss = NAN;
   double metric = NAN;
+  double aux_metric = NAN;  // multitask: the auxiliary head's accuracy
   bool interrupted = false;
 };
 Evaluation evaluate(Session& s, const Dataset& d, const std::atomic<bool>* stop = nullptr);

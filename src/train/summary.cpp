@@ -15,6 +15,11 @@ namespace powertrain {
 namespace {
 std::string metric_text(double v) { return std::isfinite(v) ? report::format_percent(100 * v, 2) : "n/a"; }
 std::string energy(double j) { return report::format_energy_j(j); }
+// A multitask epoch's second head: "; aux acc 91.20%" (nothing for one head).
+std::string aux_text(const EpochRecord& e) {
+  auto it = e.metrics.find("aux_accuracy");
+  return it == e.metrics.end() ? "" : "; aux acc " + metric_text(it->second);
+}
 }  // namespace
 
 std::string epoch_header() {
@@ -25,7 +30,7 @@ std::string epoch_header() {
 std::string epoch_line(const EpochRecord& e) {
   return fmt::format("{:>5} {:>10.4f} {:>10.4f} {:>9} {:>9.3g} {:>7.2f}s {:>10} {:>9}  {}\n", e.epoch, e.train_loss, e.val_loss,
                      metric_text(e.val_metric), e.lr, e.duration_s, energy(e.energy_j), report::format_power_w(e.avg_power_w),
-                     provenance_name(e.energy_provenance));
+                     provenance_name(e.energy_provenance) + aux_text(e));
 }
 
 std::string train_summary_text(const TrainConfig& cfg, const TrainResult& r, const std::string& db) {
@@ -33,6 +38,11 @@ std::string train_summary_text(const TrainConfig& cfg, const TrainResult& r, con
                                 r.epochs_run, r.epochs_run == 1 ? "" : "s", r.stop_reason);
   out += fmt::format("  best epoch       {} (val acc {}, val loss {:.4f}); test acc {}\n", r.best_epoch, metric_text(r.best_val_metric),
                      r.best_val_loss, metric_text(r.test_metric));
+  for (const auto& e : r.epochs) {
+    if (e.epoch == r.best_epoch && e.metrics.count("aux_accuracy")) {
+      out += "  auxiliary head   val acc " + metric_text(e.metrics.at("aux_accuracy")) + " at the best epoch\n";
+    }
+  }
   out += fmt::format("  energy           {} total, {} to the best epoch ({}{})\n", energy(r.energy_j), energy(r.energy_to_best_j),
                      provenance_name(r.energy_provenance),
                      std::isfinite(r.energy_uncertainty_j) ? ", +-" + energy(r.energy_uncertainty_j) : std::string());

@@ -153,6 +153,7 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
       Measurement m = meter->end(window);
       rec.val_loss = val.loss;
       rec.val_metric = val.metric;
+      if (std::isfinite(val.aux_metric)) rec.metrics["aux_accuracy"] = val.aux_metric;  // multitask: the second head's
       rec.lr = train::learning_rate(*s.optimizer);
       rec.duration_s = m.duration_s;
       rec.energy_j = m.total_energy_j();

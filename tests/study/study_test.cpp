@@ -326,6 +326,11 @@ TEST(Study, MultitaskComparesTheTasksAloneAndTogether) {
   EXPECT_TRUE(json(r)["summary"][1]["main_task_val_accuracy"].is_null());
   EXPECT_TRUE(std::isfinite(r.summary[0].main_task_val_accuracy));
   EXPECT_TRUE(std::isfinite(r.summary[2].main_task_val_accuracy));
+  // The auxiliary head's accuracy where it trains (alone and together); unknown for main alone.
+  EXPECT_TRUE(std::isnan(r.summary[0].aux_task_val_accuracy));
+  EXPECT_GT(r.summary[1].aux_task_val_accuracy, 0.25);  // 4 coarse groups: beats chance
+  EXPECT_GT(r.summary[2].aux_task_val_accuracy, 0.25);
+  EXPECT_LE(r.summary[2].aux_task_val_accuracy, 1.0);
   EXPECT_DOUBLE_EQ(r.options.alpha, 0.5);
 }
 

@@ -2,6 +2,7 @@
 // dataset-fashion-mnist), early stopping, divergence, checkpoints, frozen encoders,
 // multitask loss weighting, precision, interrupts, the LR range test, and the store.
 #include "powertrain/train/trainer.h"
+#include "powertrain/train/summary.h"
 
 #include <gtest/gtest.h>
 #include <filesystem>
@@ -226,10 +227,26 @@ TEST(Trainer, MultitaskLossIsTheAlphaWeightedSum) {
     double expected = 0.5 * torch::cross_entropy_loss(heads[0], y).item<double>() +
                       2.0 * torch::cross_entropy_loss(heads[1], coarse).item<double>();
     EXPECT_NEAR(train::batch_loss(s, x, y).loss.item<double>(), expected, 1e-5);
+    // The evaluation reports the auxiliary head's accuracy beside the main head's.
+    auto vx = s.data.val.x, vy = s.data.val.y;
+    auto val_heads = s.model->forward_heads(vx);
+    auto val_coarse = torch::tensor(std::vector<int64_t>{0, 1, 0, 1, 0, 2, 0, 2, 3, 2}).index_select(0, vy);
+    double aux_expected = val_heads[1].argmax(1).eq(val_coarse).sum().item<double>() / static_cast<double>(vy.size(0));
+    train::Evaluation ev = train::evaluate(s, s.data.val);
+    EXPECT_NEAR(ev.aux_metric, aux_expected, 1e-9);
+    EXPECT_NEAR(ev.metric, val_heads[0].argmax(1).eq(vy).sum().item<double>() / static_cast<double>(vy.size(0)), 1e-9);
   }
   TrainResult r = train_model(small({"multitask.aux=parity", "training.epochs=1"}), TrainHooks());
   EXPECT_EQ(r.status, RunStatus::completed);
   EXPECT_GT(r.best_val_metric, 0.5);
+  ASSERT_EQ(r.epochs.size(), 1u);
+  ASSERT_TRUE(r.epochs[0].metrics.count("aux_accuracy"));  // stored with the epoch, printed on its line
+  EXPECT_GT(r.epochs[0].metrics.at("aux_accuracy"), 0.5);   // parity after one epoch beats a coin
+  EXPECT_LE(r.epochs[0].metrics.at("aux_accuracy"), 1.0);
+  EXPECT_NE(epoch_line(r.epochs[0]).find("aux acc"), std::string::npos);
+  // A one-head run has no auxiliary accuracy.
+  TrainResult one = train_model(small({"training.epochs=1"}), TrainHooks());
+  EXPECT_EQ(one.epochs[0].metrics.count("aux_accuracy"), 0u);
 }
 
 TEST(Trainer, Bf16OnCpuTrainsAndFp16OnCpuIsRefusedClearly) {

@@ -38,7 +38,7 @@ struct MultitaskSummary {
   std::string variant;
   RunSummary stats;
   double main_task_val_accuracy = NAN; // NaN for aux alone
-  double aux_task_val_accuracy = NAN;  // the engine does not report the auxiliary head's accuracy
+  double aux_task_val_accuracy = NAN;  // the auxiliary head's, at the best epoch (mean over seeds); NaN for main alone
 };
 
 // The two tasks trained separately against one multitask model (means over seeds).

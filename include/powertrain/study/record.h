@@ -59,6 +59,7 @@ struct RunRow {
   int64_t epochs = 0;                 // epochs run
   int64_t best_epoch = 0;
   double best_val_accuracy = NAN;
+  double best_aux_val_accuracy = NAN; // multitask: the auxiliary head's accuracy at the best epoch
   double best_val_loss = NAN;
   double test_accuracy = NAN;         // of the best weights
   double energy_j = NAN;              // training energy: the sum of the epochs

@@ -37,12 +37,13 @@ void multitask_section(Builder& b, const MultitaskResult& r) {
             {"cheaper than each alone", cmp.cheaper_than_each_alone ? "yes" : "no"}};
   Table s;
   s.title = "Variants (mean ± std over seeds)";
-  s.columns = {"variant", "energy/epoch", "epochs", "energy", "main val acc"};
-  s.numeric = {false, true, true, true, true};
+  s.columns = {"variant", "energy/epoch", "epochs", "energy", "main val acc", "aux val acc"};
+  s.numeric = {false, true, true, true, true, true};
   for (const auto& x : r.summary) {
     const Origin so = origin_of(x.stats.energy_provenance);
     s.rows.push_back({x.variant, plus_minus(x.stats.energy_per_epoch_j, format_energy_j, so), plus_minus(x.stats.epochs, epochs_text),
-                      plus_minus(x.stats.energy_j, format_energy_j, so), number_text(x.main_task_val_accuracy)});
+                      plus_minus(x.stats.energy_j, format_energy_j, so), number_text(x.main_task_val_accuracy),
+                      number_text(x.aux_task_val_accuracy)});
   }
   b.table(s, true);
   b.table(c);

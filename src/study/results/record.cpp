@@ -40,6 +40,7 @@ void to_json(json& j, const RunRow& r) {
            {"epochs", r.epochs},
            {"best_epoch", r.best_epoch},
            {"best_val_accuracy", num(r.best_val_accuracy)},
+           {"best_aux_val_accuracy", num(r.best_aux_val_accuracy)},
            {"best_val_loss", num(r.best_val_loss)},
            {"test_accuracy", num(r.test_accuracy)},
            {"energy_j", num(r.energy_j)},
@@ -66,6 +67,7 @@ void from_json(const json& j, RunRow& r) {
   r.epochs = integer_at(j, "epochs");
   r.best_epoch = integer_at(j, "best_epoch");
   r.best_val_accuracy = number_at(j, "best_val_accuracy");
+  r.best_aux_val_accuracy = number_at(j, "best_aux_val_accuracy");
   r.best_val_loss = number_at(j, "best_val_loss");
   r.test_accuracy = number_at(j, "test_accuracy");
   r.energy_j = number_at(j, "energy_j");
