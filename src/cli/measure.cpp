@@ -98,7 +98,7 @@ void add_measure_command(CLI::App& app, int& exit_code, const Trailing& trailing
   add_sensor_options(cmd, opt->sensors);
   cmd->add_option("--db", opt->db, "run store (SQLite file; default ./powertrain.db, env POWERTRAIN_DB)");
   cmd->add_flag("--no-store", opt->no_store, "do not store the run");
-  cmd->add_option("--name", opt->run.name, "name of the run (default: the command)");
+  cmd->add_option("--name", opt->run.name, "name of the run (default: the command; for an interpreter such as python3, its script)");
   cmd->add_option("--interval-ms", opt->interval_ms, "sampling interval in ms (default 100)");
   cmd->add_option("--idle-baseline-s", opt->run.idle_baseline_s, "measure the machine at rest for this many s first, to split static from dynamic energy");
   cmd->add_option("--grid", opt->grid.code, "grid for CO2e: ISO country code (default WORLD; env POWERTRAIN_GRID; see 'powertrain grids')");

@@ -168,6 +168,17 @@ int wait_reading_events(pid_t pid, int events_fd, EventSink& sink) {
 
 }  // namespace
 
+std::string default_run_name(const std::vector<std::string>& argv) {
+  if (argv.empty()) return "";
+  auto base = [](const std::string& p) { return p.substr(p.find_last_of('/') == std::string::npos ? 0 : p.find_last_of('/') + 1); };
+  const std::string program = base(argv[0]);
+  static const char* const interpreters[] = {"python", "sh", "bash", "node", "Rscript", "julia", "ruby", "perl"};
+  bool interpreter = false;
+  for (const char* i : interpreters) interpreter = interpreter || program.rfind(i, 0) == 0;
+  if (interpreter && argv.size() > 1 && !argv[1].empty() && argv[1][0] != '-') return base(argv[1]);
+  return argv[0];
+}
+
 std::string resolve_command(const std::string& name) {
   auto executable = [](const std::string& p) {
     struct stat st;
@@ -227,7 +238,7 @@ CommandResult measure_command(const CommandOptions& o) {
 
   RunStart start;
   start.kind = "measure";
-  start.name = o.name.empty() ? o.argv[0] : o.name;
+  start.name = o.name.empty() ? default_run_name(o.argv) : o.name;
   start.command = shell_quote(o.argv);
   start.grid = o.grid;
   start.pue = o.pue;

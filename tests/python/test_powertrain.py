@@ -147,6 +147,7 @@ class UnderMeasure(unittest.TestCase):
                 self.assertGreater(e[3], 0)           # training loss
                 self.assertGreater(e[4], 0.4)         # test accuracy after an epoch on 1,000 images
             self.assertEqual(len(rows(db, "SELECT id FROM windows WHERE name LIKE 'epoch %'")), 2)
+            self.assertEqual(rows(db, "SELECT name FROM runs"), [("pytorch_fashion_mnist.py",)])  # the script names the run
             self.assertIn("epoch 2", r.stderr)
             # The same figures through the module on its own (no `measure`): two epochs, the same metrics.
             own = os.path.join(d, "own.db")

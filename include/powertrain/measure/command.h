@@ -73,6 +73,9 @@ struct CommandResult {
 // Returns the path `name` resolves to through PATH (a name with a '/' as it is), or "" when
 // it is not an executable file.
 std::string resolve_command(const std::string& name);
+// Returns the name a run of argv gets by default: the script for an interpreter
+// (`python3 train.py` -> "train.py"), else argv[0].
+std::string default_run_name(const std::vector<std::string>& argv);
 // Returns argv as one shell-quoted line (for messages and the stored run).
 std::string shell_quote(const std::vector<std::string>& argv);
 
