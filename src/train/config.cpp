@@ -350,9 +350,12 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
   d.done();
 
   Binder m = root.child("model");
-  m.string("type", c.model.type, {"mlp", "cnn", "resnet", "resnet18", "conv1d"});
+  m.string("type", c.model.type, {"mlp", "cnn", "tutorial_cnn", "lenet5", "resnet", "resnet18", "conv1d"});
   m.integers("hidden", c.model.hidden, 1, kMaxWidth, kMaxHiddenLayers);
   m.integer("width", c.model.width, 1, 4096);
+  m.integers("channels", c.model.channels, 1, 4096, 8);
+  m.integer("dense", c.model.dense, 0, kMaxWidth);
+  m.boolean("batch_norm", c.model.batch_norm);
   m.integer("depth", c.model.depth, 8, 1202);
   m.number("dropout", c.model.dropout, 0.0, 0.95);
   m.integer("feature_dim", c.model.feature_dim, 0, kMaxWidth);
@@ -482,7 +485,8 @@ std::string train_config_json(const TrainConfig& c) {
                 {"label_column", c.data.label_column}, {"window", c.data.window}, {"stride", c.data.stride},
                 {"val_fraction", c.data.val_fraction}, {"test_fraction", c.data.test_fraction},
                 {"subset", c.data.subset}, {"seed", c.data.seed}, {"standardize", c.data.standardize}}},
-      {"model", {{"type", c.model.type}, {"hidden", c.model.hidden}, {"width", c.model.width}, {"depth", c.model.depth},
+      {"model", {{"type", c.model.type}, {"hidden", c.model.hidden}, {"width", c.model.width}, {"channels", c.model.channels},
+                 {"dense", c.model.dense}, {"batch_norm", c.model.batch_norm}, {"depth", c.model.depth},
                  {"dropout", c.model.dropout}, {"feature_dim", c.model.feature_dim}, {"encoder_path", c.model.encoder_path},
                  {"freeze_encoder", c.model.freeze_encoder}, {"save_encoder_path", c.model.save_encoder_path}}},
       {"optimizer", {{"type", c.optimizer.type}, {"lr", c.optimizer.lr}, {"momentum", c.optimizer.momentum},

@@ -157,6 +157,9 @@ Session open_session(const TrainConfig& cfg, const std::function<void(const std:
   ModelSpec ms;
   ms.type = cfg.model.type;
   ms.hidden = cfg.model.hidden;
+  ms.channels = cfg.model.channels;
+  ms.dense = cfg.model.dense;
+  ms.batch_norm = cfg.model.batch_norm;
   ms.width = cfg.model.width;
   ms.depth = cfg.model.depth;
   ms.dropout = cfg.model.dropout;

@@ -84,6 +84,37 @@ TEST(ModelShapes, Cnn) {
   expect_shapes(spec_of("cnn", 8), {3, 32, 32}, 16);
 }
 
+TEST(ModelShapes, ConfigurableCnnTutorialCnnAndLeNet5) {
+  ModelSpec spec = spec_of("cnn");
+  spec.channels = {8, 16, 32};
+  expect_shapes(spec, {1, 28, 28}, 32);  // three blocks, global average pooling
+  spec.dense = 64;
+  spec.batch_norm = false;
+  expect_shapes(spec, {3, 32, 32}, 64);  // flattened 32x4x4 into 64
+  expect_shapes(spec_of("tutorial_cnn"), {1, 28, 28}, 128);
+  expect_shapes(spec_of("lenet5"), {1, 28, 28}, 84);
+  expect_shapes(spec_of("lenet5"), {3, 32, 32}, 84);
+  spec.channels = {8, 8, 8, 8, 8};
+  EXPECT_THROW(Model(spec, Shape{1, 16, 16}, Shape{10}), ModelError);  // 2^5 > 16: fewer channels, says the message
+}
+
+TEST(ModelParams, TutorialCnnAndLeNet5CountAsPublished) {
+  // Tutorial CNN: conv 1->32 (3x3+bias), conv 32->64, dense 64*7*7->128, head 128->10.
+  Model tutorial(spec_of("tutorial_cnn"), Shape{1, 28, 28}, Shape{10});
+  EXPECT_EQ(parameter_count(*tutorial), (9 + 1) * 32 + (32 * 9 + 1) * 64 + (64 * 7 * 7 + 1) * 128 + (128 + 1) * 10);
+  EXPECT_EQ(parameter_count(*tutorial), 421642);
+  // LeNet-5: 61,706 parameters with a 10-class head (28x28 padded to 32x32).
+  Model lenet(spec_of("lenet5"), Shape{1, 28, 28}, Shape{10});
+  EXPECT_EQ(parameter_count(*lenet), 61706);
+  // A configurable cnn without BatchNorm and with a dense layer.
+  ModelSpec spec = spec_of("cnn");
+  spec.channels = {4, 8};
+  spec.dense = 16;
+  spec.batch_norm = false;
+  Model cnn(spec, Shape{1, 28, 28}, Shape{10});
+  EXPECT_EQ(parameter_count(*cnn), (9 + 1) * 4 + (4 * 9 + 1) * 8 + (8 * 7 * 7 + 1) * 16 + (16 + 1) * 10);
+}
+
 TEST(ModelShapes, CifarResNet) {
   ModelSpec spec = spec_of("resnet", 4);
   spec.depth = 20;
@@ -145,7 +176,7 @@ TEST(ModelErrors, WrongInputRank) {
 TEST(ModelErrors, UnknownType) {
   const auto msg = model_error([&] { Model(spec_of("transformer"), Shape{12}, Shape{10}); });
   EXPECT_NE(msg.find("'transformer'"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("mlp, cnn, resnet, resnet18, conv1d"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("mlp, cnn, tutorial_cnn, lenet5, resnet, resnet18, conv1d"), std::string::npos) << msg;
 }
 
 TEST(ModelErrors, BadHeadsAndSpec) {

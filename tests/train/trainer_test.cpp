@@ -249,6 +249,20 @@ TEST(Trainer, MultitaskLossIsTheAlphaWeightedSum) {
   EXPECT_EQ(one.epochs[0].metrics.count("aux_accuracy"), 0u);
 }
 
+TEST(Trainer, TutorialCnnBeats88PercentOnFashionMnistInTwoEpochs) {
+  // The CNN of the PyTorch tutorials, as a new user trains it: Adam 1e-3, batch 64, on the
+  // Fashion-MNIST training set (5 % held out for validation). Measured: 89.5 % test accuracy
+  // after 2 epochs (docs/train.md).
+  TempDir dir;
+  TrainConfig cfg = parse_train_config("{}", "test",
+                                       {"model.type=\"tutorial_cnn\"", "data.subset=0", "data.val_fraction=0.05", "optimizer.type=\"adam\"",
+                                        "optimizer.lr=0.001", "training.batch_size=64", "training.epochs=2"});
+  TrainResult r = train_model(cfg, no_hardware(dir));
+  EXPECT_EQ(r.status, RunStatus::completed);
+  EXPECT_EQ(r.parameters, 421642);
+  EXPECT_GT(r.test_metric, 0.88);
+}
+
 TEST(Trainer, Bf16OnCpuTrainsAndFp16OnCpuIsRefusedClearly) {
   TempDir dir;
   TrainResult r = train_model(small({"training.precision=bf16", "training.epochs=1"}), no_hardware(dir));

@@ -42,9 +42,12 @@ struct DataConfig {
 };
 
 struct ModelConfig {
-  std::string type = "mlp";                // mlp, cnn, resnet, resnet18, conv1d
+  std::string type = "mlp";                // mlp, cnn, tutorial_cnn, lenet5, resnet, resnet18, conv1d
   std::vector<int64_t> hidden = {256};     // mlp hidden widths
   int64_t width = 16;                      // cnn/resnet/conv1d base channels
+  std::vector<int64_t> channels;           // cnn: channels of each 3x3 conv block (empty: [width, 2 x width])
+  int64_t dense = 0;                       // cnn: a dense ReLU layer of this width on the flattened maps (0: global average pooling)
+  bool batch_norm = true;                  // cnn: BatchNorm after each convolution
   int64_t depth = 20;                      // resnet: 6n+2
   double dropout = 0.0;
   int64_t feature_dim = 0;                 // >0: linear bottleneck (autoencoder latent)

@@ -99,17 +99,79 @@ void require_images(const ModelSpec& spec, const std::vector<int64_t>& shape) {
   }
 }
 
+// Conv blocks (3x3, padding 1; `channels` per block; BatchNorm or a bias; ReLU; 2x2 max-pool),
+// then either a dense ReLU layer of width `dense` on the flattened maps or global average
+// pooling. The families cnn (configurable) and tutorial_cnn are this.
+int64_t add_conv_stack(const std::string& type, const std::vector<int64_t>& shape, const std::vector<int64_t>& channels,
+                       bool batch_norm, int64_t dense, nn::Sequential& enc) {
+  const int64_t pools = static_cast<int64_t>(channels.size());
+  if ((shape[1] >> pools) < 1 || (shape[2] >> pools) < 1) {
+    throw ModelError("model type " + type + " max-pools " + std::to_string(pools) + " times: it needs images of at least " +
+                     std::to_string(1 << pools) + "x" + std::to_string(1 << pools) + "; got input shape " + shape_str(shape) +
+                     " (use fewer model.channels)");
+  }
+  int64_t in = shape[0], h = shape[1], w = shape[2];
+  for (size_t i = 0; i < channels.size(); ++i) {
+    const std::string n = std::to_string(i + 1);
+    if (batch_norm) {
+      enc->push_back("block" + n, ConvBlock2d(in, channels[i], /*pool=*/true));
+    } else {
+      enc->push_back("conv" + n, nn::Conv2d(nn::Conv2dOptions(in, channels[i], 3).padding(1)));
+      enc->push_back("relu" + n, nn::ReLU());
+      enc->push_back("pool" + n, nn::MaxPool2d(2));
+    }
+    in = channels[i];
+    h /= 2;
+    w /= 2;
+  }
+  if (dense <= 0) {
+    enc->push_back("pool", GlobalAvgPool());
+    return in;
+  }
+  enc->push_back("flatten", nn::Flatten());
+  enc->push_back("fc", nn::Linear(in * h * w, dense));
+  enc->push_back("fc_relu", nn::ReLU());
+  return dense;
+}
+
 int64_t build_cnn(const ModelSpec& spec, const std::vector<int64_t>& shape, nn::Sequential& enc) {
   require_images(spec, shape);
-  if (shape[1] < 4 || shape[2] < 4) {
-    throw ModelError("model type cnn needs images of at least 4x4 (it max-pools twice); got input shape " +
-                     shape_str(shape));
+  std::vector<int64_t> channels = spec.channels.empty() ? std::vector<int64_t>{spec.width, 2 * spec.width} : spec.channels;
+  for (int64_t c : channels) {
+    if (c <= 0) throw ModelError("cnn channels must be positive; got " + shape_str(channels));
   }
-  const int64_t w = spec.width;
-  enc->push_back("block1", ConvBlock2d(shape[0], w, /*pool=*/true));
-  enc->push_back("block2", ConvBlock2d(w, 2 * w, /*pool=*/true));
-  enc->push_back("pool", GlobalAvgPool());
-  return 2 * w;
+  return add_conv_stack("cnn", shape, channels, spec.batch_norm, spec.dense, enc);
+}
+
+// The CNN of the PyTorch and Keras tutorials: conv 3x3 32 - ReLU - max-pool, conv 3x3 64 -
+// ReLU - max-pool, dense 128 - ReLU (421,642 parameters on Fashion-MNIST with its head).
+int64_t build_tutorial_cnn(const ModelSpec& spec, const std::vector<int64_t>& shape, nn::Sequential& enc) {
+  require_images(spec, shape);
+  return add_conv_stack("tutorial_cnn", shape, {32, 64}, /*batch_norm=*/false, 128, enc);
+}
+
+// LeNet-5 (LeCun et al. 1998) in its common modern form: conv 5x5 6 - ReLU - max-pool,
+// conv 5x5 16 - ReLU - max-pool, dense 120 - ReLU, dense 84 - ReLU. 28x28 inputs are padded
+// by 2, as MNIST was for the original's 32x32 (61,706 parameters with a 10-class head).
+int64_t build_lenet5(const ModelSpec& spec, const std::vector<int64_t>& shape, nn::Sequential& enc) {
+  require_images(spec, shape);
+  const int64_t pad = shape[1] < 32 || shape[2] < 32 ? 2 : 0;
+  const int64_t h = ((shape[1] + 2 * pad - 4) / 2 - 4) / 2, w = ((shape[2] + 2 * pad - 4) / 2 - 4) / 2;
+  if (h < 1 || w < 1) {
+    throw ModelError("model type lenet5 needs images of at least 12x12; got input shape " + shape_str(shape));
+  }
+  enc->push_back("conv1", nn::Conv2d(nn::Conv2dOptions(shape[0], 6, 5).padding(pad)));
+  enc->push_back("relu1", nn::ReLU());
+  enc->push_back("pool1", nn::MaxPool2d(2));
+  enc->push_back("conv2", nn::Conv2d(nn::Conv2dOptions(6, 16, 5)));
+  enc->push_back("relu2", nn::ReLU());
+  enc->push_back("pool2", nn::MaxPool2d(2));
+  enc->push_back("flatten", nn::Flatten());
+  enc->push_back("fc1", nn::Linear(16 * h * w, 120));
+  enc->push_back("relu3", nn::ReLU());
+  enc->push_back("fc2", nn::Linear(120, 84));
+  enc->push_back("relu4", nn::ReLU());
+  return 84;
 }
 
 // Appends the ResNet stages (stage s: blocks[s] BasicBlocks with channels[s] channels;
@@ -172,6 +234,8 @@ const std::map<std::string, Builder>& builders() {
   static const std::map<std::string, Builder> table = {
       {"mlp", build_mlp},
       {"cnn", build_cnn},
+      {"tutorial_cnn", build_tutorial_cnn},
+      {"lenet5", build_lenet5},
       {"resnet", build_resnet},
       {"resnet18", build_resnet18},
       {"conv1d", build_conv1d},
@@ -181,7 +245,7 @@ const std::map<std::string, Builder>& builders() {
 
 }  // namespace
 
-std::vector<std::string> model_types() { return {"mlp", "cnn", "resnet", "resnet18", "conv1d"}; }
+std::vector<std::string> model_types() { return {"mlp", "cnn", "tutorial_cnn", "lenet5", "resnet", "resnet18", "conv1d"}; }
 
 ModelImpl::ModelImpl(const ModelSpec& spec, std::vector<int64_t> input_shape, std::vector<int64_t> head_classes)
     : spec_(spec), input_shape_(std::move(input_shape)) {

@@ -19,9 +19,12 @@ class ModelError : public std::runtime_error {
 };
 
 struct ModelSpec {
-  std::string type = "mlp";            // encoder family: mlp, cnn, resnet, resnet18, conv1d
+  std::string type = "mlp";            // encoder family: mlp, cnn, tutorial_cnn, lenet5, resnet, resnet18, conv1d
   std::vector<int64_t> hidden = {256}; // mlp: hidden layer widths
   int64_t width = 16;                  // cnn/resnet/conv1d: channels of the first stage
+  std::vector<int64_t> channels;       // cnn: channels of each 3x3 conv block (empty: [width, 2 x width])
+  int64_t dense = 0;                   // cnn: dense ReLU layer on the flattened maps (0: global average pooling)
+  bool batch_norm = true;              // cnn: BatchNorm after each convolution
   int64_t depth = 20;                  // resnet (CIFAR style): 6n+2, e.g. 20, 32, 44, 56
   double dropout = 0.0;                // before each head
   int64_t feature_dim = 0;             // >0: a linear bottleneck of this size ends the encoder
