@@ -15,10 +15,18 @@ namespace powertrain {
 namespace {
 std::string metric_text(double v) { return std::isfinite(v) ? report::format_percent(100 * v, 2) : "n/a"; }
 std::string energy(double j) { return report::format_energy_j(j); }
-// A multitask epoch's second head: "; aux acc 91.20%" (nothing for one head).
+// A multitask epoch's second head ("; aux acc 91.20%") and the forecast of the run's
+// training energy ("; forecast 1.60 kJ (1.20-2.10 kJ) by epoch 16"); nothing when unknown.
 std::string aux_text(const EpochRecord& e) {
+  std::string out;
   auto it = e.metrics.find("aux_accuracy");
-  return it == e.metrics.end() ? "" : "; aux acc " + metric_text(it->second);
+  if (it != e.metrics.end()) out += "; aux acc " + metric_text(it->second);
+  auto f = e.metrics.find("forecast_energy_j"), lo = e.metrics.find("forecast_energy_low_j"),
+       hi = e.metrics.find("forecast_energy_high_j"), at = e.metrics.find("forecast_stop_epoch");
+  if (f != e.metrics.end() && lo != e.metrics.end() && hi != e.metrics.end() && at != e.metrics.end()) {
+    out += fmt::format("; forecast {} ({}-{}) by epoch {:.0f}", energy(f->second), energy(lo->second), energy(hi->second), at->second);
+  }
+  return out;
 }
 }  // namespace
 

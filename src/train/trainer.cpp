@@ -1,6 +1,7 @@
 // The training loop: epochs as meter windows, LR schedule per step, mixed precision with
 // loss scaling, early stopping, best checkpoint, and the run recorded as it goes.
 #include "powertrain/train/trainer.h"
+#include "powertrain/train/forecast.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -164,6 +165,23 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
       rec.loss_scale = scaler.enabled() ? scaler.current_scale() : NAN;
       rec.skipped_steps = scaler.skipped_steps();
       rec.diverged = diverged;
+      if (!diverged && !interrupted) {
+        // What the run will have spent when it stops, from its learning curve so far (train/forecast.h).
+        std::vector<EpochRecord> so_far = r.epochs;
+        so_far.push_back(rec);
+        ForecastRules rules;
+        rules.max_epochs = cfg.training.epochs;
+        rules.target = cfg.early_stopping.target;
+        rules.patience = cfg.early_stopping.patience;
+        rules.min_delta = cfg.early_stopping.min_delta;
+        const EnergyForecast f = forecast_energy(so_far, rules);
+        auto put = [&](const char* key, double v) { if (std::isfinite(v)) rec.metrics[key] = v; };
+        put("forecast_energy_j", f.energy_j);
+        put("forecast_energy_low_j", f.energy_low_j);
+        put("forecast_energy_high_j", f.energy_high_j);
+        put("forecast_duration_s", f.duration_s);
+        put("forecast_stop_epoch", f.stop_epoch);
+      }
       r.epochs.push_back(rec);
       r.epochs_run = epoch;
       recorder.epoch(rec);

@@ -49,6 +49,16 @@ TEST(Trainer, FashionMnistSubsetLearnsAndRecordsEnergyPerEpoch) {
   EXPECT_EQ(r.status, RunStatus::completed);
   EXPECT_EQ(r.epochs_run, 3);
   EXPECT_EQ(epochs_seen, 3);
+  // Each epoch forecasts the run's training energy; at the last one the forecast is what was spent.
+  double spent_j = 0;
+  for (const auto& e : r.epochs) {
+    spent_j += e.energy_j;
+    ASSERT_TRUE(e.metrics.count("forecast_energy_j")) << e.epoch;
+    EXPECT_LE(e.metrics.at("forecast_energy_low_j"), e.metrics.at("forecast_energy_j"));
+    EXPECT_GE(e.metrics.at("forecast_energy_high_j"), e.metrics.at("forecast_energy_j"));
+    EXPECT_EQ(e.metrics.at("forecast_stop_epoch"), 3);  // no target, no patience left to use: all 3 epochs
+  }
+  EXPECT_NEAR(r.epochs.back().metrics.at("forecast_energy_j"), spent_j, 1e-6 * spent_j);
   // Stated accuracy: an MLP on 3000 Fashion-MNIST images reaches >= 75 % in 3 epochs.
   EXPECT_GE(r.best_val_metric, 0.75);
   EXPECT_GE(r.test_metric, 0.75);
