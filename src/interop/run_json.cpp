@@ -107,11 +107,7 @@ nlohmann::json command_result_json(const CommandOptions& o, const CommandResult&
   nlohmann::json windows = nlohmann::json::array(), epochs = nlohmann::json::array(), events = nullptr;
   for (const auto& w : r.windows) windows.push_back(measurement_json(w));
   for (const auto& e : r.epochs) epochs.push_back(epoch_json(e));
-  if (r.events) {
-    RunDetails d;
-    d.events = r.events;
-    events = run_details_to_json(d)["events"];
-  }
+  if (r.events) events = child_events_to_json(*r.events);
   return {{"schema", "powertrain.measure/1"},
           {"run_id", r.run_id > 0 ? nlohmann::json(r.run_id) : nlohmann::json(nullptr)},
           {"db", db.empty() ? nlohmann::json(nullptr) : nlohmann::json(db)},

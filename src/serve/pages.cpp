@@ -225,7 +225,9 @@ Answer run_page(const Store& store, int64_t run_id) {
   body += facts_html(run_facts(store, *r));
   body += "<h2>Power</h2>\n<div id=\"power-chart\" class=\"chart\" data-points=\"0\"></div>\n"
           "<p class=\"note\">Power per component, averaged per second; estimated components are a model, not a reading.</p>\n";
-  if (r->kind != "measure") {  // a measured command has no epochs
+  // A measured command has epochs only when it reports them through the event channel
+  // (docs/events.md): shown when it has some, or while it runs (they may still come).
+  if (r->kind != "measure" || r->status == RunStatus::running || !store.epochs(run_id).empty()) {
     body += "<h2>Energy per epoch</h2>\n<div id=\"epoch-energy-chart\" class=\"chart\" data-points=\"0\"></div>\n";
     body += "<h2>Validation metric and loss</h2>\n<div id=\"metric-chart\" class=\"chart\" data-points=\"0\"></div>\n";
     body += "<h2>Epochs</h2>\n<div class=\"table-wrap\"><table id=\"epochs\">" + std::string(kEpochHeader) +

@@ -48,14 +48,7 @@ json run_details_to_json(const RunDetails& d) {
   if (!d.error.empty()) j["error"] = d.error;
   if (!std::isnan(d.interval_s)) j["interval_s"] = num(d.interval_s);
   if (d.idle_baseline) j["idle_baseline"] = {{"duration_s", d.idle_baseline->duration_s}, {"power_w", d.idle_baseline->power_w}};
-  if (d.events) {
-    const ChildEvents& e = *d.events;
-    json metrics = json::object();
-    for (const auto& [k, v] : e.run_metrics) metrics[k] = num(v);
-    j["events"] = {{"lines", e.lines},       {"windows", e.windows},   {"epochs", e.epochs},
-                   {"metrics", e.metrics},   {"problems", e.problems}, {"examples", e.examples},
-                   {"run_metrics", metrics}};
-  }
+  if (d.events) j["events"] = child_events_to_json(*d.events);
   return j;
 }
 
@@ -116,6 +109,13 @@ RunDetails run_details_from_json(const json& j) {
     d.events = ev;
   }
   return d;
+}
+
+json child_events_to_json(const ChildEvents& e) {
+  json metrics = json::object();
+  for (const auto& [k, v] : e.run_metrics) metrics[k] = num(v);
+  return {{"lines", e.lines},         {"windows", e.windows},   {"epochs", e.epochs},          {"metrics", e.metrics},
+          {"problems", e.problems},   {"examples", e.examples}, {"run_metrics", metrics}};
 }
 
 int64_t ChildEvents::problem_count() const {

@@ -62,6 +62,14 @@ class DashboardTest : public ::testing::Test {
     measure_id = store.begin_run(measured, HostInfo{}, {cpu});
     measured.status = RunStatus::completed;
     store.finish_run(measure_id, measured, {}, samples);
+    // A measured Python script that sent its epochs through the event channel.
+    RunRecord script;
+    script.kind = "measure";
+    script.name = "train.py";
+    script_id = store.begin_run(script, HostInfo{}, {cpu});
+    store.record_epoch(script_id, e);
+    script.status = RunStatus::completed;
+    store.finish_run(script_id, script, {}, samples);
     study_id = add_tune_study(store, "search-" + kHostile);
     regime_id = add_study(store, "regime-study", "regime", regime_result());
 
@@ -82,7 +90,7 @@ class DashboardTest : public ::testing::Test {
 
   TempDir dir;
   std::string db;
-  int64_t finished_id = 0, running_id = 0, measure_id = 0, study_id = 0, regime_id = 0;
+  int64_t finished_id = 0, running_id = 0, measure_id = 0, script_id = 0, study_id = 0, regime_id = 0;
   std::unique_ptr<Dashboard> dash;
   int port = 0;
   std::thread server;
@@ -107,6 +115,9 @@ TEST_F(DashboardTest, PagesListRunsStudiesAndDevicesWithStoredTextEscaped) {
   ASSERT_EQ(measured.status, 200);
   EXPECT_NE(measured.body.find("id=\"power-chart\""), std::string::npos);
   EXPECT_EQ(measured.body.find("id=\"epoch-energy-chart\""), std::string::npos);  // a command has no epochs
+  Reply script = get(port, "/runs/" + std::to_string(script_id));
+  ASSERT_EQ(script.status, 200);
+  EXPECT_NE(script.body.find("id=\"epoch-energy-chart\""), std::string::npos);  // unless it reported some
   Reply report = get(port, "/runs/" + std::to_string(finished_id) + "/report");
   ASSERT_EQ(report.status, 200);
   EXPECT_NE(report.body.find("<svg"), std::string::npos);
@@ -157,14 +168,14 @@ TEST_F(DashboardTest, FilterValuesAreDataNotSql) {
     for (const auto& run : j["runs"]) out.push_back(run["id"].get<int64_t>());
     return out;
   };
-  EXPECT_EQ(ids("").size(), 3u);
+  EXPECT_EQ(ids("").size(), 4u);
   EXPECT_EQ(ids("?name=live"), std::vector<int64_t>{running_id});
   EXPECT_EQ(ids("?status=running"), std::vector<int64_t>{running_id});
   EXPECT_TRUE(ids("?name=%27%20OR%201%3D1%20--").empty());  // ' OR 1=1 --
   EXPECT_TRUE(ids("?name=%25").empty());                     // % is a character, not a wildcard
   EXPECT_TRUE(ids("?name=_").empty());
   EXPECT_EQ(ids("?limit=1").size(), 1u);
-  EXPECT_EQ(ids("?limit=999999999").size(), 3u);  // clamped to max_rows
+  EXPECT_EQ(ids("?limit=999999999").size(), 4u);  // clamped to max_rows
   EXPECT_EQ(get(port, "/api/runs?kind=train%27%20OR%20%271%27%3D%271").status, 400);
   EXPECT_EQ(get(port, "/api/runs?limit=-1").status, 400);
   EXPECT_EQ(get(port, "/api/runs?limit=1e9").status, 400);
@@ -173,7 +184,7 @@ TEST_F(DashboardTest, FilterValuesAreDataNotSql) {
   EXPECT_NE(long_name.body.find("longer than 100 characters"), std::string::npos);
   // The store is intact.
   Store store = Store::open(db);
-  EXPECT_EQ(store.runs(10).size(), 3u);
+  EXPECT_EQ(store.runs(10).size(), 4u);
 }
 
 TEST_F(DashboardTest, HostileRequestsAreAnsweredSafely) {

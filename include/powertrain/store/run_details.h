@@ -72,6 +72,8 @@ struct RunDetails {
   std::optional<ChildEvents> events;       // a measured command that used the event channel
 };
 
+// Returns the event channel's summary as stored (meta_json's "events"; `measure --json` too).
+nlohmann::json child_events_to_json(const ChildEvents& events);
 // Returns the details as stored (the runs table's meta_json).
 nlohmann::json run_details_to_json(const RunDetails& d);
 // Returns the details in `j` (any JSON; what does not fit is left unknown).
