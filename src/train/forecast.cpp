@@ -9,7 +9,7 @@ namespace powertrain {
 
 namespace {
 
-constexpr double kPriorLowP = 0.25, kPriorP = 0.5, kPriorHighP = 1.0;  // after a single epoch
+constexpr double kPriorLowP = 0.15, kPriorP = 0.35, kPriorHighP = 0.8;  // after a single epoch
 constexpr double kMinErr = 1e-4;
 
 double median(std::vector<double> v) {
@@ -103,12 +103,13 @@ EnergyForecast forecast_energy(const std::vector<EpochRecord>& epochs, const For
   } else if (!e.empty() && (std::isfinite(rules.target) || rules.patience > 0)) {
     PowerLaw all = fit(e, err);
     // The exponent's spread: the prior's range after one epoch; else the fits over all the
-    // epochs and over the last two (a curve that is bending shows here), widened by a third.
+    // epochs and over the last two (a curve that is bending shows here), widened: halved at the low end (learning curves flatten towards a floor the power law
+    // does not have), x1.5 at the high end.
     double p_lo = kPriorLowP, p_hi = kPriorHighP;
     if (e.size() >= 2) {
       PowerLaw last = fit({e[e.size() - 2], e.back()}, {err[err.size() - 2], err.back()});
-      p_lo = std::min(all.p, last.p) / 1.3;
-      p_hi = std::max(all.p, last.p) * 1.3;
+      p_lo = std::min(all.p, last.p) / 2;
+      p_hi = std::max(all.p, last.p) * 1.5;
     }
     // Anchor every exponent at the last point, so the curves start where the run is.
     auto anchored = [&](double p) { return err.back() * std::pow(e.back(), p); };
