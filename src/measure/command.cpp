@@ -244,8 +244,9 @@ CommandResult measure_command(const CommandOptions& o) {
   start.pue = o.pue;
   start.sample_bucket_s = o.sample_bucket_s;
 
-  // The event channel: the command writes to `write_end` (its number in POWERTRAIN_EVENTS_FD);
-  // this process reads `read_end`, non-blocking, and closes its copy of the write end.
+  // The event channel: the command writes to channel[1] (its number in POWERTRAIN_EVENTS_FD);
+  // this process reads channel[0], non-blocking, and closes its copy of channel[1] once the
+  // command has started.
   int channel[2] = {-1, -1};
   if (o.events && pipe2(channel, O_CLOEXEC | O_NONBLOCK) != 0) {
     say(std::string("no event channel for the command (") + std::strerror(errno) + "): it is measured as a whole");
