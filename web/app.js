@@ -468,6 +468,17 @@
     });
   }
 
+  // The run's training energy when it stops, as forecast after an epoch: "1600 (1200-2100) by epoch 16".
+  function forecastText(m) {
+    if (!m || !isNum(m.forecast_energy_j)) return '\u2013';
+    var text = fmtSig(m.forecast_energy_j, 3);
+    if (isNum(m.forecast_energy_low_j) && isNum(m.forecast_energy_high_j)) {
+      text += ' (' + fmtSig(m.forecast_energy_low_j, 3) + '\u2013' + fmtSig(m.forecast_energy_high_j, 3) + ')';
+    }
+    if (isNum(m.forecast_stop_epoch)) text += ' by epoch ' + m.forecast_stop_epoch;
+    return text;
+  }
+
   function fillEpochsTable(tbody, list) {
     var frag = document.createDocumentFragment();
     list.forEach(function (e) {
@@ -482,7 +493,8 @@
         [fmtFixed(e.duration_s, 1), 'num'],
         [fmtSig(e.energy_j, 4), 'num'],
         [e.energy_provenance || '\u2013', 'provenance'],
-        [fmtFixed(e.avg_power_w, 1), 'num']
+        [fmtFixed(e.avg_power_w, 1), 'num'],
+        [forecastText(e.metrics), 'num']
       ].forEach(function (cell) { tr.appendChild(el('td', cell[1], cell[0])); });
       frag.appendChild(tr);
     });

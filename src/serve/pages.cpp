@@ -101,7 +101,8 @@ Answer json_answer(const json& j, int status = 200) {
 const char* const kEpochHeader =
     "<thead><tr><th class=\"num\">epoch</th><th class=\"num\">train loss</th><th class=\"num\">val loss</th>"
     "<th class=\"num\">val metric</th><th class=\"num\">lr</th><th class=\"num\">duration s</th>"
-    "<th class=\"num\">energy J</th><th>provenance</th><th class=\"num\">avg power W</th></tr></thead>";
+    "<th class=\"num\">energy J</th><th>provenance</th><th class=\"num\">avg power W</th>"
+    "<th class=\"num\" title=\"the run's training energy when it stops, forecast after this epoch (docs/train.md)\">forecast J</th></tr></thead>";
 
 }  // namespace
 

@@ -187,7 +187,9 @@ async function main() {
       const sectionStatus = await attr(page, 'section#run', 'data-status');
       if (sectionStatus === 'running') fail('#run-status changed but section#run still has data-status="running"');
       const cells = await page.$$eval('#epochs tbody tr:first-child td', (tds) => tds.length);
-      if (cells !== 9) fail(`an epochs row has ${cells} cells, not 9`);
+      if (cells !== 10) fail(`an epochs row has ${cells} cells, not 10`);
+      const forecast = await page.$eval('#epochs tbody tr:first-child td:last-child', (td) => td.textContent);
+      if (!/by epoch \d+/.test(forecast)) fail(`the first epoch's forecast cell reads '${forecast}'`);
       // The final facts replace the "when the run ends" ones without a reload.
       await page.waitForFunction(() => !/when the run ends/.test(document.querySelector('#run dl.facts')?.textContent || ''),
         null, { timeout: 10000, polling: 250 })
