@@ -62,6 +62,7 @@ bool apply_study(const Store& store, const StudyRecord& s, const RunView* curren
   else if (const auto* r = std::get_if<PretrainResult>(&*result)) advice_rules::rule_pretrain(s, *r, current, out);
   else if (const auto* r = std::get_if<LayersResult>(&*result)) advice_rules::rule_layers(s, *r, current, out);
   else if (const auto* r = std::get_if<MultitaskResult>(&*result)) advice_rules::rule_multitask(s, *r, current, out);
+  else if (const auto* r = std::get_if<RecipeResult>(&*result)) advice_rules::rule_recipe(s, *r, out);
   else return false;
   return true;
 }

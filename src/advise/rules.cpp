@@ -693,4 +693,73 @@ void rule_early_stopping(const RunView& run, std::vector<Recommendation>& out) {
   out.push_back(r);
 }
 
+// ---- recipe: the standard recipe against powertrain's, lever by lever -----------------------
+
+void rule_recipe(const StudyRecord& s, const RecipeResult& result, std::vector<Recommendation>& out) {
+  const RecipeComparison& c = result.comparison;
+  const RecipeSide& st = result.standard;
+  const RecipeSide& tu = result.tuned;
+  if (!tu.reached_target || !(c.saving_j > 0)) return;  // nothing this study can recommend
+  const Provenance provenance = result.header.energy_provenance;
+  auto acc = [](double a) { return std::isfinite(a) ? fmt::format("{:.2f} %", 100 * a) : std::string("n/a"); };
+  const std::string target = acc(c.target_test_accuracy);
+  auto add = [&](const std::string& kind, const std::string& change, const std::string& evidence, double fraction, double saving_j,
+                 const std::string& basis, const std::string& confidence) {
+    Recommendation r;
+    r.kind = kind;
+    r.change = change;
+    r.evidence = evidence;
+    r.saving_fraction = fraction;
+    r.saving_j = saving_j;
+    r.basis = basis;
+    r.provenance = provenance;
+    r.source = study_source(s);
+    r.confidence = confidence;
+    out.push_back(r);
+  };
+  add("recipe", fmt::format("the standard recipe ({}) -> powertrain's ({})", st.description, tu.description),
+      fmt::format("{}: both judged on test accuracy {}: the standard reached {} for {}, powertrain's {} for {} ({:.2f}x); the "
+                  "search cost {} once and pays back after {:.2f} uses",
+                  study_source(s), target, acc(st.run.test_accuracy), fmt_energy(st.energy_j), acc(tu.run.test_accuracy),
+                  fmt_energy(tu.energy_j), c.energy_ratio, fmt_energy(c.search_energy_j), c.payback_reuses),
+      1 - c.energy_ratio, c.saving_j, "measured: the standard run's energy minus the tuned run's (per use of the recipe)",
+      confidence_note(provenance, NAN, NAN, NAN) + "; one run of each recipe: run the study again to see the spread");
+  // The levers, each from the search's exploratory epochs (the same data and model).
+  auto cost = [&](int64_t batch, const std::string& precision) {
+    for (const auto& k : result.costs) if (k.batch_size == batch && k.precision == precision) return k.energy_per_sample_j;
+    return static_cast<double>(NAN);
+  };
+  const double at_standard = cost(st.batch_size, "fp32"), at_batch = cost(tu.batch_size, "fp32");
+  const double at_chosen = cost(tu.batch_size, tu.precision);
+  if (tu.batch_size != st.batch_size && at_batch < at_standard) {
+    const double ratio = at_batch / at_standard;
+    add("batch_size", fmt::format("training.batch_size {} -> {}", st.batch_size, tu.batch_size),
+        fmt::format("{}: {:.2f}x the energy per training sample (fp32, the search's exploratory epochs of each batch size)",
+                    study_source(s), ratio),
+        1 - ratio, st.energy_j * (1 - ratio),
+        fmt::format("the standard run's energy {} x (1 - {:.2f}); assumes the same epochs", fmt_energy(st.energy_j), ratio),
+        "a larger batch needs a matching learning rate (the search chose " + fmt::format("{:g}", tu.lr) + ")");
+  }
+  if (tu.precision != "fp32" && at_chosen < at_batch) {
+    const double ratio = at_chosen / at_batch;
+    add("precision", "training.precision fp32 -> " + tu.precision,
+        fmt::format("{}: {:.2f}x the energy per training sample at batch {} on this hardware; the tuned run in {} reached {}",
+                    study_source(s), ratio, tu.batch_size, tu.precision, acc(tu.run.test_accuracy)),
+        1 - ratio, st.energy_j * (1 - ratio),
+        fmt::format("the standard run's energy {} x (1 - {:.2f}); assumes the same epochs", fmt_energy(st.energy_j), ratio),
+        "measured on this machine's hardware; a different CPU or GPU may gain less (or nothing)");
+  }
+  if (tu.run.epochs > 0 && tu.run.epochs < st.run.epochs) {
+    const double ratio = static_cast<double>(tu.run.epochs) / static_cast<double>(st.run.epochs);
+    add("schedule", fmt::format("{} epochs at a constant LR -> a one-cycle schedule over {} epochs, stopped at the target",
+                                st.run.epochs, tu.planned_epochs),
+        fmt::format("{}: the tuned run reached the target after {} epochs; the standard recipe trains {}", study_source(s),
+                    tu.run.epochs, st.run.epochs),
+        1 - ratio, st.energy_j * (1 - ratio),
+        fmt::format("the standard run's energy {} x (1 - {}/{}); assumes equal energy per epoch", fmt_energy(st.energy_j),
+                    tu.run.epochs, st.run.epochs),
+        "stop at a target only where the target is what matters; one-cycle needs its length planned in advance");
+  }
+}
+
 }  // namespace powertrain::advice_rules

@@ -58,6 +58,8 @@ void rule_superconvergence(const StudyRecord& s, const SuperconvergenceResult& r
 void rule_pretrain(const StudyRecord& s, const PretrainResult& result, const RunView* current, std::vector<Recommendation>& out);
 void rule_layers(const StudyRecord& s, const LayersResult& result, const RunView* current, std::vector<Recommendation>& out);
 void rule_multitask(const StudyRecord& s, const MultitaskResult& result, const RunView* current, std::vector<Recommendation>& out);
+// The recipe study: the standard recipe against powertrain's, then each lever it changed.
+void rule_recipe(const StudyRecord& s, const RecipeResult& result, std::vector<Recommendation>& out);
 // A search study (kind "tune"): energy per epoch of its trials by batch size.
 void rule_tune_batch(const Store& store, const StudyRecord& s, const RunView* current, std::vector<Recommendation>& out);
 // Stored training runs that differ in batch size (same model, data and precision).

@@ -58,7 +58,10 @@ int run_study_command(const StudyCliOptions& o) {
   StudyKindOptions per_kind = o.per_kind;
   per_kind.search.batch_sizes = per_kind.regime.batch_sizes;
   per_kind.search.learning_rates = per_kind.regime.learning_rates;
+  per_kind.recipe.batch_sizes = per_kind.regime.batch_sizes;
+  per_kind.recipe.max_lrs = per_kind.regime.learning_rates;  // recipe: the one-cycle's peak
   per_kind.superconvergence.target = per_kind.search.target = per_kind.precision.target;
+  if (std::isfinite(per_kind.precision.target)) per_kind.recipe.target = per_kind.precision.target;  // recipe: test accuracy
 
   auto stop_signal = std::make_unique<StopOnSignal>();  // until the training ends (also on error returns)
   so.stop_requested = stop_signal->stop_requested();
@@ -131,11 +134,11 @@ void add_study_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--json", o->json_path, "write the result as JSON to FILE ('-' for stdout)");
   cmd->add_option("--threads", o->common.threads, "LibTorch CPU threads (default min(2, CPUs))")->check(CLI::Range(1, 1024));
   cmd->add_option("--set", o->common.overrides, "override a key of every run's config, e.g. --set model.type=cnn (repeatable)");
-  cmd->add_option("--batch-sizes", o->per_kind.regime.batch_sizes, "regime, search: batch sizes (default 64,256,1024,4096; search: its scale's)")->delimiter(',');
-  cmd->add_option("--lrs", o->per_kind.regime.learning_rates, "regime, search: learning rates (default 0.1,0.01,0.001,0.0001; search: its scale's)")->delimiter(',');
+  cmd->add_option("--batch-sizes", o->per_kind.regime.batch_sizes, "regime, search, recipe: batch sizes (default 64,256,1024,4096; search, recipe: the scale's)")->delimiter(',');
+  cmd->add_option("--lrs", o->per_kind.regime.learning_rates, "regime, search: learning rates (default 0.1,0.01,0.001,0.0001; search: the scale's); recipe: one-cycle peaks")->delimiter(',');
   cmd->add_option("--tolerance", o->per_kind.precision.tolerance, "precision: accuracy loss vs fp32 that is flagged (absolute; default 0.01)")
       ->check(finite_range(0.0, 1.0));
-  cmd->add_option("--target", o->per_kind.precision.target, "precision, superconvergence, search: target validation accuracy (default derived; docs/studies.md)")
+  cmd->add_option("--target", o->per_kind.precision.target, "precision, superconvergence, search: target validation accuracy (default derived); recipe: target test accuracy (default 0.9)")
       ->check(finite_range(0.0, 1.0));
   cmd->add_option("--report", o->report, "write the HTML report here (default NAME.html in this directory)");
   cmd->add_flag("--no-report", o->no_report, "write no HTML report");

@@ -120,6 +120,7 @@ struct Section {
   void operator()(const MultitaskResult& r) const { multitask_section(b, r); }
   void operator()(const SearchResult& r) const { search_section(b, r); }
   void operator()(const LayersResult& r) const { layers_section(b, r); }
+  void operator()(const RecipeResult& r) const { recipe_section(b, r); }
   void operator()(const UnknownStudyResult& r) const {
     begin(b, r.header, 0);
     b.doc().paragraph("This version of powertrain has no report section for studies of kind '" + r.header.kind +

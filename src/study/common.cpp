@@ -294,6 +294,13 @@ RunRow Context::train(const TrainConfig& cfg_in, const std::string& what) {
   hooks.sensors = opts.sensors;
   hooks.stop_requested = opts.stop_requested;
   if (opts.verbose) hooks.on_message = [this](const std::string& m) { say("  " + m); };
+  if (say_epochs) {
+    hooks.on_epoch = [this](const EpochRecord& e) {
+      say(fmt::format("  epoch {}: val acc {}, {:.1f} s, {:.0f} J ({})", e.epoch,
+                      std::isfinite(e.val_metric) ? fmt::format("{:.2f} %", 100 * e.val_metric) : std::string("n/a"), e.duration_s,
+                      e.energy_j, provenance_name(e.energy_provenance)));
+    };
+  }
   say(fmt::format("[{} #{}] {}", kind, seq_ + 1, what));
   TrainResult r = train_model(cfg, hooks);
   RunRow row = run_row(r);

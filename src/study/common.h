@@ -57,6 +57,7 @@ class Context {
   Store* store;
   int64_t study_id = 0;
   std::string name;
+  bool say_epochs = false;  // also say a line per epoch of every run (long runs: the recipe study)
 
   void say(const std::string& line) const;
   // Returns the base config of this scale (data, model, early stopping, threads) as JSON.

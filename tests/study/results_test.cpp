@@ -399,6 +399,58 @@ TEST(StudyCodec, PretrainMultitaskSearchAndLayersRoundTrip) {
   EXPECT_FALSE(j.get<LayersResult>().diminishing_returns.after_width.has_value());
 }
 
+// The recipe study's comparison is Eq. 2 applied to the search, and its result round-trips:
+// a payback that never comes (+inf) is stored as null and read back as never.
+TEST(StudyCodec, RecipeComparisonIsEquation2AndRoundTrips) {
+  RecipeSide standard, tuned;
+  standard.energy_j = 1000;
+  standard.duration_s = 100;
+  tuned.energy_j = 200;
+  tuned.duration_s = 25;
+  tuned.reached_target = true;
+  RecipeComparison c = recipe_comparison(0.9, "given", standard, tuned, 400);
+  EXPECT_DOUBLE_EQ(c.energy_ratio, 0.2);
+  EXPECT_DOUBLE_EQ(c.saving_j, 800);
+  EXPECT_DOUBLE_EQ(c.payback_reuses, 0.5);  // x = E_search / (E_standard - E_tuned)
+  EXPECT_DOUBLE_EQ(c.time_ratio, 0.25);
+  EXPECT_TRUE(c.tuned_reached_target);
+
+  RecipeSide costly = tuned;
+  costly.energy_j = 1200;
+  RecipeComparison never = recipe_comparison(0.9, "given", standard, costly, 400);
+  EXPECT_TRUE(std::isinf(never.payback_reuses));
+  RecipeSide missed = tuned;
+  missed.reached_target = false;  // not the same result for less: no payback at all
+  EXPECT_TRUE(std::isnan(recipe_comparison(0.9, "given", standard, missed, 400).payback_reuses));
+  RecipeSide unknown = standard;
+  unknown.energy_j = NAN;
+  EXPECT_TRUE(std::isnan(recipe_comparison(0.9, "given", unknown, tuned, 400).energy_ratio));
+
+  RecipeResult r;
+  r.header = sample_header("recipe");
+  r.options.standard_epochs = 10;
+  r.options.batch_sizes = {64, 256};
+  r.options.max_lrs = {0.003, 0.006};
+  r.options.precisions = {"fp32", "bf16"};
+  standard.recipe = "standard";
+  standard.run = sample_run(0);
+  standard.oracle_to_target = {3, 300};
+  costly.recipe = "tuned";
+  costly.run = sample_run(1);
+  r.standard = standard;
+  r.tuned = costly;
+  r.search_trials = 20;
+  r.search_energy_j = 400;
+  r.search_chosen = {"training.batch_size=256", "training.precision=bf16"};
+  r.costs = {{64, "fp32", 0.0068, 2}, {256, "bf16", 0.0044, 2}};
+  r.comparison = never;
+  json j = expect_round_trip(r);
+  EXPECT_TRUE(j["comparison"]["payback_reuses"].is_null());
+  EXPECT_TRUE(std::isinf(j.get<RecipeResult>().comparison.payback_reuses));
+  EXPECT_EQ(j["search"]["costs"][1]["precision"], "bf16");
+  EXPECT_EQ(j["standard"]["oracle_to_target"]["epochs_to_target"], 3.0);
+}
+
 // Results stored by `powertrain study --json` before the codecs existed (tests/study/data):
 // they decode, and every value they hold is written back under the same key.
 TEST(StudyCodec, ResultsStoredBeforeTheCodecsDecode) {

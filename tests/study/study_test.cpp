@@ -120,7 +120,7 @@ TEST(Study, ScalesAndBadOptionsAreRefusedBeforeTraining) {
 
 TEST(Study, TheRegistryListsEveryKindWithADescription) {
   std::vector<std::string> names = study_kind_names();
-  EXPECT_EQ(names, (std::vector<std::string>{"regime", "precision", "superconvergence", "pretrain", "multitask", "search", "layers"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"regime", "precision", "superconvergence", "pretrain", "multitask", "search", "layers", "recipe"}));
   for (const auto& k : study_kinds()) EXPECT_GT(k.description.size(), 20u) << k.name;
 }
 
@@ -407,6 +407,80 @@ TEST(StudyCli, SearchTinyComparesStrategies) {
   auto trials = store.study_rows(j["study_id"].get<int64_t>());
   EXPECT_EQ(trials.size(), 5u);
   EXPECT_NE(read_file(dir.file("search.html")).find("<svg"), std::string::npos);
+}
+
+// The main job's comparison at tiny scale: the standard recipe, the SM2 search and the tuned
+// run are stored; the target is 90 % or the standard's own test accuracy; the comparison is
+// recomputed from the stored runs and trials; the report shows both recipes; advise reads it.
+TEST(StudyCli, RecipeTinyComparesTheTwoRecipesOnOneTarget) {
+  SKIP_WITHOUT_DATA();
+  TempDir dir;
+  auto r = run_program({kBin, "study", "recipe", "--scale", "tiny", "--db", dir.file("s.db"), "--json", dir.file("r.json"),
+                        "--report", dir.file("recipe.html"), "--powercap-root", dir.file("none"), "--no-gpu"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(read_file(dir.file("r.json")));
+  EXPECT_EQ(j["schema"], "powertrain.study.recipe/1");
+  const RecipeResult res = j.get<RecipeResult>();
+  // The standard recipe as written: Adam, constant LR 1e-3, batch 64, fp32, all its epochs.
+  EXPECT_EQ(res.standard.run.epochs, 2);  // the tiny scale's standard epochs
+  EXPECT_EQ(res.standard.batch_size, 64);
+  EXPECT_EQ(res.standard.precision, "fp32");
+  ASSERT_TRUE(std::isfinite(res.standard.run.test_accuracy));
+  const double target = std::min(0.9, res.standard.run.test_accuracy);
+  EXPECT_DOUBLE_EQ(res.comparison.target_test_accuracy, target);
+  EXPECT_EQ(res.standard.reached_target, true);
+  EXPECT_EQ(res.tuned.reached_target, res.tuned.run.test_accuracy >= target);
+  // The tuned run is the search's choice, trained with one-cycle for at most its epochs.
+  EXPECT_LE(res.tuned.run.epochs, res.options.tuned_epochs);
+  EXPECT_EQ(res.tuned.schedule, "one_cycle");
+  const std::string chosen_batch = "training.batch_size=" + std::to_string(res.tuned.batch_size);
+  bool found = false;
+  for (const auto& kv : res.search_chosen) found |= kv.rfind(chosen_batch, 0) == 0;
+  EXPECT_TRUE(found) << j["search"].dump();
+  // Energies: each recipe's energy is its whole stored run; the comparison is Eq. 2 on them.
+  auto store = Store::open(dir.file("s.db"));
+  for (const RecipeSide* side : {&res.standard, &res.tuned}) {
+    auto run = store.run(side->run.run_id);
+    ASSERT_TRUE(run.has_value());
+    EXPECT_NEAR(side->run.energy_j, stored_energy_j(store, side->run.run_id), 1e-6 * side->run.energy_j);
+    EXPECT_GE(side->energy_j, side->run.energy_j);  // the whole run: setup and test on top of the epochs
+  }
+  EXPECT_NEAR(res.comparison.energy_ratio, res.tuned.energy_j / res.standard.energy_j, 1e-9);
+  EXPECT_NEAR(res.comparison.saving_j, res.standard.energy_j - res.tuned.energy_j, 1e-6);
+  if (res.tuned.reached_target && res.comparison.saving_j > 0) {
+    EXPECT_NEAR(res.comparison.payback_reuses, res.search_energy_j / res.comparison.saving_j, 1e-9);
+  } else if (!res.tuned.reached_target) {
+    EXPECT_TRUE(std::isnan(res.comparison.payback_reuses));
+  }
+  // The search: every trial stored as a row of the study; its energy is theirs.
+  auto rows = store.study_rows(res.header.study_id);
+  double search_j = 0;
+  int64_t search_rows = 0;
+  for (const auto& row : rows) {
+    json t = json::parse(row);
+    if (t.value("step", "") != "search") continue;
+    ++search_rows;
+    search_j += t["energy_j"].get<double>();
+  }
+  EXPECT_EQ(search_rows, res.search_trials);
+  EXPECT_EQ(rows.size(), static_cast<size_t>(res.search_trials) + 2);  // and the two recipes' runs
+  EXPECT_NEAR(res.search_energy_j, search_j, 1e-6 * search_j);
+  EXPECT_NEAR(j["study_energy_j"].get<double>(), res.standard.energy_j + res.search_energy_j + res.tuned.energy_j,
+              1e-6 * j["study_energy_j"].get<double>());
+  // Energy per sample for every batch size x precision the search explored.
+  EXPECT_EQ(res.costs.size(), 4u);  // tiny: batch 64, 256 x fp32, bf16
+  for (const auto& c : res.costs) EXPECT_GT(c.energy_per_sample_j, 0) << json(c).dump();
+  const std::string html = read_file(dir.file("recipe.html"));
+  EXPECT_NE(html.find("standard recipe"), std::string::npos);
+  EXPECT_NE(html.find("The two recipes, judged on test accuracy"), std::string::npos);
+  EXPECT_NE(html.find("pays back after"), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  // advise reads the study: the recipe first when it saved energy, then the levers.
+  auto advice = run_program({kBin, "advise", "--db", dir.file("s.db")});
+  ASSERT_EQ(advice.exit_code, 0) << advice.err;
+  if (res.tuned.reached_target && res.comparison.saving_j > 0) {
+    EXPECT_NE(advice.out.find("[recipe]"), std::string::npos) << advice.out;
+  }
 }
 
 TEST(StudyCli, BadInputIsNamed) {

@@ -34,7 +34,7 @@ class AdviseError : public std::runtime_error {
 };
 
 struct Recommendation {
-  std::string kind;                 // batch_size, learning_rate, schedule, precision, freeze_encoder,
+  std::string kind;                 // recipe, batch_size, learning_rate, schedule, precision, freeze_encoder,
                                     // early_stopping, model_width, multitask
   std::string change;               // concrete, e.g. "training.batch_size 64 -> 1024"
   std::string evidence;             // which runs/study and the numbers

@@ -36,6 +36,7 @@ struct StudyKindOptions {
   MultitaskOptions multitask;
   SearchOptions search;
   LayersOptions layers;
+  RecipeOptions recipe;
 };
 
 // Returns the result of running the study `kind` (one of study_kind_names()) with the

@@ -22,6 +22,7 @@
 #include "powertrain/study/multitask.h"
 #include "powertrain/study/precision.h"
 #include "powertrain/study/pretrain.h"
+#include "powertrain/study/recipe.h"
 #include "powertrain/study/record.h"
 #include "powertrain/study/regime.h"
 #include "powertrain/study/search.h"
@@ -37,7 +38,7 @@ struct UnknownStudyResult {
 };
 
 using AnyStudyResult = std::variant<UnknownStudyResult, RegimeResult, PrecisionResult, SuperconvergenceResult, PretrainResult,
-                                    MultitaskResult, SearchResult, LayersResult>;
+                                    MultitaskResult, SearchResult, LayersResult, RecipeResult>;
 
 // Returns `result` decoded as the study kind `kind` (regime, precision, ...; any other kind
 // gives UnknownStudyResult). Never throws: missing keys decode to NaN, 0, "" or empty lists.

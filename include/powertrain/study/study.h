@@ -11,6 +11,7 @@
 //   multitask         two tasks alone and together with a shared encoder (Table 4)
 //   search            search strategies by the energy they spend to reach a target (section 2, 3)
 //   layers            energy by layer type at matched sizes; accuracy vs training energy across widths
+//   recipe            the standard recipe against an SM2 search and its choice, to one test accuracy (the main job)
 // Every run is recorded in the store as it ends (a trial of the study), the study's result
 // at the end. This header gathers the module: options.h (the common options), one header
 // per study (its options, typed result, run function and codec), record.h (what results
@@ -32,6 +33,7 @@
 #include "powertrain/study/options.h"
 #include "powertrain/study/precision.h"
 #include "powertrain/study/pretrain.h"
+#include "powertrain/study/recipe.h"
 #include "powertrain/study/record.h"
 #include "powertrain/study/regime.h"
 #include "powertrain/study/registry.h"

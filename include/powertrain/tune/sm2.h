@@ -4,8 +4,10 @@
 // Phase 1, exploration: every configuration gets one short exploratory run (budget
 // `explore_budget`, e.g. one epoch). From those runs SM2
 //   (a) groups configurations that differ only in hardware parameters (`hardware_params`,
-//       e.g. the GPU power limit: they change speed and power, not what is learned) and
-//       keeps the `keep_per_hardware_group` with the lowest energy per epoch in each group;
+//       e.g. the GPU power limit: they change speed and power, not what is learned; and
+//       the training precision, which changes what is learned only within rounding, while
+//       its speed depends on the hardware) and keeps the `keep_per_hardware_group` with the
+//       lowest energy per epoch in each group;
 //   (b) ranks the values of the batch-size parameter (`batch_param`) by energy per sample on
 //       this hardware (the best surviving config's J/epoch divided by `samples_per_epoch`;
 //       J/epoch when every batch size sees the same data) and keeps the best
@@ -40,7 +42,7 @@ namespace tune {
 struct Sm2Options {
   // Exploration.
   std::string batch_param = "batch_size";                    // "" = no batch-size screening
-  std::vector<std::string> hardware_params = {"power_limit_w"};  // speed/power-only parameters
+  std::vector<std::string> hardware_params = {"power_limit_w", "training.precision"};  // speed/power-only parameters
   double explore_budget = 1.0;        // > 0: length of an exploratory run (epochs or joules)
   long keep_per_hardware_group = 1;   // >= 0; 0 = no hardware-group screening
   double keep_batch_fraction = 0.5;   // in (0, 1]; at least one batch size is kept

@@ -25,6 +25,7 @@ AnyStudyResult study_result_from_json(const std::string& kind, const json& j) {
   if (kind == "multitask") return j.get<MultitaskResult>();
   if (kind == "search") return j.get<SearchResult>();
   if (kind == "layers") return j.get<LayersResult>();
+  if (kind == "recipe") return j.get<RecipeResult>();
   UnknownStudyResult u = j.get<UnknownStudyResult>();
   if (u.header.kind.empty()) u.header.kind = kind;
   return u;
