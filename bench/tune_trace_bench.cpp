@@ -69,7 +69,7 @@ std::vector<Method> methods() {
 // Search energy (in optimal ETAs) until best() is within 5 % of the optimum; +inf if never.
 double search_cost(const ZeusTrace& trace, const std::string& dataset, const Method& m, std::uint64_t seed,
                    double optimal_eta_j) {
-  ZeusObjective objective(trace, dataset, seed);
+  ZeusObjective objective(trace, dataset, seed, PowerProfile{true});  // power limits profiled, as `powertrain tune` does
   TunerOptions options = objective.tuner_options();
   options.beta = m.beta;
   Tuner tuner(objective, options);

@@ -13,6 +13,7 @@ void add_study_definition_options(CLI::App* cmd, StudyDefinition& d) {
   cmd->add_option("--gpu", d.gpu, "trace GPU: v100, a40 or rtx6000 (default v100)");
   cmd->add_option("--workload", d.workload,
                   "trace workload: cifar100, imagenet, squad, librispeech, movielens-1m, sentiment140 (default cifar100)");
+  cmd->add_flag("--search-power-limits", d.search_power_limits, "simulation: search power limits as configurations (default: profile them in each one's first epoch)");
   cmd->add_option("--strategy", d.strategy, "grid, random, tpe, sh, hyperband, sm2, pareto-sh, asha (default sm2)");
   cmd->add_option("--beta", d.beta, "stop a configuration once its energy exceeds beta x the best energy-to-target seen (Zeus: 2; default off)");
   cmd->add_option("--seed", d.seed, "seed of the strategy and of the trace runs (default 0)");
@@ -37,7 +38,7 @@ search::StudySpec study_spec(const StudyDefinition& d) {
   options.budget.min = d.min_budget;
   options.budget.max = d.max_budget;
   options.budget.eta = d.eta;
-  return search::zeus_study({d.simulate, d.gpu, d.workload}, options);
+  return search::zeus_study({d.simulate, d.gpu, d.workload, d.search_power_limits}, options);
 }
 
 }  // namespace powertrain::cli

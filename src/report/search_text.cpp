@@ -38,8 +38,9 @@ std::string search_summary_text(const search::SearchSummary& s) {
     case search::Ending::in_progress: out = fmt::format("\npowertrain: {} in progress: {} trials so far\n", s.strategy, s.trials); break;
   }
   if (s.chosen) {
-    out += fmt::format("  chosen           {} (metric {:.4f}{})\n", tune::config_text(*s.chosen), s.chosen_metric,
-                       s.chosen_reached_target ? ", reached the target" : "");
+    out += fmt::format("  chosen           {}{} (metric {:.4f}{})\n", tune::config_text(*s.chosen),
+                       std::isfinite(s.chosen_power_limit_w) ? fmt::format(" at {:g} W (profiled in its first epoch)", s.chosen_power_limit_w) : "",
+                       s.chosen_metric, s.chosen_reached_target ? ", reached the target" : "");
     if (s.has_target && !s.chosen_reached_target) {
       out += "  note             no configuration reached the target: the chosen one is the closest to it; "
              "widen the space, raise the budget or lower the target\n";

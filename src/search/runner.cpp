@@ -81,7 +81,7 @@ StudyRunner::StudyRunner(StudySpec spec, RunnerOptions options) : impl_(std::mak
   m.space = search_space(m.spec);
   const StudySpec& s = m.spec;
   if (s.backend == Backend::zeus_trace) {
-    auto objective = std::make_unique<tune::ZeusObjective>(*s.trace, s.zeus.workload, s.seed);
+    auto objective = std::make_unique<tune::ZeusObjective>(*s.trace, s.zeus.workload, s.seed, power_profile(s));
     m.zeus = objective.get();
     m.objective = std::move(objective);
     const tune::WorkloadSpec& w = s.trace->workload(s.zeus.workload);
@@ -212,7 +212,8 @@ SearchSummary StudyRunner::summary(Ending ending) const {
     out.optimal_batch_size = optimum.config.batch_size;
     out.optimal_power_limit_w = optimum.config.power_limit_w;
     if (out.chosen) out.chosen_eta_j = m.zeus->true_eta_j(*out.chosen);
-    tune::ZeusObjective grid_objective(*s.trace, s.zeus.workload, s.seed);
+    if (out.chosen && !out.chosen->count("power_limit_w")) out.chosen_power_limit_w = m.zeus->trace_config(*out.chosen).power_limit_w;
+    tune::ZeusObjective grid_objective(*s.trace, s.zeus.workload, s.seed, power_profile(s));
     tune::Tuner grid_tuner(grid_objective, grid_objective.tuner_options());
     auto grid = tune::make_strategy("grid", grid_objective.space(), grid_objective.tuner_options().max_epochs, s.seed);
     grid_tuner.run(*grid);

@@ -293,6 +293,7 @@ json spec_to_json(const StudySpec& s) {
             {"simulate", s.zeus.simulate},
             {"gpu", s.zeus.gpu},
             {"workload", s.zeus.workload},
+            {"power_limits", s.zeus.search_power_limits ? "searched" : "profiled"},
             {"strategy", s.strategy},
             {"beta", s.beta},
             {"seed", s.seed},
@@ -319,6 +320,8 @@ StudySpec spec_from_json(const json& j) {
   zeus.simulate = util::text_at(j, "simulate");
   zeus.gpu = util::text_at(j, "gpu", zeus.gpu);
   zeus.workload = util::text_at(j, "workload", zeus.workload);
+  // Studies stored before profiling searched the power limits: they replay as they ran.
+  zeus.search_power_limits = util::text_at(j, "power_limits", "searched") != "profiled";
   return zeus_study(zeus, options);
 }
 
@@ -366,8 +369,14 @@ tune::StrategyBudget strategy_budget(const StudySpec& s) {
 }
 
 tune::SearchSpace search_space(const StudySpec& s) {
-  if (s.backend == Backend::zeus_trace) return tune::ZeusObjective(*s.trace, s.zeus.workload, s.seed).space();
+  if (s.backend == Backend::zeus_trace) return tune::ZeusObjective(*s.trace, s.zeus.workload, s.seed, power_profile(s)).space();
   return s.space;
+}
+
+tune::PowerProfile power_profile(const StudySpec& s) {
+  tune::PowerProfile p;
+  p.enabled = s.backend == Backend::zeus_trace && !s.zeus.search_power_limits;
+  return p;
 }
 
 std::vector<std::pair<std::string, std::string>> stored_spec_facts(const json& stored) {

@@ -52,6 +52,8 @@ json summary_to_json(const SearchSummary& s, const std::vector<StoredTrial>& tri
     j["workload"] = s.zeus.workload;
     j["network"] = s.network;
     j["optimal_config"] = {{"batch_size", s.optimal_batch_size}, {"power_limit_w", num(s.optimal_power_limit_w)}};
+    j["power_limits"] = s.zeus.search_power_limits ? "searched" : "profiled";
+    j["best_power_limit_w"] = num(s.chosen_power_limit_w);  // profiled: the limit the chosen configuration trains at
   } else {
     j["backend"] = "train";
     j["study_config"] = s.study_path;

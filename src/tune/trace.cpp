@@ -122,12 +122,12 @@ bool better_or_equal(double a, double b, bool higher_is_better) { return higher_
 
 const std::vector<WorkloadSpec>& zeus_workloads() {
   static const std::vector<WorkloadSpec> specs = {
-      {"cifar100", "shufflenetv2", 0.6, true, 100, 0.0},
-      {"imagenet", "resnet50", 0.65, true, 100, 0.0},
-      {"squad", "bert_base_uncased", 84.0, true, 6, 0.0},
-      {"librispeech", "deepspeech2", 40.0, false, 16, 100.0},  // word error rate, %
-      {"movielens-1m", "ncf", 0.41, true, 100, 0.0},
-      {"sentiment140", "bert_base_uncased", 0.84, true, 10, 0.0},
+      {"cifar100", "shufflenetv2", 0.6, true, 100, 0.0, 50000},
+      {"imagenet", "resnet50", 0.65, true, 100, 0.0, 1281167},
+      {"squad", "bert_base_uncased", 84.0, true, 6, 0.0, 87599},
+      {"librispeech", "deepspeech2", 40.0, false, 16, 100.0, 281241},  // word error rate, %
+      {"movielens-1m", "ncf", 0.41, true, 100, 0.0, 4970845},
+      {"sentiment140", "bert_base_uncased", 0.84, true, 10, 0.0, 1600000},
   };
   return specs;
 }

@@ -27,7 +27,7 @@ TEST(TuneCli, SimulatedStudyFindsTheOptimumForLessThanGrid) {
   SKIP_WITHOUT_TRACES();
   TempDir dir;
   auto r = run_program({kBin, "tune", "--simulate", "zeus:" + kTraces, "--gpu", "v100", "--workload", "cifar100",
-                        "--strategy", "hyperband", "--json", dir.file("t.json")});
+                        "--strategy", "sm2", "--json", dir.file("t.json")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(read_file(dir.file("t.json")));
   EXPECT_EQ(j["schema"], "powertrain.tune/1");
@@ -42,6 +42,12 @@ TEST(TuneCli, SimulatedStudyFindsTheOptimumForLessThanGrid) {
   EXPECT_NEAR(sum, j["search_energy_j"].get<double>(), 1e-6 * sum);
   EXPECT_NE(r.err.find("grid search over the same space spends"), std::string::npos) << r.err;
   EXPECT_TRUE(j["pareto_front"].is_null());  // a single-objective strategy has none
+  // Power limits are profiled, not searched: the chosen configuration is a batch size, and
+  // the limit it trains at is reported beside it.
+  EXPECT_EQ(j["power_limits"], "profiled");
+  EXPECT_FALSE(j["best_config"].contains("power_limit_w"));
+  EXPECT_TRUE(j["best_power_limit_w"].is_number());
+  EXPECT_NE(r.err.find("W (profiled in its first epoch)"), std::string::npos) << r.err;
 }
 
 TEST(TuneCli, ParetoStrategyReportsItsFront) {

@@ -132,6 +132,16 @@ TEST(StudySpec, SimulationIsCheckedAndReadsBackTheSame) {
   EXPECT_EQ(back.strategy, "sm2");
   EXPECT_EQ(back.beta, 2);
   EXPECT_EQ(spec_to_json(back), spec_to_json(s));
+  // Power limits are profiled by default: the space is the batch size alone.
+  EXPECT_FALSE(back.zeus.search_power_limits);
+  EXPECT_EQ(spec_to_json(s)["power_limits"], "profiled");
+  EXPECT_EQ(search_space(s).params().size(), 1u);
+  // A study stored before profiling existed searched them, and replays as it ran.
+  nlohmann::json old = spec_to_json(s);
+  old.erase("power_limits");
+  StudySpec before = spec_from_json(old);
+  EXPECT_TRUE(before.zeus.search_power_limits);
+  EXPECT_EQ(search_space(before).params().size(), 2u);
 
   EXPECT_NE(error_of([&] { zeus_study({"zeus:" + test::zeus_traces_dir(), "h100", "squad"}, options); }).find("h100"),
             std::string::npos);

@@ -129,6 +129,37 @@ TEST_F(TinyTrace, ObjectiveTrainsTheSeededRunAndMapsMissingLimits) {
   EXPECT_EQ(o.target_metric, 0.6);
 }
 
+// Power-limit profiling (Zeus's just-in-time profiler): the space is the batch size alone;
+// the first epoch of a configuration pays the profiled iterations above the chosen (cheapest)
+// limit, once; later epochs cost the chosen limit's energy.
+TEST_F(TinyTrace, ProfiledPowerLimitsCostTheFirstEpochOnly) {
+  const auto t = ZeusTrace::load(dir(), "v100");
+  PowerProfile profile;
+  profile.enabled = true;
+  ZeusObjective obj(t, "cifar100", 1, profile);
+  const auto space = obj.space();
+  ASSERT_EQ(space.params().size(), 1u);
+  EXPECT_EQ(space.params()[0].name, "batch_size");
+  EXPECT_EQ(space.grid_size(), 2u);  // 32, 64 (128 has no learning curve)
+  const Config c{{"batch_size", 32.0}};
+  EXPECT_EQ(obj.trace_config(c).power_limit_w, 100.0);  // 900 J per epoch beats 150 W's 960 J
+  const double iterations = std::ceil(50000.0 / 32);   // CIFAR-100's 50,000 training images
+  const double extra_j = 50 * (960.0 - 900.0) / iterations, extra_s = 50 * (8.0 - 10.0) / iterations;
+  EXPECT_DOUBLE_EQ(obj.profile_extra_energy_j(32), extra_j);
+  const auto first = obj.train_epoch(c, 1);
+  EXPECT_DOUBLE_EQ(first.energy_j, 900.0 + extra_j);
+  EXPECT_DOUBLE_EQ(first.duration_s, 10.0 + extra_s);
+  EXPECT_DOUBLE_EQ(obj.train_epoch(c, 2).energy_j, 900.0);
+  EXPECT_DOUBLE_EQ(obj.profile_extra_energy_j(64), 0.0);  // one limit measured: nothing to profile
+  EXPECT_DOUBLE_EQ(obj.true_eta_j(c), t.eta_j("cifar100", 32, 100));
+  // A configuration that names its limit trains at it, unprofiled.
+  EXPECT_DOUBLE_EQ(obj.train_epoch(Config{{"batch_size", 32.0}, {"power_limit_w", 150.0}}, 1).energy_j, 960.0);
+  PowerProfile none;
+  none.enabled = true;
+  none.iterations_per_limit = 0;
+  EXPECT_THROW(ZeusObjective(t, "cifar100", 1, none), std::invalid_argument);
+}
+
 TEST_F(TinyTrace, ErrorsNameTheFileAndLine) {
   EXPECT_THROW(ZeusTrace::load(dir(), "h100"), std::invalid_argument);
   std::string m = message_of([&] { ZeusTrace::load(dir(), "a40"); });

@@ -32,6 +32,7 @@
 #include "powertrain/tune/registry.h"
 #include "powertrain/tune/space.h"
 #include "powertrain/tune/trace.h"
+#include "powertrain/tune/trace_objective.h"
 #include "powertrain/tune/tuner.h"
 
 namespace powertrain::search {
@@ -54,6 +55,10 @@ struct ZeusStudy {
   std::string simulate;            // "zeus:DIR"
   std::string gpu = "v100";        // v100, a40, rtx6000
   std::string workload = "cifar100";
+  // false (default): the power limit is profiled in each configuration's first epoch (Zeus's
+  // just-in-time profiler) and the search space is the batch size alone; true: the power
+  // limit is searched as a parameter, each (batch size, limit) a configuration.
+  bool search_power_limits = false;
 };
 
 struct StudySpec {
@@ -109,8 +114,11 @@ std::optional<tune::SearchSpace> declared_space(const nlohmann::json& stored);
 tune::TunerOptions tuner_options(const StudySpec& spec);
 // Returns the strategy budgets (defaults filled in: 1 .. max epochs for epochs).
 tune::StrategyBudget strategy_budget(const StudySpec& spec);
-// Returns the search space: the study file's, or batch size x power limit of the workload.
+// Returns the search space: the study file's, or the workload's batch sizes (x power limits
+// when they are searched, not profiled).
 tune::SearchSpace search_space(const StudySpec& spec);
+// Returns how a simulation treats power limits (profiled unless search_power_limits).
+tune::PowerProfile power_profile(const StudySpec& spec);
 
 // Returns "sm2 on the v100 trace of cifar100"-style words naming the study, for messages.
 std::string spec_label(const StudySpec& spec);

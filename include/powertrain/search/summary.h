@@ -70,6 +70,7 @@ struct SearchSummary {
   std::string network;                        // simulation: the workload's network
   int optimal_batch_size = 0;                 // simulation: the optimum's configuration
   double optimal_power_limit_w = NAN;
+  double chosen_power_limit_w = NAN;          // simulation with profiled power limits: the chosen one's
 };
 
 // Returns the study as JSON, schema "powertrain.tune/1": the summary and every trial

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <istream>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -34,10 +35,15 @@ struct WorkloadSpec {
   bool higher_is_better = true;
   int max_epochs = 0;              // a run that has not reached the target by then never does
   double unreached_metric = 0.0;   // the metric reported before the lowest trace level is reached
+  int64_t train_examples = 0;      // examples per training epoch (the public dataset's size; see zeus_workloads())
 };
 
 // The six workloads: cifar100 0.6/100, imagenet 0.65/100, squad 84.0/6,
 // librispeech 40.0 (WER, lower is better)/16, movielens-1m 0.41/100, sentiment140 0.84/10.
+// Examples per epoch (the traces do not say; the public training sets): CIFAR-100 50,000;
+// ImageNet-1k 1,281,167; SQuAD v1.1 87,599 questions; LibriSpeech 960 h 281,241 utterances;
+// MovieLens-1M 4,970,845 (NCF's 994,169 training ratings, each with 4 sampled negatives);
+// Sentiment140 1,600,000 tweets. They set iterations per epoch for power-limit profiling.
 const std::vector<WorkloadSpec>& zeus_workloads();
 
 // One (batch size, power limit) configuration of a workload on the trace's GPU.
