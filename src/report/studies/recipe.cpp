@@ -16,14 +16,15 @@ std::string accuracy_text(double a) { return std::isfinite(a) ? format_percent(1
 
 std::string ratio_text(double v) { return std::isfinite(v) ? format_number(v, 3) + "x" : "n/a"; }
 
-}  // namespace
-
+// "0.21 uses (within the first)", "never (...)" or "n/a": the search's payback.
 std::string payback_text(const RecipeComparison& c) {
   if (std::isinf(c.payback_reuses)) return "never (the tuned recipe saves nothing)";
   if (!c.tuned_reached_target) return "n/a (the tuned run missed the target)";
   if (!std::isfinite(c.payback_reuses)) return "n/a";
   return format_number(c.payback_reuses, 3) + " uses" + (c.payback_reuses < 1 ? " (within the first)" : "");
 }
+
+}  // namespace
 
 void recipe_section(Builder& b, const RecipeResult& r) {
   begin(b, r.header, 2);

@@ -58,8 +58,6 @@ void multitask_section(Builder& b, const MultitaskResult& r);
 void search_section(Builder& b, const SearchResult& r);
 void layers_section(Builder& b, const LayersResult& r);
 void recipe_section(Builder& b, const RecipeResult& r);
-// Returns "0.21 uses (within the first)", "never (...)" or "n/a": the recipe study's payback.
-std::string payback_text(const RecipeComparison& c);
 
 }  // namespace studies
 }  // namespace report
