@@ -1,13 +1,12 @@
 // nvml.cpp: NVIDIA GPU energy through NVML, loaded with dlopen at run time (see nvml.h).
 //
-// The few NVML types and functions used are declared here, as nvtop and btop do, so no
-// NVML header or library is needed at build time. Per device, the total-energy counter
-// (Volta and newer, mJ since driver load) is preferred; otherwise power (mW) is polled
-// and the Meter integrates it. Nothing here throws: every failure becomes a SensorInfo
+// NVML is opened through energy/nvml_library.h (no NVML header or library at build time).
+// Per device, the total-energy counter (Volta and newer, mJ since driver load) is preferred;
+// otherwise power (mW) is polled and the Meter integrates it. Nothing here throws: every failure becomes a SensorInfo
 // with working=false and the reason.
 #include "powertrain/energy/nvml.h"
 
-#include <dlfcn.h>
+#include "energy/nvml_library.h"
 
 #include <cctype>
 #include <cmath>
@@ -19,30 +18,13 @@ namespace powertrain {
 
 namespace {
 
-// --- The slice of the NVML API used here (from nvml.h; the ABI is stable). ---
-using nvmlReturn_t = int;  // an int-sized enum in nvml.h
-struct nvmlDevice_st;
-using nvmlDevice_t = nvmlDevice_st*;
-
-constexpr nvmlReturn_t NVML_SUCCESS = 0;
-constexpr unsigned NVML_BUFFER_SIZE = 96;  // NVML_DEVICE_NAME_V2_BUFFER_SIZE / UUID_V2 (both 96)
-
-using InitFn = nvmlReturn_t (*)();
-using ShutdownFn = nvmlReturn_t (*)();
-using ErrorStringFn = const char* (*)(nvmlReturn_t);
-using GetCountFn = nvmlReturn_t (*)(unsigned int*);
-using GetHandleFn = nvmlReturn_t (*)(unsigned int, nvmlDevice_t*);
-using GetStringFn = nvmlReturn_t (*)(nvmlDevice_t, char*, unsigned int);  // name, UUID
-using GetEnergyFn = nvmlReturn_t (*)(nvmlDevice_t, unsigned long long*);  // mJ
-using GetPowerFn = nvmlReturn_t (*)(nvmlDevice_t, unsigned int*);         // mW
-
 // How one device is read.
 enum class Mode { counter, power, broken };
 
 struct Device {
   unsigned nvml_index = 0;
   std::string component;        // "gpu:N", N the CUDA-visible ordinal
-  nvmlDevice_t handle = nullptr;
+  nvml::Device handle = nullptr;
   Mode mode = Mode::broken;
   bool power_ok = false;        // power also readable (used alongside the counter)
   std::string name;             // e.g. "NVIDIA H100 80GB HBM3"
@@ -104,115 +86,34 @@ std::vector<unsigned> cuda_visible_nvml_indices(const std::optional<std::string>
 }
 
 struct NvmlSource::Impl {
-  std::string library_path;
-  void* library = nullptr;      // dlopen handle
-  bool initialised = false;     // nvmlInit_v2 succeeded, so nvmlShutdown is due
-  std::string problem;          // source-level reason when no device list could be made
-
-  InitFn init = nullptr;
-  ShutdownFn shutdown = nullptr;
-  ErrorStringFn error_string = nullptr;
-  GetCountFn get_count = nullptr;
-  GetHandleFn get_handle = nullptr;
-  GetStringFn get_name = nullptr;
-  GetStringFn get_uuid = nullptr;
-  GetEnergyFn get_energy = nullptr;
-  GetPowerFn get_power = nullptr;
-
+  std::unique_ptr<nvml::Library> nvml;
+  nvml::GetStringFn get_name = nullptr;
+  nvml::GetEnergyFn get_energy = nullptr;
+  nvml::GetUintFn get_power = nullptr;
   std::vector<Device> devices;  // the CUDA-visible ones, in CUDA order
-
-  void* symbol(const char* name) { return dlsym(library, name); }
-
-  // Returns e.g. "Not Supported (NVML error 3)".
-  std::string error_text(nvmlReturn_t rc) const {
-    std::string code = "NVML error " + std::to_string(rc);
-    const char* text = error_string ? error_string(rc) : nullptr;
-    return text && *text ? std::string(text) + " (" + code + ")" : code;
-  }
 
   const Device* find(const std::string& component) const {
     for (const auto& d : devices) if (d.component == component) return &d;
     return nullptr;
   }
 
-  void open();
+  void open(const std::string& library_path);
   void probe(Device& d);
 };
 
-void NvmlSource::Impl::open() {
-  library = dlopen(library_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!library) {
-    const char* err = dlerror();
-    problem = library_path + " not found (no NVIDIA driver): dlopen error: " + (err ? err : "unknown");
-    return;
-  }
-  init = reinterpret_cast<InitFn>(symbol("nvmlInit_v2"));
-  shutdown = reinterpret_cast<ShutdownFn>(symbol("nvmlShutdown"));
-  error_string = reinterpret_cast<ErrorStringFn>(symbol("nvmlErrorString"));
-  get_count = reinterpret_cast<GetCountFn>(symbol("nvmlDeviceGetCount_v2"));
-  get_handle = reinterpret_cast<GetHandleFn>(symbol("nvmlDeviceGetHandleByIndex_v2"));
-  get_name = reinterpret_cast<GetStringFn>(symbol("nvmlDeviceGetName"));
-  get_uuid = reinterpret_cast<GetStringFn>(symbol("nvmlDeviceGetUUID"));
-  get_energy = reinterpret_cast<GetEnergyFn>(symbol("nvmlDeviceGetTotalEnergyConsumption"));
-  get_power = reinterpret_cast<GetPowerFn>(symbol("nvmlDeviceGetPowerUsage"));
-
-  const char* missing = !init ? "nvmlInit_v2" : !shutdown ? "nvmlShutdown"
-                      : !get_count ? "nvmlDeviceGetCount_v2"
-                      : !get_handle ? "nvmlDeviceGetHandleByIndex_v2" : nullptr;
-  if (missing) {
-    problem = library_path + " lacks " + missing + " (driver too old, or not NVML)";
-    return;
-  }
-
-  nvmlReturn_t rc = init();
-  if (rc != NVML_SUCCESS) {
-    problem = "nvmlInit_v2 failed: " + error_text(rc);
-    return;
-  }
-  initialised = true;
-
-  unsigned int count = 0;
-  rc = get_count(&count);
-  if (rc != NVML_SUCCESS) {
-    problem = "nvmlDeviceGetCount_v2 failed: " + error_text(rc);
-    return;
-  }
-
-  // Handles and UUIDs of every NVML device, to resolve CUDA_VISIBLE_DEVICES.
-  std::vector<nvmlDevice_t> handles(count, nullptr);
-  std::vector<std::string> uuids(count);
-  std::vector<std::string> handle_errors(count);
-  for (unsigned i = 0; i < count; ++i) {
-    rc = get_handle(i, &handles[i]);
-    if (rc != NVML_SUCCESS) {
-      handles[i] = nullptr;
-      handle_errors[i] = "nvmlDeviceGetHandleByIndex_v2 failed: " + error_text(rc);
-      continue;
-    }
-    char buffer[NVML_BUFFER_SIZE] = {};
-    if (get_uuid && get_uuid(handles[i], buffer, NVML_BUFFER_SIZE) == NVML_SUCCESS) uuids[i] = buffer;
-  }
-
-  // Note: CUDA numbers devices fastest-first unless CUDA_DEVICE_ORDER=PCI_BUS_ID, while
-  // NVML uses PCI bus order; the two agree on machines with identical GPUs.
-  const char* env = std::getenv("CUDA_VISIBLE_DEVICES");
-  std::optional<std::string> visible;
-  if (env) visible = std::string(env);
-  std::vector<unsigned> selected = cuda_visible_nvml_indices(visible, uuids);
-  if (selected.empty()) {
-    problem = count == 0 ? std::string("NVML found no GPU")
-                         : "CUDA_VISIBLE_DEVICES=\"" + *visible + "\" selects none of the " +
-                               std::to_string(count) + " NVML GPUs";
-    return;
-  }
-
-  for (size_t ordinal = 0; ordinal < selected.size(); ++ordinal) {
+void NvmlSource::Impl::open(const std::string& library_path) {
+  nvml = std::make_unique<nvml::Library>(library_path);
+  get_name = nvml->function<nvml::GetStringFn>("nvmlDeviceGetName");
+  get_energy = nvml->function<nvml::GetEnergyFn>("nvmlDeviceGetTotalEnergyConsumption");
+  get_power = nvml->function<nvml::GetUintFn>("nvmlDeviceGetPowerUsage");
+  const auto& visible = nvml->visible();
+  for (size_t ordinal = 0; ordinal < visible.size(); ++ordinal) {
     Device d;
-    d.nvml_index = selected[ordinal];
+    d.nvml_index = visible[ordinal].nvml_index;
     d.component = "gpu:" + std::to_string(ordinal);
-    d.handle = handles[d.nvml_index];
+    d.handle = visible[ordinal].handle;
     if (!d.handle) {
-      d.detail = handle_errors[d.nvml_index];
+      d.detail = visible[ordinal].error;
     } else {
       probe(d);
     }
@@ -222,22 +123,22 @@ void NvmlSource::Impl::open() {
 
 // Chooses how to read one device: the energy counter if supported, else power.
 void NvmlSource::Impl::probe(Device& d) {
-  char buffer[NVML_BUFFER_SIZE] = {};
-  if (get_name && get_name(d.handle, buffer, NVML_BUFFER_SIZE) == NVML_SUCCESS) d.name = buffer;
+  char buffer[nvml::kBufferSize] = {};
+  if (get_name && get_name(d.handle, buffer, nvml::kBufferSize) == nvml::kSuccess) d.name = buffer;
 
-  nvmlReturn_t energy_rc = -1;
+  nvml::Return energy_rc = -1;
   if (get_energy) {
     unsigned long long energy_mj = 0;
     energy_rc = get_energy(d.handle, &energy_mj);
   }
-  nvmlReturn_t power_rc = -1;
+  nvml::Return power_rc = -1;
   if (get_power) {
     unsigned int power_mw = 0;
     power_rc = get_power(d.handle, &power_mw);
   }
-  d.power_ok = power_rc == NVML_SUCCESS;
+  d.power_ok = power_rc == nvml::kSuccess;
 
-  if (energy_rc == NVML_SUCCESS) {
+  if (energy_rc == nvml::kSuccess) {
     d.mode = Mode::counter;
     d.detail = "energy counter (nvmlDeviceGetTotalEnergyConsumption), 1 mJ resolution";
   } else if (d.power_ok) {
@@ -245,22 +146,18 @@ void NvmlSource::Impl::probe(Device& d) {
     d.detail = "power polling (nvmlDeviceGetPowerUsage, ~1 s average on recent GPUs), integrated by the meter";
   } else {
     d.mode = Mode::broken;
-    std::string energy_why = get_energy ? error_text(energy_rc) : "symbol missing";
-    std::string power_why = get_power ? error_text(power_rc) : "symbol missing";
+    std::string energy_why = get_energy ? nvml->error_text(energy_rc) : "symbol missing";
+    std::string power_why = get_power ? nvml->error_text(power_rc) : "symbol missing";
     d.detail = "neither energy nor power readable: nvmlDeviceGetTotalEnergyConsumption: " + energy_why +
                "; nvmlDeviceGetPowerUsage: " + power_why;
   }
 }
 
 NvmlSource::NvmlSource(const std::string& library_path) : impl_(std::make_unique<Impl>()) {
-  impl_->library_path = library_path;
-  impl_->open();
+  impl_->open(library_path);
 }
 
-NvmlSource::~NvmlSource() {
-  if (impl_->initialised) impl_->shutdown();
-  if (impl_->library) dlclose(impl_->library);
-}
+NvmlSource::~NvmlSource() = default;
 
 std::vector<SensorInfo> NvmlSource::sensors() const {
   std::vector<SensorInfo> out;
@@ -268,7 +165,7 @@ std::vector<SensorInfo> NvmlSource::sensors() const {
     SensorInfo info;
     info.source = "nvml";
     info.working = false;
-    info.detail = impl_->problem;
+    info.detail = impl_->nvml->problem();
     out.push_back(info);
     return out;
   }
@@ -294,19 +191,19 @@ std::vector<Reading> NvmlSource::read() {
     r.kind = ComponentKind::gpu;
     if (d.mode == Mode::counter) {
       unsigned long long energy_mj = 0;
-      if (impl_->get_energy(d.handle, &energy_mj) == NVML_SUCCESS) {
+      if (impl_->get_energy(d.handle, &energy_mj) == nvml::kSuccess) {
         r.energy_j = static_cast<double>(energy_mj) / 1000.0;
       } else {
         r.ok = false;
       }
       // Power is extra information here; its failure does not spoil the counter.
       unsigned int power_mw = 0;
-      if (r.ok && d.power_ok && impl_->get_power(d.handle, &power_mw) == NVML_SUCCESS) {
+      if (r.ok && d.power_ok && impl_->get_power(d.handle, &power_mw) == nvml::kSuccess) {
         r.power_w = power_mw / 1000.0;
       }
     } else {
       unsigned int power_mw = 0;
-      if (impl_->get_power(d.handle, &power_mw) == NVML_SUCCESS) {
+      if (impl_->get_power(d.handle, &power_mw) == nvml::kSuccess) {
         r.power_w = power_mw / 1000.0;
       } else {
         r.ok = false;

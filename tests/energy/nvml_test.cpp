@@ -17,26 +17,7 @@ namespace {
 
 using test::TempDir;
 using test::write_file;
-
-// Sets (or unsets, with nullopt) an environment variable for the object's lifetime.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::optional<std::string>& value) : name_(name) {
-    const char* old = std::getenv(name);
-    if (old) old_ = std::string(old);
-    if (value) setenv(name, value->c_str(), 1);
-    else unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_) setenv(name_.c_str(), old_->c_str(), 1);
-    else unsetenv(name_.c_str());
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+using test::ScopedEnv;
 
 // Each test gets its own fake state file; CUDA_VISIBLE_DEVICES is unset unless a test sets it.
 class NvmlTest : public ::testing::Test {

@@ -18,7 +18,16 @@
  * If $FAKE_NVML_LOG names a file, each nvmlInit_v2 / nvmlShutdown call appends a line
  * "init" / "shutdown" to it, so tests can check that shutdown happens.
  * Device calls made before nvmlInit_v2 (or after the last nvmlShutdown) return
- * NVML_ERROR_UNINITIALIZED, as the real library does. */
+ * NVML_ERROR_UNINITIALIZED, as the real library does.
+ *
+ * Power limits live in the file named by $FAKE_NVML_LIMITS, one line per GPU index:
+ *
+ *   <limit_mw> <min_mw> <max_mw> <allowed|denied|unsupported>
+ *
+ * nvmlDeviceSetPowerManagementLimit rewrites that GPU's limit in the file (so a test can read
+ * it after the process that set it has died) and appends "set_power_limit <index> <mW>" to
+ * $FAKE_NVML_LOG; "denied" answers NVML_ERROR_NO_PERMISSION, as the driver does for a user
+ * who is not root; "unsupported" or no line answers NVML_ERROR_NOT_SUPPORTED. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +41,7 @@ enum {
   NVML_ERROR_UNINITIALIZED = 1,
   NVML_ERROR_INVALID_ARGUMENT = 2,
   NVML_ERROR_NOT_SUPPORTED = 3,
+  NVML_ERROR_NO_PERMISSION = 4,
   NVML_ERROR_INSUFFICIENT_SIZE = 7,
   NVML_ERROR_DRIVER_NOT_LOADED = 9,
   NVML_ERROR_GPU_IS_LOST = 15,
@@ -140,6 +150,7 @@ const char* nvmlErrorString(nvmlReturn_t result) {
     case NVML_ERROR_UNINITIALIZED: return "Uninitialized";
     case NVML_ERROR_INVALID_ARGUMENT: return "Invalid Argument";
     case NVML_ERROR_NOT_SUPPORTED: return "Not Supported";
+    case NVML_ERROR_NO_PERMISSION: return "Insufficient Permissions";
     case NVML_ERROR_INSUFFICIENT_SIZE: return "Insufficient Size";
     case NVML_ERROR_DRIVER_NOT_LOADED: return "Driver Not Loaded";
     case NVML_ERROR_GPU_IS_LOST: return "GPU is lost";
@@ -209,4 +220,80 @@ nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int* power_mw
   }
   if (strcmp(g->mode, "energy") == 0) return NVML_ERROR_NOT_SUPPORTED;
   return NVML_ERROR_UNKNOWN;
+}
+
+/* --- Power limits ($FAKE_NVML_LIMITS) --- */
+
+struct fake_limit {
+  unsigned int limit_mw, min_mw, max_mw;
+  char permission[16];
+};
+
+/* Reads every line of $FAKE_NVML_LIMITS; returns how many were read. */
+static unsigned int load_limits(struct fake_limit* limits, unsigned int capacity) {
+  const char* path = getenv("FAKE_NVML_LIMITS");
+  if (!path) return 0;
+  FILE* f = fopen(path, "r");
+  if (!f) return 0;
+  unsigned int n = 0;
+  char line[256];
+  while (n < capacity && fgets(line, sizeof line, f)) {
+    struct fake_limit* l = &limits[n];
+    if (sscanf(line, "%u %u %u %15s", &l->limit_mw, &l->min_mw, &l->max_mw, l->permission) == 4) n++;
+  }
+  fclose(f);
+  return n;
+}
+
+/* Finds the limit line of `device`: NVML_SUCCESS, or why not. */
+static nvmlReturn_t limit_of(nvmlDevice_t device, struct fake_limit* limits, unsigned int* count, unsigned int* index) {
+  struct fake_state s;
+  struct fake_gpu* g = NULL;
+  nvmlReturn_t rc = lookup(device, &s, &g);
+  if (rc != NVML_SUCCESS) return rc;
+  *index = (unsigned int)((uintptr_t)device - 1);
+  *count = load_limits(limits, FAKE_MAX_GPUS);
+  if (*index >= *count || strcmp(limits[*index].permission, "unsupported") == 0) return NVML_ERROR_NOT_SUPPORTED;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetPowerManagementLimit(nvmlDevice_t device, unsigned int* limit_mw) {
+  struct fake_limit limits[FAKE_MAX_GPUS];
+  unsigned int count = 0, index = 0;
+  nvmlReturn_t rc = limit_of(device, limits, &count, &index);
+  if (rc != NVML_SUCCESS) return rc;
+  if (!limit_mw) return NVML_ERROR_INVALID_ARGUMENT;
+  *limit_mw = limits[index].limit_mw;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetPowerManagementLimitConstraints(nvmlDevice_t device, unsigned int* min_mw, unsigned int* max_mw) {
+  struct fake_limit limits[FAKE_MAX_GPUS];
+  unsigned int count = 0, index = 0;
+  nvmlReturn_t rc = limit_of(device, limits, &count, &index);
+  if (rc != NVML_SUCCESS) return rc;
+  if (!min_mw || !max_mw) return NVML_ERROR_INVALID_ARGUMENT;
+  *min_mw = limits[index].min_mw;
+  *max_mw = limits[index].max_mw;
+  return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceSetPowerManagementLimit(nvmlDevice_t device, unsigned int limit_mw) {
+  struct fake_limit limits[FAKE_MAX_GPUS];
+  unsigned int count = 0, index = 0;
+  nvmlReturn_t rc = limit_of(device, limits, &count, &index);
+  if (rc != NVML_SUCCESS) return rc;
+  if (strcmp(limits[index].permission, "allowed") != 0) return NVML_ERROR_NO_PERMISSION;
+  if (limit_mw < limits[index].min_mw || limit_mw > limits[index].max_mw) return NVML_ERROR_INVALID_ARGUMENT;
+  limits[index].limit_mw = limit_mw;
+  FILE* f = fopen(getenv("FAKE_NVML_LIMITS"), "w");
+  if (!f) return NVML_ERROR_UNKNOWN;
+  for (unsigned int i = 0; i < count; ++i) {
+    fprintf(f, "%u %u %u %s\n", limits[i].limit_mw, limits[i].min_mw, limits[i].max_mw, limits[i].permission);
+  }
+  fclose(f);
+  char what[64];
+  snprintf(what, sizeof what, "set_power_limit %u %u", index, limit_mw);
+  log_call(what);
+  return NVML_SUCCESS;
 }

@@ -3,6 +3,8 @@
 
 #include <sys/types.h>
 
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,26 @@ class TempDir {
   std::string file(const std::string& rel) const { return path_ + "/" + rel; }
  private:
   std::string path_;
+};
+
+// Sets (or unsets, with nullopt) an environment variable for the object's lifetime.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::optional<std::string>& value) : name_(name) {
+    const char* old = std::getenv(name);
+    if (old) old_ = std::string(old);
+    if (value) setenv(name, value->c_str(), 1);
+    else unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (old_) setenv(name_.c_str(), old_->c_str(), 1);
+    else unsetenv(name_.c_str());
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
 };
 
 // Writes `text` to `path`, creating parent directories. Throws on failure.
