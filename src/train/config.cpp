@@ -397,6 +397,7 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
   t.integer("threads", c.training.threads, 0, 4096);
   t.integer("blas_threads", c.training.blas_threads, 0, 4096);
   t.integer("seed", c.training.seed, 0, 1LL << 62);
+  t.number("power_limit_w", c.training.power_limit_w, 0.0, 10000.0);
   t.done();
 
   Binder e = root.child("early_stopping");
@@ -501,7 +502,8 @@ std::string train_config_json(const TrainConfig& c) {
       {"training", {{"epochs", c.training.epochs}, {"batch_size", c.training.batch_size},
                     {"eval_batch_size", c.training.eval_batch_size}, {"precision", c.training.precision},
                     {"device", c.training.device}, {"threads", c.training.threads},
-                    {"blas_threads", c.training.blas_threads}, {"seed", c.training.seed}}},
+                    {"blas_threads", c.training.blas_threads}, {"seed", c.training.seed},
+                    {"power_limit_w", c.training.power_limit_w}}},
       {"early_stopping", {{"monitor", c.early_stopping.monitor}, {"patience", c.early_stopping.patience},
                           {"min_delta", c.early_stopping.min_delta}, {"target", num(c.early_stopping.target)},
                           {"divergence_factor", c.early_stopping.divergence_factor},

@@ -146,7 +146,7 @@ TEST(Trainer, ALossFarAboveItsStartEndsTheRunAsDiverged) {
 TEST(Trainer, AnOutputPathThatCannotBeWrittenIsRefusedBeforeTraining) {
   TempDir dir;
   Store store = Store::open(dir.file("p.db"));
-  for (const std::string& key : {"checkpoint.path", "model.save_encoder_path"}) {
+  for (std::string key : {"checkpoint.path", "model.save_encoder_path"}) {
     TrainHooks h = no_hardware(dir);
     h.store = &store;
     bool trained = false;
@@ -161,6 +161,24 @@ TEST(Trainer, AnOutputPathThatCannotBeWrittenIsRefusedBeforeTraining) {
     EXPECT_FALSE(trained) << key;
   }
   EXPECT_TRUE(store.runs().empty());
+}
+
+TEST(Trainer, APowerLimitOnARunThatTrainsOnTheCpuIsRefusedBeforeTraining) {
+  // The limit is set on the CUDA GPU a run trains on (energy/power_limit.h, tested on the
+  // fake NVML); a CPU run cannot have one, and says so instead of ignoring it.
+  TempDir dir;
+  TrainHooks h = no_hardware(dir);
+  bool trained = false;
+  h.on_step = [&](const TrainProgress&) { trained = true; };
+  try {
+    train_model(small({"training.device=\"cpu\"", "training.power_limit_w=200"}), h);
+    FAIL() << "a power limit on a CPU run must be refused";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("training.power_limit_w 200: this run trains on cpu"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("use training.device cuda"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(trained);
+  EXPECT_THROW(small({"training.power_limit_w=-5"}), ConfigError);
 }
 
 TEST(Trainer, CheckpointRoundTripReproducesTheTestMetric) {

@@ -74,6 +74,7 @@ struct TrainingConfig {
   int threads = 0;                         // CPU threads for LibTorch; 0 = every online CPU
   int blas_threads = 0;                    // OpenBLAS's own threads; 0 = 1 when threads > 1, else every CPU
   int64_t seed = 0;                        // weights and batch order
+  double power_limit_w = 0;                // >0: the CUDA GPU trained on runs at this power limit (NVML; root), restored after; 0 = as it is
 };
 
 struct CheckpointConfig {

@@ -42,7 +42,7 @@ namespace tune {
 struct Sm2Options {
   // Exploration.
   std::string batch_param = "batch_size";                    // "" = no batch-size screening
-  std::vector<std::string> hardware_params = {"power_limit_w", "training.precision"};  // speed/power-only parameters
+  std::vector<std::string> hardware_params = {"power_limit_w", "training.power_limit_w", "training.precision"};  // speed/power-only parameters
   double explore_budget = 1.0;        // > 0: length of an exploratory run (epochs or joules)
   long keep_per_hardware_group = 1;   // >= 0; 0 = no hardware-group screening
   double keep_batch_fraction = 0.5;   // in (0, 1]; at least one batch size is kept
