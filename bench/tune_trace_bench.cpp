@@ -60,7 +60,12 @@ std::vector<Method> methods() {
   for (double beta : {0.0, 2.0}) {
     for (const auto& name : strategy_names()) {
       all.push_back({beta > 0 ? name + "+b2" : name, name, beta,
-                     [name](const SearchSpace& s, int e, std::uint64_t seed) { return make_strategy(name, s, e, seed); }});
+                     [name](const SearchSpace& s, int e, std::uint64_t seed) {
+                       StrategyBudget b;  // as `powertrain tune --simulate` gives them (sm2 probes batch sizes)
+                       b.max_budget = e;
+                       b.probe = true;
+                       return make_strategy(name, s, b, seed);
+                     }});
     }
   }
   return all;

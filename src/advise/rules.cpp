@@ -473,6 +473,7 @@ void rule_tune_batch(const Store& store, const StudyRecord& s, const RunView* cu
   std::vector<Provenance> provenances;  // each trial records its energies' provenance
   for (const StoredTrial& st : store.trials(s.id)) {
     const tune::TrialRecord& t = st.record;
+    if (t.trial.probe) continue;  // no epoch: its energy per sample is not an epoch's
     provenances.push_back(st.energy_provenance);
     // The batch size parameter: a training config key, or the traces' own.
     const char* key = t.trial.config.count("training.batch_size") ? "training.batch_size"

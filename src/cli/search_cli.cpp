@@ -14,6 +14,7 @@ void add_study_definition_options(CLI::App* cmd, StudyDefinition& d) {
   cmd->add_option("--workload", d.workload,
                   "trace workload: cifar100, imagenet, squad, librispeech, movielens-1m, sentiment140 (default cifar100)");
   cmd->add_flag("--search-power-limits", d.search_power_limits, "simulation: search power limits as configurations (default: profile them in each one's first epoch)");
+  cmd->add_flag("--no-batch-size-probe", d.no_batch_size_probe, "simulation, sm2: screen batch sizes after an exploratory epoch each (default: on a 50-iteration probe of each, before any epoch)");
   cmd->add_option("--strategy", d.strategy, "grid, random, tpe, sh, hyperband, sm2, pareto-sh, asha (default sm2)");
   cmd->add_option("--beta", d.beta, "stop a configuration once its energy exceeds beta x the best energy-to-target seen (Zeus: 2; default off)");
   cmd->add_option("--seed", d.seed, "seed of the strategy and of the trace runs (default 0)");
@@ -38,7 +39,7 @@ search::StudySpec study_spec(const StudyDefinition& d) {
   options.budget.min = d.min_budget;
   options.budget.max = d.max_budget;
   options.budget.eta = d.eta;
-  return search::zeus_study({d.simulate, d.gpu, d.workload, d.search_power_limits}, options);
+  return search::zeus_study({d.simulate, d.gpu, d.workload, d.search_power_limits, !d.no_batch_size_probe}, options);
 }
 
 }  // namespace powertrain::cli

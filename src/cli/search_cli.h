@@ -21,6 +21,7 @@ struct StudyDefinition {
   std::string gpu = "v100";
   std::string workload = "cifar100";
   bool search_power_limits = false;  // else profiled in each configuration's first epoch
+  bool no_batch_size_probe = false;  // else sm2 probes J/sample before any exploratory epoch
   std::string strategy = "sm2";  // --simulate: the cheapest run to its end (bench/tune_trace_bench.cpp)
   double beta = 0;             // Zeus's early-stop rule; 0 = off
   uint64_t seed = 0;

@@ -321,6 +321,10 @@ OptunaExportResult optuna_export_study(const Store& store, const std::string& st
   } catch (const StoreError& e) {
     throw InteropError("study '" + study_name + "': " + e.what());
   }
+  // Probes (a few iterations measuring energy per sample, before any epoch) are no Optuna
+  // trial: they have no metric. Their energy stays in the trials' search_energy_j.
+  trials.erase(std::remove_if(trials.begin(), trials.end(), [](const StoredTrial& t) { return t.record.trial.probe; }),
+               trials.end());
   const nlohmann::json stored_spec = util::parse_or(study->spec_json, nullptr);
   std::optional<search::StudySpec> spec;
   try {

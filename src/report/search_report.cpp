@@ -157,14 +157,20 @@ Report search_report(const StudyRecord& study, const std::vector<StoredTrial>& t
   for (size_t i = 0; i < trials.size(); ++i) {
     const tune::TrialRecord& x = trials[i].record;
     const Origin o = origin_of_trial(trials[i]);
-    t.rows.push_back({std::to_string(x.trial.id), config_text(x.trial.config), format_number(x.trial.budget, 4),
-                      std::to_string(x.from_epoch) + " -> " + std::to_string(x.to_epoch), format_number(metric[i], 4),
+    // A probe trains no epoch: its budget cell says so, and its metric cell gives what it measured.
+    const std::string metric_cell = x.trial.probe ? format_number(x.result.energy_per_sample_j * 1000.0, 3) + " mJ/sample"
+                                                  : format_number(metric[i], 4);
+    t.rows.push_back({std::to_string(x.trial.id), config_text(x.trial.config),
+                      x.trial.probe ? std::string("probe") : format_number(x.trial.budget, 4),
+                      std::to_string(x.from_epoch) + " -> " + std::to_string(x.to_epoch), metric_cell,
                       with_origin(format_energy_j(energy[i]), o), with_origin(format_energy_j(x.config_eta_j), o),
                       with_origin(format_energy_j(x.trial_energy_j), o), with_origin(format_energy_j(x.search_energy_j), o),
                       x.result.reached_target ? "reached" : "", on_front[i] ? "front" : ""});
     trial_data.push_back(trial_to_json(trials[i]));
   }
   t.note = std::string("Energies are ") + origin_name(origin) + (origin == Origin::simulated ? " (replayed from recorded traces)." : ".");
+  if (std::any_of(trials.begin(), trials.end(), [](const StoredTrial& x) { return x.record.trial.probe; }))
+    t.note += " A probe trial ran a few iterations to measure the energy per sample, before any epoch; its energy is the search's, not the configuration's.";
   b.table(t, true);
   json data = {{"study", {{"name", study.name}, {"kind", study.kind}, {"status", study_status_name(study.status)}, {"spec", spec}}},
                {"trials", trial_data}};

@@ -18,6 +18,14 @@ std::string energy(double j) { return format_energy_j(j); }
 
 std::string trial_line(const StoredTrial& t) {
   const tune::TrialRecord& r = t.record;
+  if (r.trial.probe) {  // a few iterations that measured the cost of a sample, before any epoch
+    const std::string per_sample = std::isfinite(r.result.energy_per_sample_j)
+                                       ? fmt::format("{:.3g} mJ/sample", r.result.energy_per_sample_j * 1000.0)
+                                       : std::string("not measured");
+    return fmt::format("trial {:>4}  {:<32} probe         {:<28}  +{:>10}  search {:>10}", r.trial.id,
+                       tune::config_text(r.trial.config), per_sample,
+                       with_origin(energy(r.trial_energy_j), origin_of(t.energy_provenance)), energy(r.search_energy_j));
+  }
   return fmt::format("trial {:>4}  {:<32} epochs {:>3} -> {:<3} metric {:>8.4f}{}  +{:>10}  search {:>10}", r.trial.id,
                      tune::config_text(r.trial.config), r.from_epoch, r.to_epoch, r.result.metric,
                      r.result.reached_target ? " (target)" : (r.result.stopped_early ? " (stopped)" : "         "),

@@ -294,6 +294,7 @@ json spec_to_json(const StudySpec& s) {
             {"gpu", s.zeus.gpu},
             {"workload", s.zeus.workload},
             {"power_limits", s.zeus.search_power_limits ? "searched" : "profiled"},
+            {"batch_size_probe", s.zeus.probe_batch_sizes},
             {"strategy", s.strategy},
             {"beta", s.beta},
             {"seed", s.seed},
@@ -322,6 +323,9 @@ StudySpec spec_from_json(const json& j) {
   zeus.workload = util::text_at(j, "workload", zeus.workload);
   // Studies stored before profiling searched the power limits: they replay as they ran.
   zeus.search_power_limits = util::text_at(j, "power_limits", "searched") != "profiled";
+  // and those stored before the probe screened batch sizes after the exploratory epochs.
+  const json& probe = util::value_at(j, "batch_size_probe");
+  zeus.probe_batch_sizes = probe.is_boolean() && probe.get<bool>();
   return zeus_study(zeus, options);
 }
 
@@ -365,6 +369,7 @@ tune::StrategyBudget strategy_budget(const StudySpec& s) {
   b.min_budget = std::isnan(s.budget.min) ? 1.0 : s.budget.min;
   b.max_budget = std::isnan(s.budget.max) ? static_cast<double>(max_epochs) : s.budget.max;
   b.eta = s.budget.eta;
+  b.probe = s.backend == Backend::zeus_trace && s.zeus.probe_batch_sizes;
   return b;
 }
 

@@ -53,6 +53,7 @@ json summary_to_json(const SearchSummary& s, const std::vector<StoredTrial>& tri
     j["network"] = s.network;
     j["optimal_config"] = {{"batch_size", s.optimal_batch_size}, {"power_limit_w", num(s.optimal_power_limit_w)}};
     j["power_limits"] = s.zeus.search_power_limits ? "searched" : "profiled";
+    j["batch_size_probe"] = s.zeus.probe_batch_sizes;  // sm2 screened batch sizes on probes before exploring
     j["best_power_limit_w"] = num(s.chosen_power_limit_w);  // profiled: the limit the chosen configuration trains at
   } else {
     j["backend"] = "train";

@@ -54,7 +54,9 @@ tune::Config config_from_json(const json& j) {
 }
 
 json asked_to_json(const tune::Trial& t) {
-  return {{"trial", t.id}, {"config", config_to_json(t.config)}, {"budget", t.budget}};
+  json j = {{"trial", t.id}, {"config", config_to_json(t.config)}, {"budget", t.budget}};
+  if (t.probe) j["probe"] = true;  // absent for every other trial (and in studies stored before probes)
+  return j;
 }
 
 tune::Trial asked_from_json(const json& j) {
@@ -62,6 +64,7 @@ tune::Trial asked_from_json(const json& j) {
   t.id = static_cast<long>(number(j, "trial", NAN));
   t.config = config_from_json(required(j, "config"));
   t.budget = number(j, "budget", NAN);
+  t.probe = j.contains("probe") && boolean(j, "probe");
   return t;
 }
 
@@ -80,6 +83,7 @@ json trial_to_json(const StoredTrial& s) {
   j["search_energy_j"] = util::num(r.search_energy_j);
   j["search_duration_s"] = util::num(r.search_duration_s);
   j["config_eta_j"] = util::num(r.config_eta_j);
+  if (r.trial.probe) j["energy_per_sample_j"] = util::num(r.result.energy_per_sample_j);
   j["energy_provenance"] = provenance_name(s.energy_provenance);
   return j;
 }
@@ -100,6 +104,7 @@ StoredTrial trial_from_json(const json& j) {
   r.search_energy_j = number(j, "search_energy_j", NAN);
   r.search_duration_s = number(j, "search_duration_s", NAN);
   r.config_eta_j = number(j, "config_eta_j", NAN);
+  if (r.trial.probe) r.result.energy_per_sample_j = number(j, "energy_per_sample_j", NAN);
   s.energy_provenance = provenance_from_name(util::text_at(j, "energy_provenance", "missing"));
   return s;
 }

@@ -85,6 +85,7 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
          o.hardware_params = hardware;
          if (hardware.empty()) o.keep_per_hardware_group = 0;
          o.explore_budget = b.min_budget;
+         o.probe = b.probe;
          o.eta = b.eta;
          o.max_budget = b.max_budget;
          o.seed = seed;

@@ -26,6 +26,8 @@ void check(const Sm2Options& o) {
     bad("keep_batch_fraction must be in (0, 1] (got " + std::to_string(o.keep_batch_fraction) + ")");
   if (!(o.batch_tolerance >= 0)) bad("batch_tolerance must be >= 0 (got " + std::to_string(o.batch_tolerance) + ")");
   if (!(o.samples_per_epoch >= 0)) bad("samples_per_epoch must be >= 0 (got " + std::to_string(o.samples_per_epoch) + ")");
+  if (!(o.probe_max_cost_ratio >= 1) || !std::isfinite(o.probe_max_cost_ratio))
+    bad("probe_max_cost_ratio must be >= 1 (got " + std::to_string(o.probe_max_cost_ratio) + ")");
   if (!(o.max_instability >= 0)) bad("max_instability must be >= 0 (got " + std::to_string(o.max_instability) + ")");
   if (!(o.eta > 1) || !std::isfinite(o.eta)) bad("eta must be > 1 (got " + std::to_string(o.eta) + ")");
   if (!(o.max_budget >= o.explore_budget) || !std::isfinite(o.max_budget))
@@ -101,6 +103,7 @@ Sm2::Sm2(const std::vector<Config>& configs, const Sm2Options& options) : option
 }
 
 void Sm2::start_rung() {
+  if (options_.probe && phase_ == 0 && !probing_ && told() == 0) probing_ = true;
   if (phase_ == 0) {
     budget_ = options_.explore_budget;
   } else {
@@ -115,9 +118,9 @@ void Sm2::start_rung() {
 
 std::optional<Trial> Sm2::ask() {
   if (finished_ || next_ >= current_.size()) return std::nullopt;
-  Trial t = make_trial(current_[next_], budget_);
+  Trial t = make_trial(current_[next_], budget_, probing_);
   trial_ids_[next_++] = t.id;
-  if (phase_ == 0) exploratory_ids_.insert(t.id);
+  if (phase_ == 0 && !probing_) exploratory_ids_.insert(t.id);
   return t;
 }
 
@@ -133,7 +136,9 @@ void Sm2::on_result(const Trial& trial, const TrialResult& result) {
     ++told_;
   }
   if (told_ < current_.size()) return;
-  if (phase_ == 0)
+  if (probing_)
+    end_probing();
+  else if (phase_ == 0)
     end_exploration();
   else
     end_rung();
@@ -145,42 +150,84 @@ double Sm2::instability_of(const Config& c) const {
   return std::isfinite(v) ? std::clamp(v, 0.0, 1.0) : 1.0;
 }
 
-void Sm2::end_exploration() {
+void Sm2::end_probing() {
+  probing_ = false;
   const std::size_t n = current_.size();
-  std::vector<bool> keep(n, true);
-  // A config whose exploratory run already failed (loss +inf) goes.
-  for (std::size_t i = 0; i < n; ++i)
-    if (!(results_[i].loss < INFINITY) && !results_[i].reached_target) keep[i] = false;
+  std::vector<double> cost(n);
+  bool measured = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    cost[i] = results_[i].energy_per_sample_j;
+    measured = measured && std::isfinite(cost[i]);
+  }
+  if (measured) {  // else the objective could not probe: nothing is screened before exploring
+    // (a) on the probes, and every batch size whose samples cost more than
+    // probe_max_cost_ratio x the cheapest's goes; (b) still follows the exploratory runs.
+    std::vector<bool> keep(n, true);
+    screen_hardware_groups(cost, keep);
+    if (!options_.batch_param.empty()) {
+      const auto costs = batch_costs(cost, keep);
+      double cheapest = INFINITY;
+      for (const auto& [b, c] : costs) cheapest = std::min(cheapest, c);
+      std::set<std::string> kept_batches;
+      for (const auto& [b, c] : costs)
+        if (c <= options_.probe_max_cost_ratio * cheapest) kept_batches.insert(b);
+      keep_batches(kept_batches, keep);
+    }
+    std::vector<Config> kept;
+    for (std::size_t i = 0; i < n; ++i)
+      if (keep[i]) kept.push_back(current_[i]);
+    current_ = std::move(kept);
+  }
+  start_rung();
+}
 
-  // (a) Hardware groups: keep the lowest J/epoch of each group.
+// (a) of the exploration (sm2.h): the cheapest of each hardware group, by one cost per config.
+void Sm2::screen_hardware_groups(const std::vector<double>& cost, std::vector<bool>& keep) const {
+  const std::size_t n = current_.size();
   if (options_.keep_per_hardware_group > 0 && !options_.hardware_params.empty()) {
     std::map<std::string, std::vector<std::size_t>> groups;
     for (std::size_t i = 0; i < n; ++i)
       if (keep[i]) groups[group_key(current_[i], options_.hardware_params)].push_back(i);
     for (auto& [key, members] : groups) {
       std::stable_sort(members.begin(), members.end(), [&](std::size_t a, std::size_t b) {
-        return energy_per_epoch_j(results_[a]) < energy_per_epoch_j(results_[b]);
+        return cost[a] < cost[b];
       });
       for (std::size_t j = static_cast<std::size_t>(options_.keep_per_hardware_group); j < members.size(); ++j)
         keep[members[j]] = false;
     }
   }
 
-  // (b) Batch sizes by energy per sample (their best surviving config's J/epoch / samples).
+}
+
+// The cost of each batch size: its cheapest surviving config's (batch value text -> cost).
+std::map<std::string, double> Sm2::batch_costs(const std::vector<double>& cost, const std::vector<bool>& keep) const {
+  std::map<std::string, double> batch_cost;
+  for (std::size_t i = 0; i < current_.size(); ++i) {
+    if (!keep[i]) continue;
+    auto it = current_[i].find(options_.batch_param);
+    if (it == current_[i].end()) continue;
+    const std::string b = value_text(it->second);
+    auto found = batch_cost.find(b);
+    if (found == batch_cost.end() || cost[i] < found->second) batch_cost[b] = cost[i];
+  }
+  return batch_cost;
+}
+
+// Drops every config whose batch size is not in `kept_batches`.
+void Sm2::keep_batches(const std::set<std::string>& kept_batches, std::vector<bool>& keep) const {
+  for (std::size_t i = 0; i < current_.size(); ++i) {
+    auto it = current_[i].find(options_.batch_param);
+    if (keep[i] && it != current_[i].end() && !kept_batches.count(value_text(it->second))) keep[i] = false;
+  }
+}
+
+// (a), then (b) of the exploration (sm2.h): batch sizes by energy per sample.
+void Sm2::screen_by_cost(const std::vector<double>& cost, std::vector<bool>& keep) const {
+  screen_hardware_groups(cost, keep);
   if (!options_.batch_param.empty()) {
-    std::map<std::string, double> batch_cost;  // batch value text -> J per sample (or per epoch)
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!keep[i]) continue;
-      auto it = current_[i].find(options_.batch_param);
-      if (it == current_[i].end()) continue;
-      double cost = energy_per_epoch_j(results_[i]);
-      if (options_.samples_per_epoch > 0) cost /= options_.samples_per_epoch;
-      const std::string b = value_text(it->second);
-      auto found = batch_cost.find(b);
-      if (found == batch_cost.end() || cost < found->second) batch_cost[b] = cost;
-    }
     std::vector<std::pair<double, std::string>> ranked;
-    for (const auto& [b, cost] : batch_cost) ranked.emplace_back(cost, b);
+    for (const auto& [b, c] : batch_costs(cost, keep))
+      ranked.emplace_back(options_.samples_per_epoch > 0 ? c / options_.samples_per_epoch : c, b);
     std::stable_sort(ranked.begin(), ranked.end());
     const auto kept = std::max<std::size_t>(
         1, static_cast<std::size_t>(std::ceil(options_.keep_batch_fraction * static_cast<double>(ranked.size()) - 1e-9)));
@@ -188,11 +235,19 @@ void Sm2::end_exploration() {
     for (std::size_t j = 0; j < ranked.size(); ++j)
       if (j < kept || ranked[j].first <= (1 + options_.batch_tolerance) * ranked[0].first)
         kept_batches.insert(ranked[j].second);
-    for (std::size_t i = 0; i < n; ++i) {
-      auto it = current_[i].find(options_.batch_param);
-      if (keep[i] && it != current_[i].end() && !kept_batches.count(value_text(it->second))) keep[i] = false;
-    }
+    keep_batches(kept_batches, keep);
   }
+}
+
+void Sm2::end_exploration() {
+  const std::size_t n = current_.size();
+  std::vector<bool> keep(n, true);
+  // A config whose exploratory run already failed (loss +inf) goes.
+  for (std::size_t i = 0; i < n; ++i)
+    if (!(results_[i].loss < INFINITY) && !results_[i].reached_target) keep[i] = false;
+  std::vector<double> cost(n);
+  for (std::size_t i = 0; i < n; ++i) cost[i] = energy_per_epoch_j(results_[i]);
+  screen_by_cost(cost, keep);
 
   // (c) Learning-rate stability.
   if (options_.instability)

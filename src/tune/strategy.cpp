@@ -29,11 +29,12 @@ bool better(const Trial& ta, const TrialResult& a, const Trial& tb, const TrialR
 
 }  // namespace
 
-Trial Strategy::make_trial(const Config& config, double budget) {
+Trial Strategy::make_trial(const Config& config, double budget, bool probe) {
   Trial t;
   t.id = next_id_++;
   t.config = config;
-  t.budget = budget;
+  t.budget = probe ? 0.0 : budget;
+  t.probe = probe;
   pending_.push_back(t.id);
   return t;
 }
@@ -45,6 +46,10 @@ void Strategy::tell(const Trial& trial, const TrialResult& result) {
                                 ", which was never asked or was already told (tell each asked trial once)");
   pending_.erase(it);
   history_.push_back({trial, result});
+  if (trial.probe) {  // a measurement of cost, not of learning: never the best
+    on_result(trial, result);
+    return;
+  }
   const auto& b = best_index_ >= 0 ? history_[static_cast<std::size_t>(best_index_)] : history_.back();
   if (best_index_ < 0 || better(trial, result, b.trial, b.result))
     best_index_ = static_cast<long>(history_.size()) - 1;

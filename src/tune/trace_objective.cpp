@@ -90,6 +90,18 @@ EpochOutcome ZeusObjective::train_epoch(const Config& config, int epoch) {
   return out;
 }
 
+std::optional<ProbeOutcome> ZeusObjective::probe(const Config& config) {
+  const TraceConfig& c = trace_config(config);
+  const int64_t examples = trace_.workload(dataset_).train_examples;
+  const double iterations_per_epoch = std::ceil(static_cast<double>(examples) / c.batch_size);
+  const double n = std::min<double>(kProbeIterations, iterations_per_epoch);
+  ProbeOutcome out;
+  out.energy_j = n * c.energy_per_epoch_j() / iterations_per_epoch;
+  out.duration_s = n * c.time_per_epoch_s / iterations_per_epoch;
+  out.samples = std::min<double>(n * c.batch_size, static_cast<double>(examples));
+  return out;
+}
+
 namespace {
 
 // Sum over the batch size's power limits of n x (per-iteration value at that limit - at the

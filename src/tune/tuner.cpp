@@ -43,6 +43,22 @@ TrialRecord Tuner::evaluate(const Trial& trial) {
   TrialRecord rec;
   rec.trial = trial;
   rec.from_epoch = s.epochs;
+  if (trial.probe) {  // its energy counts for the search, not for the config's energy to target
+    rec.to_epoch = s.epochs;
+    if (auto out = objective_.probe(trial.config)) {
+      rec.trial_energy_j = out->energy_j;
+      search_energy_j_ += out->energy_j;
+      search_duration_s_ += out->duration_s;
+      if (out->samples > 0) rec.result.energy_per_sample_j = out->energy_j / out->samples;
+    }
+    rec.result.loss = INFINITY;
+    rec.result.metric = NAN;
+    rec.result.energy_j = s.energy_j;
+    rec.result.epochs = s.epochs;
+    rec.search_energy_j = search_energy_j_;
+    rec.search_duration_s = search_duration_s_;
+    return rec;
+  }
   auto wants_more = [&]() {
     if (s.stopped || s.epochs >= options_.max_epochs) return false;
     if (s.reached && options_.stop_at_target) return false;
@@ -83,6 +99,11 @@ TrialRecord Tuner::evaluate(const Trial& trial) {
 }
 
 void Tuner::replay(const TrialRecord& record) {
+  if (record.trial.probe) {  // a probe changed only the search's totals
+    search_energy_j_ = record.search_energy_j;
+    search_duration_s_ = record.search_duration_s;
+    return;
+  }
   State& s = states_[config_key(record.trial.config)];
   s.epochs = record.to_epoch;
   s.energy_j = record.result.energy_j;

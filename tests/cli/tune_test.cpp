@@ -48,6 +48,24 @@ TEST(TuneCli, SimulatedStudyFindsTheOptimumForLessThanGrid) {
   EXPECT_FALSE(j["best_config"].contains("power_limit_w"));
   EXPECT_TRUE(j["best_power_limit_w"].is_number());
   EXPECT_NE(r.err.find("W (profiled in its first epoch)"), std::string::npos) << r.err;
+  // SM2 probes every batch size before any epoch (counted in the search energy, above) and
+  // explores only those whose samples cost at most 3x the cheapest's.
+  int probes = 0, first_epochs = 0;
+  double cheapest = INFINITY;
+  for (const auto& t : j["trials"]) {
+    if (t.value("probe", false)) {
+      ++probes;
+      EXPECT_EQ(t["to_epoch"], 0);
+      cheapest = std::min(cheapest, t["energy_per_sample_j"].get<double>());
+    } else if (t["from_epoch"] == 0) {
+      ++first_epochs;
+    }
+  }
+  EXPECT_EQ(probes, 10);  // cifar100's batch sizes
+  EXPECT_LT(first_epochs, probes);
+  EXPECT_GT(cheapest, 0);
+  EXPECT_NE(r.err.find("mJ/sample"), std::string::npos) << r.err;
+  EXPECT_EQ(j["batch_size_probe"], true);
 }
 
 TEST(TuneCli, ParetoStrategyReportsItsFront) {

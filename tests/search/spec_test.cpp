@@ -142,6 +142,12 @@ TEST(StudySpec, SimulationIsCheckedAndReadsBackTheSame) {
   StudySpec before = spec_from_json(old);
   EXPECT_TRUE(before.zeus.search_power_limits);
   EXPECT_EQ(search_space(before).params().size(), 2u);
+  // SM2 probes energy per sample before exploring, by default; studies stored before did not.
+  EXPECT_TRUE(back.zeus.probe_batch_sizes);
+  EXPECT_TRUE(strategy_budget(back).probe);
+  old.erase("batch_size_probe");
+  EXPECT_FALSE(spec_from_json(old).zeus.probe_batch_sizes);
+  EXPECT_FALSE(strategy_budget(spec_from_json(old)).probe);
 
   EXPECT_NE(error_of([&] { zeus_study({"zeus:" + test::zeus_traces_dir(), "h100", "squad"}, options); }).find("h100"),
             std::string::npos);

@@ -211,6 +211,23 @@ TEST(StoredTrialCodec, RoundTripsInfinityNanAndProvenance) {
   EXPECT_THROW(config_from_json({{"k", true}}), StoreError);
 }
 
+TEST(StoredTrialCodec, AProbeKeepsWhatItMeasured) {
+  StoredTrial t = trial(2, 0.0);
+  t.record.trial.probe = true;
+  t.record.result.energy_per_sample_j = 0.0125;
+  nlohmann::json j = trial_to_json(t);
+  EXPECT_EQ(j["probe"], true);
+  StoredTrial back = trial_from_json(nlohmann::json::parse(j.dump()));
+  EXPECT_TRUE(back.record.trial.probe);
+  EXPECT_DOUBLE_EQ(back.record.result.energy_per_sample_j, 0.0125);
+  // Every other trial (and every trial stored before probes) has neither key.
+  nlohmann::json plain = trial_to_json(trial(3, 1.0));
+  EXPECT_FALSE(plain.contains("probe"));
+  EXPECT_FALSE(plain.contains("energy_per_sample_j"));
+  EXPECT_FALSE(trial_from_json(plain).record.trial.probe);
+  EXPECT_TRUE(std::isnan(trial_from_json(plain).record.result.energy_per_sample_j));
+}
+
 TEST(StoreTrialLog, AppendsInOrderAndRefusesATrialTwice) {
   test::TempDir dir;
   Store store = Store::open(dir.file("runs.db"));

@@ -42,6 +42,13 @@ std::vector<Trial> drive(Sm2& s, const std::function<double(const Config&)>& ext
   std::vector<Trial> trials;
   while (auto t = s.ask()) {
     TrialResult r;
+    if (t->probe) {  // a probe: 6400 samples per epoch; measures J/sample, trains nothing
+      r.loss = INFINITY;
+      r.energy_per_sample_j = m.energy_per_epoch_j(t->config) / 6400.0;
+      s.tell(*t, r);
+      trials.push_back(*t);
+      continue;
+    }
     r.epochs = t->budget;
     r.energy_j = m.energy_per_epoch_j(t->config) * t->budget;
     r.loss = m.quality(t->config) / t->budget + (extra_loss ? extra_loss(t->config) : 0.0);
@@ -128,6 +135,68 @@ TEST(Sm2, ExplorationScreensHardwareGroupsAndBatchSizes) {
   EXPECT_EQ(trials.back().budget, 27.0);
   EXPECT_EQ(num(trials.back().config, "batch_size"), 64.0);
   EXPECT_EQ(num(*s.best(), "batch_size"), 64.0);
+}
+
+TEST(Sm2, ProbesDropBatchSizesWhoseSamplesCostTooMuchBeforeTheyPayAnEpoch) {
+  Sm2Options o;
+  o.max_budget = 27;
+  o.min_keep = 1;
+  o.probe = true;  // probe_max_cost_ratio 3 by default
+  Sm2 s(batch_power_space(), o);
+  const auto trials = drive(s);
+  // First a probe of each of the 18 configurations (budget 0), none of them exploratory.
+  ASSERT_GT(trials.size(), 18u);
+  for (std::size_t i = 0; i < 18; ++i) {
+    EXPECT_TRUE(trials[i].probe) << i;
+    EXPECT_EQ(trials[i].budget, 0.0) << i;
+    EXPECT_FALSE(s.is_exploratory(trials[i].id)) << i;
+  }
+  // J/sample falls as 1 / batch: against the cheapest (256), 128 costs 2x, 64 costs 4x > 3x.
+  // Only 128 and 256 (at the lowest power limit, (a) on the probes) pay an exploratory epoch.
+  std::set<double> explored;
+  for (std::size_t i = 18; i < trials.size(); ++i) {
+    EXPECT_FALSE(trials[i].probe) << i;
+    if (s.is_exploratory(trials[i].id)) {
+      EXPECT_EQ(num(trials[i].config, "power_limit_w"), 100.0);
+      explored.insert(num(trials[i].config, "batch_size"));
+    }
+  }
+  EXPECT_EQ(explored, (std::set<double>{128.0, 256.0}));
+  EXPECT_EQ(s.exploratory_trials().size(), 2u);
+  // (b) on the exploratory epochs then keeps the cheaper half of those two: 256.
+  EXPECT_EQ(num(*s.best(), "batch_size"), 256.0);
+
+  // The ratio is an option: 5 lets 64 (4x) through as well.
+  o.probe_max_cost_ratio = 5;
+  Sm2 wider(batch_power_space(), o);
+  drive(wider);
+  EXPECT_EQ(wider.exploratory_trials().size(), 3u);
+  o.probe_max_cost_ratio = 0.5;
+  EXPECT_THROW(Sm2(batch_power_space(), o), std::invalid_argument);
+}
+
+TEST(Sm2, AProbeThatMeasuredNothingDropsNothing) {
+  // An objective that cannot probe answers NaN: every configuration is explored, as without probes.
+  Sm2Options o;
+  o.max_budget = 27;
+  o.probe = true;
+  Sm2 s(batch_power_space(), o);
+  long probes = 0;
+  while (auto t = s.ask()) {
+    TrialResult r;
+    if (t->probe) {
+      ++probes;
+      r.loss = INFINITY;  // energy_per_sample_j stays NaN
+    } else {
+      r.epochs = t->budget;
+      r.energy_j = t->budget;
+      r.loss = 1.0 / t->budget;
+    }
+    s.tell(*t, r);
+    EXPECT_TRUE(s.best() || t->probe);  // a probe is never the best
+  }
+  EXPECT_EQ(probes, 18);
+  EXPECT_EQ(s.exploratory_trials().size(), 18u);
 }
 
 TEST(Sm2, ToleranceKeepsBatchSizesWithNearlyEqualEnergy) {

@@ -176,3 +176,51 @@ TEST(Tuner, RunDrivesAStrategyAndHonoursLimits) {
   bad.loss = LossKind::energy_to_target;  // no target
   EXPECT_THROW(Tuner(f, bad), std::invalid_argument);
 }
+
+// An objective that can probe: a probe of config k costs 2 x (k + 1) J over 100 samples.
+class ProbingObjective : public FakeObjective {
+ public:
+  std::optional<ProbeOutcome> probe(const Config& c) override {
+    ++probes;
+    const double kv = std::get<double>(c.at("k"));
+    return ProbeOutcome{2.0 * (kv + 1), 0.5, 100.0};
+  }
+  int probes = 0;
+};
+
+TEST(Tuner, AProbeCountsForTheSearchButNotForTheConfig) {
+  ProbingObjective f;
+  Tuner tuner(f, to_target());
+  Trial p = trial(0, 1, 0);
+  p.probe = true;
+  const TrialRecord probe = tuner.evaluate(p);
+  EXPECT_EQ(f.probes, 1);
+  EXPECT_EQ(f.epochs_trained, 0);  // a probe trains no epoch
+  EXPECT_EQ(probe.from_epoch, 0);
+  EXPECT_EQ(probe.to_epoch, 0);
+  EXPECT_DOUBLE_EQ(probe.trial_energy_j, 4.0);
+  EXPECT_DOUBLE_EQ(probe.search_energy_j, 4.0);
+  EXPECT_DOUBLE_EQ(probe.search_duration_s, 0.5);
+  EXPECT_DOUBLE_EQ(probe.result.energy_per_sample_j, 0.04);
+  EXPECT_DOUBLE_EQ(probe.result.energy_j, 0.0);  // the config's energy (to target) excludes it
+  EXPECT_EQ(probe.result.loss, INFINITY);
+  // The config's first epoch: its energy is the epoch's alone; the search's includes the probe.
+  const TrialRecord first = tuner.evaluate(trial(1, 1, 1));
+  EXPECT_DOUBLE_EQ(first.result.energy_j, 20.0);
+  EXPECT_DOUBLE_EQ(first.search_energy_j, 24.0);
+  EXPECT_TRUE(std::isnan(first.result.energy_per_sample_j));
+  // Resuming replays the probe into the search's totals only.
+  ProbingObjective fresh;  // a new process
+  Tuner resumed(fresh, to_target());
+  resumed.replay(probe);
+  EXPECT_DOUBLE_EQ(resumed.search_energy_j(), 4.0);
+  const TrialRecord again = resumed.evaluate(trial(1, 1, 1));
+  EXPECT_DOUBLE_EQ(again.result.energy_j, 20.0);
+  EXPECT_EQ(again.from_epoch, 0);
+  // An objective that cannot probe: the probe costs nothing and measures nothing.
+  FakeObjective plain;
+  Tuner other(plain, to_target());
+  const TrialRecord none = other.evaluate(p);
+  EXPECT_TRUE(std::isnan(none.result.energy_per_sample_j));
+  EXPECT_DOUBLE_EQ(none.trial_energy_j, 0.0);
+}

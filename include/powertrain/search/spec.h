@@ -59,6 +59,9 @@ struct ZeusStudy {
   // just-in-time profiler) and the search space is the batch size alone; true: the power
   // limit is searched as a parameter, each (batch size, limit) a configuration.
   bool search_power_limits = false;
+  // true (default): SM2 probes every configuration's energy per sample (a few iterations)
+  // and screens batch sizes on that before any exploratory epoch; false: after them.
+  bool probe_batch_sizes = true;
 };
 
 struct StudySpec {

@@ -23,6 +23,7 @@ struct StrategyBudget {
   double min_budget = 1;
   double max_budget = 100;
   double eta = 3;
+  bool probe = false;  // the objective can probe energy per sample (Objective::probe): sm2 screens on probes
 };
 
 // Returns the names make_strategy accepts.

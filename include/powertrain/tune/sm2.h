@@ -14,6 +14,12 @@
 //       `keep_batch_fraction` of them, plus any within `batch_tolerance` of the best;
 //   (c) drops configurations whose learning-rate instability (the `instability` side
 //       channel, e.g. measured from a cyclical-LR exploratory run) exceeds `max_instability`.
+// With `probe`, every configuration is first probed (a few training steps that measure its
+// energy per sample; Trial::probe, no epoch): (a) runs on the probes, and each batch size
+// whose samples cost more than `probe_max_cost_ratio` x the cheapest batch size's is dropped
+// before it pays an exploratory run (to win it would have to reach the target on that many
+// times fewer samples). (a) and (b) then run on the exploratory runs as without probes.
+// When the objective cannot probe, nothing is dropped before exploring.
 // The exploratory trials and their energy are reported separately (is_exploratory(),
 // exploration_energy_j()). Training resumes, so survivors keep their exploratory epochs.
 //
@@ -50,6 +56,8 @@ struct Sm2Options {
   // sample (differences that small say nothing against the batch size; see docs/tune.md).
   double batch_tolerance = 0.1;
   double samples_per_epoch = 0.0;     // >= 0; 0 = rank by J/epoch (same data for every batch size)
+  bool probe = false;                 // probe every config before exploring (see above)
+  double probe_max_cost_ratio = 3.0;  // >= 1: drop batch sizes costing more per sample than this x the cheapest
   // Instability in [0, 1] of a config's learning rate (0 = stable), e.g. from a cyclical
   // (triangular) LR exploratory run; empty = no stability information (counts as 0).
   std::function<double(const Config&)> instability;
@@ -81,6 +89,7 @@ class Sm2 : public Strategy {
   bool is_exploratory(long trial_id) const { return exploratory_ids_.count(trial_id) > 0; }
   const std::set<long>& exploratory_trials() const { return exploratory_ids_; }
   bool exploring() const { return phase_ == 0; }
+  bool probing() const { return probing_; }
   // The configurations that survived the exploration (empty before it ends).
   const std::vector<Config>& survivors() const { return survivors_; }
 
@@ -94,7 +103,14 @@ class Sm2 : public Strategy {
 
  private:
   void start_rung();
+  void end_probing();
   void end_exploration();
+  // Apply (a) hardware groups and (b) batch sizes to keep[], by each config's cost (J per
+  // sample or per epoch: one number per config, lower is cheaper).
+  void screen_by_cost(const std::vector<double>& cost, std::vector<bool>& keep) const;
+  void screen_hardware_groups(const std::vector<double>& cost, std::vector<bool>& keep) const;
+  std::map<std::string, double> batch_costs(const std::vector<double>& cost, const std::vector<bool>& keep) const;
+  void keep_batches(const std::set<std::string>& kept_batches, std::vector<bool>& keep) const;
   void end_rung();
   double instability_of(const Config& c) const;
   // Orders members (indices into current_ / results_) by score, best first; fills score
@@ -114,6 +130,7 @@ class Sm2 : public Strategy {
   std::map<std::string, double> energy_seen_j_;  // config key -> energy told so far
   double exploration_energy_j_ = 0.0;
   bool finished_ = false;
+  bool probing_ = false;                 // the probes are asked (before phase 0)
 };
 
 }  // namespace tune

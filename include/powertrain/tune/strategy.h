@@ -15,6 +15,7 @@
 //   auto best = strategy.best();
 #pragma once
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct Trial {
   long id = 0;          // 0, 1, 2, ... in the order the strategy asked
   Config config;
   double budget = 0.0;  // total epochs (or joules) the config should have been trained for
+  // A probe: a few training steps that measure the config's energy per sample, before any
+  // epoch; it trains nothing the config keeps (budget 0). Never the best trial.
+  bool probe = false;
 };
 
 struct TrialResult {
@@ -37,6 +41,7 @@ struct TrialResult {
   double epochs = 0.0;          // epochs this config has been trained for in all
   bool reached_target = false;  // the metric reached the Tuner's target
   bool stopped_early = false;   // stopped by the beta rule (or another early-stop rule)
+  double energy_per_sample_j = NAN;  // a probe's measurement (NaN: not a probe, or the objective cannot probe)
 };
 
 class Strategy {
@@ -64,7 +69,7 @@ class Strategy {
 
  protected:
   // Returns a new trial with the next id, and remembers it as pending.
-  Trial make_trial(const Config& config, double budget);
+  Trial make_trial(const Config& config, double budget, bool probe = false);
   // Called by tell() after the result is recorded.
   virtual void on_result(const Trial& trial, const TrialResult& result) = 0;
 

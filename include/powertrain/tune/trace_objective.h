@@ -16,6 +16,10 @@
 // above the same iterations at the chosen limit: sum over limits of n x (E_iter(limit) -
 // E_iter(chosen)), charged to the first epoch, once per configuration. Iterations per epoch
 // are ceil(train_examples / batch_size) (WorkloadSpec::train_examples).
+//
+// A probe (Objective::probe, asked by SM2 before any epoch) is kProbeIterations iterations
+// of the config at the limit it trains at: n x E_iter joules for n x batch_size samples,
+// counted as extra search energy (not as training the config keeps).
 #pragma once
 
 #include <cstdint>
@@ -38,7 +42,9 @@ class ZeusObjective : public Objective {
  public:
   // Keeps a reference to `trace`, which must outlive the objective.
   ZeusObjective(const ZeusTrace& trace, const std::string& dataset, std::uint64_t seed, PowerProfile profile = PowerProfile());
+  static constexpr int kProbeIterations = 50;  // as many as the profiler measures per power limit
   EpochOutcome train_epoch(const Config& config, int epoch) override;
+  std::optional<ProbeOutcome> probe(const Config& config) override;
   // Trace energies are simulated: replayed from another machine's measurements.
   Provenance energy_provenance() const override { return Provenance::simulated; }
 

@@ -21,6 +21,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +39,22 @@ struct EpochOutcome {
   double duration_s = 0.0;  // time of the epoch
 };
 
+// What a probe measured: a few training steps of a config, before any epoch.
+struct ProbeOutcome {
+  double energy_j = 0.0;
+  double duration_s = 0.0;
+  double samples = 0.0;  // examples the probe's steps processed
+};
+
 class Objective {
  public:
   virtual ~Objective() = default;
+  // Runs a probe of `config` (a few steps that measure its energy per sample; nothing it
+  // trains is kept). std::nullopt when this objective cannot probe.
+  virtual std::optional<ProbeOutcome> probe(const Config& config) {
+    (void)config;
+    return std::nullopt;
+  }
   // Trains epoch `epoch` (1-based) of `config`; the Tuner calls epochs of a config in order.
   virtual EpochOutcome train_epoch(const Config& config, int epoch) = 0;
   // Called by the Tuner after a trial trained `epochs` epochs of `config` in all (at least
