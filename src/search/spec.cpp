@@ -199,11 +199,11 @@ StudySpec parse_study_text(const std::string& text, const std::string& origin) {
   }
   if (!study.is_object()) throw ConfigError("study " + origin + ": must be a JSON object");
   static const std::vector<std::string> keys = {"name", "train", "space", "strategy", "max_epochs", "target",
-                                                "beta", "seed", "max_energy_j", "budget"};
+                                                "beta", "seed", "max_energy_j", "budget", "batch_size_probe"};
   for (auto it = study.begin(); it != study.end(); ++it) {
     if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) {
       throw ConfigError("study " + origin + ": " + it.key() + ": unknown key; allowed: name, train, space, strategy, "
-                        "max_epochs, target, beta, seed, max_energy_j, budget");
+                        "max_epochs, target, beta, seed, max_energy_j, budget, batch_size_probe");
     }
   }
   const std::string where = "study " + origin + ": ";
@@ -238,6 +238,10 @@ StudySpec parse_study_text(const std::string& text, const std::string& origin) {
   if (study.contains("beta") && !study["beta"].is_null()) s.beta = number(study, "beta", where);
   if (study.contains("max_energy_j") && !study["max_energy_j"].is_null()) s.max_energy_j = number(study, "max_energy_j", where);
   if (study.contains("budget") && !study["budget"].is_null()) s.budget = parse_budget(study["budget"], where);
+  if (study.contains("batch_size_probe")) {
+    if (!study["batch_size_probe"].is_boolean()) throw ConfigError(where + "batch_size_probe: must be true or false");
+    s.probe_batch_sizes = study["batch_size_probe"].get<bool>();
+  }
   validate(s);
   return s;
 }
@@ -301,14 +305,19 @@ json spec_to_json(const StudySpec& s) {
             {"max_energy_j", util::num(s.max_energy_j)},
             {"budget", budget_json(s.budget)}};
   }
-  return {{"backend", "train"}, {"config_path", s.study_path}, {"study_text", s.study_text}};
+  return {{"backend", "train"}, {"config_path", s.study_path}, {"study_text", s.study_text},
+          {"batch_size_probe", s.probe_batch_sizes}};
 }
 
 StudySpec spec_from_json(const json& j) {
   const std::string backend = util::text_at(j, "backend");
   if (backend == "train") {
     if (!util::value_at(j, "study_text").is_string()) throw ConfigError("the stored study has no study file text");
-    return parse_study_text(j["study_text"].get<std::string>(), util::text_at(j, "config_path", "(stored study)"));
+    StudySpec s = parse_study_text(j["study_text"].get<std::string>(), util::text_at(j, "config_path", "(stored study)"));
+    // Studies stored before probes explored every configuration: they replay as they ran.
+    const json& probe = util::value_at(j, "batch_size_probe");
+    s.probe_batch_sizes = s.probe_batch_sizes && probe.is_boolean() && probe.get<bool>();
+    return s;
   }
   if (backend != "zeus-trace") throw ConfigError("the stored study is of unknown kind '" + backend + "' (a newer powertrain?)");
   StudySpec options;
@@ -369,7 +378,7 @@ tune::StrategyBudget strategy_budget(const StudySpec& s) {
   b.min_budget = std::isnan(s.budget.min) ? 1.0 : s.budget.min;
   b.max_budget = std::isnan(s.budget.max) ? static_cast<double>(max_epochs) : s.budget.max;
   b.eta = s.budget.eta;
-  b.probe = s.backend == Backend::zeus_trace && s.zeus.probe_batch_sizes;
+  b.probe = s.backend == Backend::zeus_trace ? s.zeus.probe_batch_sizes : s.probe_batch_sizes;
   return b;
 }
 

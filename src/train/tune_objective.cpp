@@ -153,6 +153,46 @@ tune::EpochOutcome TrainingObjective::train_epoch(const tune::Config& config, in
   return out;
 }
 
+std::optional<tune::ProbeOutcome> TrainingObjective::probe(const tune::Config& config) {
+  TrainConfig cfg = apply_tune_config(impl_->base, config);
+  train::Session s = train::open_session(cfg, {}, &impl_->data);
+  train::BatchIterator batches(s.data.train, cfg.training.batch_size, true, static_cast<uint64_t>(cfg.training.seed), s.device);
+  ScheduleSpec spec = cfg.schedule;
+  spec.total_steps = batches.batches_per_epoch() * cfg.training.epochs;
+  Schedule schedule(spec, cfg.optimizer.lr);
+  train::LossScalerSpec scaler_spec;
+  scaler_spec.enabled = s.amp && s.amp_dtype == torch::kHalf;
+  train::LossScaler scaler(scaler_spec);
+  const long available = batches.batches_per_epoch();
+  const long warmup = std::min<long>(kProbeWarmupSteps, std::max<long>(0, available - 1));
+  const long measured = std::min<long>(kProbeSteps, available - warmup);
+  s.model->train();
+  batches.start_epoch(0);
+  train::Batch b;
+  long step = 0;
+  Meter& meter = *impl_->meter;
+  tune::ProbeOutcome out;
+  auto steps = [&](long n, double* samples) {
+    const int window = meter.begin("probe");
+    for (long i = 0; i < n && batches.next(b); ++i) {
+      train::train_step(s, b.x, b.y, schedule, step++, scaler);
+      *samples += static_cast<double>(b.x.size(0));
+    }
+    train::compat::synchronize(s.device);
+    Measurement m = meter.end(window);
+    out.energy_j += m.total_energy_j();
+    out.duration_s += m.duration_s;
+    impl_->provenance = impl_->any_epoch ? provenance_weakest(impl_->provenance, m.total_provenance()) : m.total_provenance();
+    impl_->any_epoch = true;
+    return m.total_energy_j();
+  };
+  double warmup_samples = 0, samples = 0;
+  steps(warmup, &warmup_samples);
+  const double measured_j = steps(measured, &samples);
+  if (samples > 0 && std::isfinite(measured_j)) out.energy_per_sample_j = measured_j / samples;
+  return out;
+}
+
 Provenance TrainingObjective::energy_provenance() const { return impl_->provenance; }
 
 bool TrainingObjective::keep_states_in(const std::string& dir) {

@@ -98,7 +98,7 @@ std::optional<ProbeOutcome> ZeusObjective::probe(const Config& config) {
   ProbeOutcome out;
   out.energy_j = n * c.energy_per_epoch_j() / iterations_per_epoch;
   out.duration_s = n * c.time_per_epoch_s / iterations_per_epoch;
-  out.samples = std::min<double>(n * c.batch_size, static_cast<double>(examples));
+  out.energy_per_sample_j = out.energy_j / std::min<double>(n * c.batch_size, static_cast<double>(examples));
   return out;
 }
 

@@ -49,7 +49,7 @@ TrialRecord Tuner::evaluate(const Trial& trial) {
       rec.trial_energy_j = out->energy_j;
       search_energy_j_ += out->energy_j;
       search_duration_s_ += out->duration_s;
-      if (out->samples > 0) rec.result.energy_per_sample_j = out->energy_j / out->samples;
+      rec.result.energy_per_sample_j = out->energy_per_sample_j;
     }
     rec.result.loss = INFINITY;
     rec.result.metric = NAN;

@@ -114,6 +114,18 @@ TEST(StudySpec, StoredTrainingStudyReadsBackTheSame) {
   EXPECT_EQ(back.study_path, "s.json");
   EXPECT_EQ(back.space.grid_size(), s.space.grid_size());
   EXPECT_EQ(back.max_epochs, s.max_epochs);
+  // SM2 probes energy per sample first unless the file says "batch_size_probe": false;
+  // a study stored before probes replays without them.
+  EXPECT_TRUE(back.probe_batch_sizes);
+  EXPECT_TRUE(strategy_budget(back).probe);
+  nlohmann::json old = spec_to_json(s);
+  old.erase("batch_size_probe");
+  EXPECT_FALSE(spec_from_json(old).probe_batch_sizes);
+  std::string text = study_text();
+  text.pop_back();
+  EXPECT_FALSE(parse_study_text(text + R"(, "batch_size_probe": false})", "s.json").probe_batch_sizes);
+  EXPECT_NE(error_of([&] { parse_study_text(text + R"(, "batch_size_probe": 1})", "s.json"); }).find("batch_size_probe: must be true or false"),
+            std::string::npos);
 }
 
 TEST(StudySpec, SimulationIsCheckedAndReadsBackTheSame) {

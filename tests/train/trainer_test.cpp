@@ -468,6 +468,51 @@ TEST(TrainingStudy, Sm2ExploresThenHalvesOnRealTraining) {
   EXPECT_TRUE(strategy->best().has_value());
 }
 
+// A probe trains a throwaway copy of a configuration for a few steps and measures its
+// energy per sample; the configuration itself then trains as if never probed. With probes
+// on, SM2 probes every configuration before any epoch.
+TEST(TrainingStudy, AProbeMeasuresEnergyPerSampleAndLeavesTheConfigurationUntouched) {
+  TempDir dir;
+  TrainConfig base = small({"training.epochs=2"});
+  DiscoverOptions sensors;
+  sensors.nvml_library = dir.file("absent-libnvidia-ml.so.1");
+  sensors.powercap_root = dir.file("absent-powercap");
+  const tune::Config config{{"training.batch_size", 64.0}};
+  TrainingObjective probed(base, sensors);
+  const auto p = probed.probe(config);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_GT(p->energy_j, 0);
+  EXPECT_GT(p->duration_s, 0);
+  ASSERT_TRUE(std::isfinite(p->energy_per_sample_j));
+  EXPECT_GT(p->energy_per_sample_j, 0);
+  // The measured steps (20 of 64 samples) are part of all the probe spent (with 5 warm-up steps).
+  EXPECT_LT(p->energy_per_sample_j * TrainingObjective::kProbeSteps * 64, p->energy_j);
+  EXPECT_EQ(probed.epochs_trained(), 0);
+  EXPECT_EQ(probed.energy_provenance(), Provenance::estimated);
+  TrainingObjective plain(base, sensors);
+  EXPECT_DOUBLE_EQ(probed.train_epoch(config, 1).metric, plain.train_epoch(config, 1).metric);
+
+  // SM2 with probes (as a study file runs it): one probe per configuration, first.
+  TrainingObjective objective(base, sensors);
+  tune::SearchSpace space;
+  space.add_categorical("training.batch_size", {64.0, 512.0});
+  tune::TunerOptions options;
+  options.max_epochs = 2;
+  tune::Tuner tuner(objective, options);
+  tune::StrategyBudget budget;
+  budget.max_budget = 2;
+  budget.probe = true;
+  auto strategy = tune::make_strategy("sm2", space, budget, 0);
+  const auto records = tuner.run(*strategy);
+  ASSERT_GE(records.size(), 3u);
+  EXPECT_TRUE(records[0].trial.probe);
+  EXPECT_TRUE(records[1].trial.probe);
+  for (size_t i = 0; i < 2; ++i) EXPECT_GT(records[i].result.energy_per_sample_j, 0) << i;
+  for (size_t i = 2; i < records.size(); ++i) EXPECT_FALSE(records[i].trial.probe) << i;
+  EXPECT_GT(records[1].search_energy_j, records[0].trial_energy_j);  // probes count for the search
+  EXPECT_TRUE(strategy->best().has_value());
+}
+
 // Saved configuration states: a later objective (a resumed study, another worker) continues
 // a configuration from the state of the epoch the study recorded, trains only the epochs it
 // lacks and ends where an uninterrupted run ends; a state of another epoch, or an unreadable

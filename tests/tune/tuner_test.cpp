@@ -183,7 +183,7 @@ class ProbingObjective : public FakeObjective {
   std::optional<ProbeOutcome> probe(const Config& c) override {
     ++probes;
     const double kv = std::get<double>(c.at("k"));
-    return ProbeOutcome{2.0 * (kv + 1), 0.5, 100.0};
+    return ProbeOutcome{2.0 * (kv + 1), 0.5, 2.0 * (kv + 1) / 100.0};  // 100 samples
   }
   int probes = 0;
 };

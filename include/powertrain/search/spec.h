@@ -84,6 +84,9 @@ struct StudySpec {
   tune::SearchSpace space;  // "space"
   int max_epochs = 0;       // "max_epochs" (default: the base config's epochs)
   double target = NAN;      // "target": validation accuracy to reach; NaN = none
+  // "batch_size_probe" (default true): sm2 probes each configuration's energy per sample
+  // before exploring (TrainingObjective::probe). Stored studies without it replay without.
+  bool probe_batch_sizes = true;
 };
 
 // Returns the spec of the study file at `path`, checked whole (validate). Throws ConfigError

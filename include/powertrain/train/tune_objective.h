@@ -36,6 +36,13 @@ class TrainingObjective : public tune::Objective {
   // Trains epoch `epoch` of `config`; the metric is the validation accuracy (or -val loss
   // for an autoencoder). Throws ConfigError when a key of the config is not a config key.
   tune::EpochOutcome train_epoch(const tune::Config& config, int epoch) override;
+  // A probe of `config`: a throwaway copy of it (fresh model, same data, device, precision
+  // and batch size) trains kProbeWarmupSteps steps, then kProbeSteps steps in a meter window
+  // (fewer when an epoch has fewer batches); the configuration itself is not touched. The
+  // energy per sample is the measured steps' energy over their samples.
+  static constexpr int kProbeWarmupSteps = 5;
+  static constexpr int kProbeSteps = 20;
+  std::optional<tune::ProbeOutcome> probe(const tune::Config& config) override;
   // Energy provenance of the epochs so far: the weakest seen (missing before any).
   Provenance energy_provenance() const override;
   // Saves configuration states in `dir` (created if missing; one file per configuration,

@@ -41,9 +41,9 @@ struct EpochOutcome {
 
 // What a probe measured: a few training steps of a config, before any epoch.
 struct ProbeOutcome {
-  double energy_j = 0.0;
+  double energy_j = 0.0;              // all the probe spent (warm-up steps included)
   double duration_s = 0.0;
-  double samples = 0.0;  // examples the probe's steps processed
+  double energy_per_sample_j = NAN;   // of its measured steps
 };
 
 class Objective {
