@@ -111,14 +111,31 @@ void Sm2::start_rung() {
     if (static_cast<long>(current_.size()) <= options_.min_keep) budget_ = options_.max_budget;  // the finalists
   }
   results_.assign(current_.size(), TrialResult{});
-  trial_ids_.assign(current_.size(), -1);
+  // One probe per combination of batch size and hardware parameters: what a sample costs
+  // depends on those, not on the learning rate or the other learning parameters.
+  probe_groups_.clear();
+  if (probing_) {
+    std::map<std::string, std::size_t> group_of;
+    for (std::size_t i = 0; i < current_.size(); ++i) {
+      Config cost_params;
+      for (const auto& name : options_.hardware_params)
+        if (auto it = current_[i].find(name); it != current_[i].end()) cost_params.insert(*it);
+      if (auto it = current_[i].find(options_.batch_param); it != current_[i].end()) cost_params.insert(*it);
+      auto [found, fresh] = group_of.emplace(config_key(cost_params), probe_groups_.size());
+      if (fresh) probe_groups_.emplace_back();
+      probe_groups_[found->second].push_back(i);
+    }
+  }
+  trial_ids_.assign(trials_in_phase(), -1);
   next_ = 0;
   told_ = 0;
 }
 
+std::size_t Sm2::trials_in_phase() const { return probing_ ? probe_groups_.size() : current_.size(); }
+
 std::optional<Trial> Sm2::ask() {
-  if (finished_ || next_ >= current_.size()) return std::nullopt;
-  Trial t = make_trial(current_[next_], budget_, probing_);
+  if (finished_ || next_ >= trials_in_phase()) return std::nullopt;
+  Trial t = make_trial(current_[probing_ ? probe_groups_[next_].front() : next_], budget_, probing_);
   trial_ids_[next_++] = t.id;
   if (phase_ == 0 && !probing_) exploratory_ids_.insert(t.id);
   return t;
@@ -131,11 +148,13 @@ void Sm2::on_result(const Trial& trial, const TrialResult& result) {
   if (exploratory_ids_.count(trial.id)) exploration_energy_j_ += added_j;
   for (std::size_t i = 0; i < trial_ids_.size(); ++i) {
     if (trial_ids_[i] != trial.id) continue;
-    results_[i] = result;
-    if (std::isnan(results_[i].loss)) results_[i].loss = INFINITY;
+    for (std::size_t m : probing_ ? probe_groups_[i] : std::vector<std::size_t>{i}) {
+      results_[m] = result;
+      if (std::isnan(results_[m].loss)) results_[m].loss = INFINITY;
+    }
     ++told_;
   }
-  if (told_ < current_.size()) return;
+  if (told_ < trials_in_phase()) return;
   if (probing_)
     end_probing();
   else if (phase_ == 0)

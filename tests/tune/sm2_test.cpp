@@ -175,6 +175,35 @@ TEST(Sm2, ProbesDropBatchSizesWhoseSamplesCostTooMuchBeforeTheyPayAnEpoch) {
   EXPECT_THROW(Sm2(batch_power_space(), o), std::invalid_argument);
 }
 
+TEST(Sm2, OneProbePerBatchSizeAndHardwareSettingNotPerLearningRate) {
+  SearchSpace space;
+  space.add_categorical("batch_size", {64.0, 256.0});
+  space.add_categorical("lr", {0.1, 0.01, 0.001});
+  Sm2Options o;
+  o.max_budget = 9;
+  o.probe = true;
+  Sm2 s(space, o);
+  std::set<double> probed;
+  long probes = 0;
+  while (auto t = s.ask()) {
+    TrialResult r;
+    if (t->probe) {
+      ++probes;
+      probed.insert(num(t->config, "batch_size"));
+      r.loss = INFINITY;
+      r.energy_per_sample_j = num(t->config, "batch_size") == 64.0 ? 2.0 : 1.0;  // 64 within 3x: kept
+    } else {
+      r.epochs = t->budget;
+      r.energy_j = t->budget;
+      r.loss = num(t->config, "lr") / t->budget;
+    }
+    s.tell(*t, r);
+  }
+  EXPECT_EQ(probes, 2);  // the learning rate does not change what a sample costs
+  EXPECT_EQ(probed, (std::set<double>{64.0, 256.0}));
+  EXPECT_EQ(s.exploratory_trials().size(), 6u);  // each probe stands for its three configurations
+}
+
 TEST(Sm2, AProbeThatMeasuredNothingDropsNothing) {
   // An objective that cannot probe answers NaN: every configuration is explored, as without probes.
   Sm2Options o;

@@ -14,8 +14,9 @@
 //       `keep_batch_fraction` of them, plus any within `batch_tolerance` of the best;
 //   (c) drops configurations whose learning-rate instability (the `instability` side
 //       channel, e.g. measured from a cyclical-LR exploratory run) exceeds `max_instability`.
-// With `probe`, every configuration is first probed (a few training steps that measure its
-// energy per sample; Trial::probe, no epoch): (a) runs on the probes, and each batch size
+// With `probe`, every combination of batch size and hardware parameters is first probed once
+// (a few training steps of one of its configurations that measure the energy per sample,
+// which the learning parameters do not change; Trial::probe, no epoch): (a) runs on the probes, and each batch size
 // whose samples cost more than `probe_max_cost_ratio` x the cheapest batch size's is dropped
 // before it pays an exploratory run (to win it would have to reach the target on that many
 // times fewer samples). (a) and (b) then run on the exploratory runs as without probes.
@@ -131,6 +132,8 @@ class Sm2 : public Strategy {
   double exploration_energy_j_ = 0.0;
   bool finished_ = false;
   bool probing_ = false;                 // the probes are asked (before phase 0)
+  std::vector<std::vector<std::size_t>> probe_groups_;  // probing: configs sharing batch size and hardware values
+  std::size_t trials_in_phase() const;   // probe groups while probing, else configs
 };
 
 }  // namespace tune
