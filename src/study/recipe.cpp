@@ -192,6 +192,9 @@ RecipeResult run_recipe_study(const StudyOptions& opts, const RecipeOptions& rec
   spec.base = ctx.config(sb, {});
   spec.space = space;
   spec.max_epochs = o.search_epochs;
+  // No probes: the lever costs below are each (batch size, precision)'s exploratory epoch,
+  // so every pair must get one; and batch sizes 64-256 never differ 3x per sample here.
+  spec.probe_batch_sizes = false;
   search::validate(spec);
   search::RunnerOptions runner_options;
   runner_options.sensors = opts.sensors;

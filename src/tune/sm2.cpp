@@ -215,7 +215,6 @@ void Sm2::screen_hardware_groups(const std::vector<double>& cost, std::vector<bo
         keep[members[j]] = false;
     }
   }
-
 }
 
 // The cost of each batch size: its cheapest surviving config's (batch value text -> cost).
