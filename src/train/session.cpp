@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "powertrain/energy/power_limit.h"
 #include "train/compat.h"
 #include "train/optim/optimizer.h"
 
@@ -114,6 +115,35 @@ void keep_freed_memory_for_reuse() {
 }
 
 }  // namespace
+
+void hold_power_limit(std::unique_ptr<GpuPowerLimit>& held, const TrainConfig& cfg, torch::Device device,
+                      const std::string& nvml_library, const std::function<void(const std::string&)>& say) {
+  const double watts = cfg.training.power_limit_w;
+  if (!(watts > 0)) {
+    held.reset();
+    return;
+  }
+  if (!device.is_cuda()) {
+    throw ConfigError(fmt::format("config {}: training.power_limit_w {:g}: this run trains on {}, and a power limit is set on the "
+                                  "CUDA GPU a run trains on; use training.device cuda on an NVIDIA GPU, or leave power_limit_w 0",
+                                  cfg.source, watts, device.str()));
+  }
+  const unsigned ordinal = device.has_index() ? static_cast<unsigned>(device.index()) : 0u;
+  try {
+    if (held && held->component() == "gpu:" + std::to_string(ordinal)) {
+      if (held->limit_w() != watts) held->set(watts);
+      return;
+    }
+    held.reset();
+    held = std::make_unique<GpuPowerLimit>(ordinal, watts, nvml_library);
+    if (say) {
+      say(fmt::format("power limit: {} at {:g} W (it was {:g} W; put back when the run ends)", held->component(),
+                      held->limit_w(), held->original_w()));
+    }
+  } catch (const PowerLimitError& e) {
+    throw ConfigError("config " + cfg.source + ": training.power_limit_w: " + e.what());
+  }
+}
 
 Session open_session(const TrainConfig& cfg, const std::function<void(const std::string&)>& say, const Splits* data) {
   Session s;

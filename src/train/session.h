@@ -19,6 +19,10 @@
 #include "train/optim/loss_scaler.h"
 #include "powertrain/train/schedule.h"
 
+namespace powertrain {
+class GpuPowerLimit;
+}
+
 namespace powertrain::train {
 
 struct Session {
@@ -38,6 +42,12 @@ struct Session {
 
 // Returns the train/validation/test splits the data config describes (read from disk).
 Splits load_splits(const DataConfig& d);
+
+// Makes `held` hold the GPU trained on at cfg.training.power_limit_w: set (or changed) when
+// > 0, released (the limit found put back) when 0. Throws ConfigError, naming the key and
+// the fix, when the device is not CUDA or the limit cannot be set (energy/power_limit.h).
+void hold_power_limit(std::unique_ptr<GpuPowerLimit>& held, const TrainConfig& cfg, torch::Device device,
+                      const std::string& nvml_library, const std::function<void(const std::string&)>& say);
 
 // Returns a ready session; `say` receives one line per setup fact. Throws ConfigError or
 // std::runtime_error (DataError, ModelError) with a clear message.

@@ -49,27 +49,6 @@ void check_output_paths(const TrainConfig& cfg) {
   }
 }
 
-// Sets the GPU trained on to training.power_limit_w for the run (nullptr when 0); the limit
-// found is put back when the returned object dies, or on a signal or exit before that.
-std::unique_ptr<GpuPowerLimit> set_power_limit(const TrainConfig& cfg, torch::Device device, const std::string& nvml_library,
-                                               const std::function<void(const std::string&)>& say) {
-  const double watts = cfg.training.power_limit_w;
-  if (!(watts > 0)) return nullptr;
-  if (!device.is_cuda()) {
-    throw ConfigError(fmt::format("config {}: training.power_limit_w {:g}: this run trains on {}, and a power limit is set on the "
-                                  "CUDA GPU a run trains on; use training.device cuda on an NVIDIA GPU, or leave power_limit_w 0",
-                                  cfg.source, watts, device.str()));
-  }
-  try {
-    auto limit = std::make_unique<GpuPowerLimit>(device.has_index() ? device.index() : 0, watts, nvml_library);
-    say(fmt::format("power limit: {} at {:g} W (it was {:g} W; put back when the run ends)", limit->component(),
-                    limit->limit_w(), limit->original_w()));
-    return limit;
-  } catch (const PowerLimitError& e) {
-    throw ConfigError("config " + cfg.source + ": training.power_limit_w: " + e.what());
-  }
-}
-
 }  // namespace
 
 TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
@@ -78,7 +57,8 @@ TrainResult train_model(const TrainConfig& cfg, const TrainHooks& hooks) {
   const std::atomic<bool>* stop = hooks.stop_requested;
   GridIntensity grid = train::grid_of(cfg);
   Session s = train::open_session(cfg, say);
-  std::unique_ptr<GpuPowerLimit> power_limit = set_power_limit(cfg, s.device, hooks.sensors.nvml_library, say);
+  std::unique_ptr<GpuPowerLimit> power_limit;  // training.power_limit_w for the run, put back when it ends
+  train::hold_power_limit(power_limit, cfg, s.device, hooks.sensors.nvml_library, say);
 
   TrainResult r;
   r.device = s.device.str();

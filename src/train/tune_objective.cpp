@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "powertrain/energy/meter.h"
+#include "powertrain/energy/power_limit.h"
 #include "train/compat.h"
 #include "train/session.h"
 
@@ -31,6 +32,8 @@ struct TrainingObjective::Impl {
   std::function<void(const std::string&)> say;
   train::Splits data;                       // loaded once, shared by every session
   std::unique_ptr<Meter> meter;
+  std::string nvml_library;
+  std::unique_ptr<GpuPowerLimit> power_limit;  // training.power_limit_w of what trains now
   Provenance provenance = Provenance::missing;
   bool any_epoch = false;
   std::string states_dir;  // "" = states are not kept
@@ -119,6 +122,7 @@ TrainingObjective::TrainingObjective(const TrainConfig& base, const DiscoverOpti
     : impl_(new Impl) {
   impl_->base = base;
   impl_->say = std::move(say);
+  impl_->nvml_library = sensors.nvml_library;
   // Load the data once; every configuration's session shares these tensors.
   impl_->data = train::load_splits(base.data);
   if (impl_->say) {
@@ -140,6 +144,7 @@ tune::EpochOutcome TrainingObjective::train_epoch(const tune::Config& config, in
     impl_->live.erase(it);  // ahead of what the study recorded (another worker's result won): start again
   }
   Impl::Live& l = impl_->session_for(config);
+  train::hold_power_limit(impl_->power_limit, l.session.cfg, l.session.device, impl_->nvml_library, impl_->say);
   if (l.epochs != epoch - 1 && !impl_->states_dir.empty()) impl_->restore(l, key, epoch - 1);
   tune::EpochOutcome out;
   // A session behind the study (a new process, or another worker trained this config): retrain
@@ -156,6 +161,7 @@ tune::EpochOutcome TrainingObjective::train_epoch(const tune::Config& config, in
 std::optional<tune::ProbeOutcome> TrainingObjective::probe(const tune::Config& config) {
   TrainConfig cfg = apply_tune_config(impl_->base, config);
   train::Session s = train::open_session(cfg, {}, &impl_->data);
+  train::hold_power_limit(impl_->power_limit, cfg, s.device, impl_->nvml_library, impl_->say);
   train::BatchIterator batches(s.data.train, cfg.training.batch_size, true, static_cast<uint64_t>(cfg.training.seed), s.device);
   ScheduleSpec spec = cfg.schedule;
   spec.total_steps = batches.batches_per_epoch() * cfg.training.epochs;

@@ -468,6 +468,27 @@ TEST(TrainingStudy, Sm2ExploresThenHalvesOnRealTraining) {
   EXPECT_TRUE(strategy->best().has_value());
 }
 
+// A study whose space sets training.power_limit_w trains each configuration at its limit
+// (energy/power_limit.h, tested on the fake NVML); on the CPU it is refused, not ignored.
+TEST(TrainingStudy, APowerLimitInTheSpaceIsRefusedOnTheCpuNotIgnored) {
+  TempDir dir;
+  DiscoverOptions sensors;
+  sensors.nvml_library = dir.file("absent-libnvidia-ml.so.1");
+  sensors.powercap_root = dir.file("absent-powercap");
+  TrainingObjective objective(small({"training.device=\"cpu\""}), sensors);
+  const tune::Config config{{"training.power_limit_w", 200.0}};
+  for (int i = 0; i < 2; ++i) {
+    try {
+      if (i == 0) objective.train_epoch(config, 1);
+      else objective.probe(config);
+      ADD_FAILURE() << "a power limit on a CPU run must be refused";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("training.power_limit_w 200: this run trains on cpu"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(objective.epochs_trained(), 0);
+}
+
 // A probe trains a throwaway copy of a configuration for a few steps and measures its
 // energy per sample; the configuration itself then trains as if never probed. With probes
 // on, SM2 probes every configuration before any epoch.
