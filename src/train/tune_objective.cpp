@@ -76,10 +76,8 @@ struct TrainingObjective::Impl {
     tell(fmt::format("tune: {} continues from its state after epoch {} ({})", key, epochs, path));
   }
 
-  Live& session_for(const tune::Config& config) {
-    std::string key = tune::config_key(config);
-    auto it = live.find(key);
-    if (it != live.end()) return *it->second;
+  // A fresh session of `config` (model, batches, schedule, loss scaler) on the shared data.
+  std::unique_ptr<Live> start(const tune::Config& config) {
     TrainConfig cfg = apply_tune_config(base, config);
     auto l = std::make_unique<Live>();
     l->session = train::open_session(cfg, {}, &data);
@@ -91,6 +89,14 @@ struct TrainingObjective::Impl {
     train::LossScalerSpec scaler_spec;
     scaler_spec.enabled = l->session.amp && l->session.amp_dtype == torch::kHalf;
     l->scaler = std::make_unique<train::LossScaler>(scaler_spec);
+    return l;
+  }
+
+  Live& session_for(const tune::Config& config) {
+    std::string key = tune::config_key(config);
+    auto it = live.find(key);
+    if (it != live.end()) return *it->second;
+    auto l = start(config);
     Live& ref = *l;
     live[key] = std::move(l);
     return ref;
@@ -159,29 +165,22 @@ tune::EpochOutcome TrainingObjective::train_epoch(const tune::Config& config, in
 }
 
 std::optional<tune::ProbeOutcome> TrainingObjective::probe(const tune::Config& config) {
-  TrainConfig cfg = apply_tune_config(impl_->base, config);
-  train::Session s = train::open_session(cfg, {}, &impl_->data);
-  train::hold_power_limit(impl_->power_limit, cfg, s.device, impl_->nvml_library, impl_->say);
-  train::BatchIterator batches(s.data.train, cfg.training.batch_size, true, static_cast<uint64_t>(cfg.training.seed), s.device);
-  ScheduleSpec spec = cfg.schedule;
-  spec.total_steps = batches.batches_per_epoch() * cfg.training.epochs;
-  Schedule schedule(spec, cfg.optimizer.lr);
-  train::LossScalerSpec scaler_spec;
-  scaler_spec.enabled = s.amp && s.amp_dtype == torch::kHalf;
-  train::LossScaler scaler(scaler_spec);
-  const long available = batches.batches_per_epoch();
+  // A throwaway session: the configuration's own (in `live`) is not touched.
+  std::unique_ptr<Impl::Live> l = impl_->start(config);
+  train::Session& s = l->session;
+  train::hold_power_limit(impl_->power_limit, s.cfg, s.device, impl_->nvml_library, impl_->say);
+  const long available = l->batches->batches_per_epoch();
   const long warmup = std::min<long>(kProbeWarmupSteps, std::max<long>(0, available - 1));
   const long measured = std::min<long>(kProbeSteps, available - warmup);
   s.model->train();
-  batches.start_epoch(0);
+  l->batches->start_epoch(0);
   train::Batch b;
-  long step = 0;
   Meter& meter = *impl_->meter;
   tune::ProbeOutcome out;
   auto steps = [&](long n, double* samples) {
     const int window = meter.begin("probe");
-    for (long i = 0; i < n && batches.next(b); ++i) {
-      train::train_step(s, b.x, b.y, schedule, step++, scaler);
+    for (long i = 0; i < n && l->batches->next(b); ++i) {
+      train::train_step(s, b.x, b.y, *l->schedule, l->step++, *l->scaler);
       *samples += static_cast<double>(b.x.size(0));
     }
     train::compat::synchronize(s.device);
