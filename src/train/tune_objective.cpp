@@ -164,23 +164,37 @@ tune::EpochOutcome TrainingObjective::train_epoch(const tune::Config& config, in
   return out;
 }
 
-std::optional<tune::ProbeOutcome> TrainingObjective::probe(const tune::Config& config) {
+std::optional<tune::ProbeOutcome> TrainingObjective::probe(const tune::Config& config,
+                                                           const std::vector<double>& lr_sweep) {
   // A throwaway session: the configuration's own (in `live`) is not touched.
   std::unique_ptr<Impl::Live> l = impl_->start(config);
   train::Session& s = l->session;
   train::hold_power_limit(impl_->power_limit, s.cfg, s.device, impl_->nvml_library, impl_->say);
   const long available = l->batches->batches_per_epoch();
   const long warmup = std::min<long>(kProbeWarmupSteps, std::max<long>(0, available - 1));
-  const long measured = std::min<long>(kProbeSteps, available - warmup);
+  long measured = std::min<long>(kProbeSteps, available - warmup);
+  // The LR sweep: the measured steps split evenly over the learning rates (the remainder
+  // dropped), each at a constant learning rate; the warm-up at the lowest. Too few steps for
+  // kMinStepsPerLr each: no sweep, the configuration's own schedule as without one.
+  const long per_lr = lr_sweep.empty() ? 0 : measured / static_cast<long>(lr_sweep.size());
+  const bool sweeping = per_lr >= kMinStepsPerLr;
+  std::vector<Schedule> schedules;  // one constant learning rate per step, in order
+  if (sweeping) {
+    measured = per_lr * static_cast<long>(lr_sweep.size());
+    for (double lr : lr_sweep) schedules.emplace_back(ScheduleSpec{}, lr);
+  }
   s.model->train();
   l->batches->start_epoch(0);
   train::Batch b;
   Meter& meter = *impl_->meter;
   tune::ProbeOutcome out;
-  auto steps = [&](long n, double* samples) {
+  std::vector<torch::Tensor> warmup_losses, sweep_losses;
+  auto steps = [&](long n, double* samples, bool in_sweep) {
     const int window = meter.begin("probe");
     for (long i = 0; i < n && l->batches->next(b); ++i) {
-      train::train_step(s, b.x, b.y, *l->schedule, l->step++, *l->scaler);
+      const Schedule& schedule = !sweeping ? *l->schedule : in_sweep ? schedules[i / per_lr] : schedules.front();
+      torch::Tensor loss = train::train_step(s, b.x, b.y, schedule, l->step++, *l->scaler);
+      if (sweeping) (in_sweep ? sweep_losses : warmup_losses).push_back(loss.detach().to(torch::kFloat));
       *samples += static_cast<double>(b.x.size(0));
     }
     train::compat::synchronize(s.device);
@@ -192,9 +206,26 @@ std::optional<tune::ProbeOutcome> TrainingObjective::probe(const tune::Config& c
     return m.total_energy_j();
   };
   double warmup_samples = 0, samples = 0;
-  steps(warmup, &warmup_samples);
-  const double measured_j = steps(measured, &samples);
+  steps(warmup, &warmup_samples, false);
+  const double measured_j = steps(measured, &samples, true);
   if (samples > 0 && std::isfinite(measured_j)) out.energy_per_sample_j = measured_j / samples;
+  if (sweeping) {  // read the losses once, after the measured window
+    auto values = [](const std::vector<torch::Tensor>& t) {
+      std::vector<double> v;
+      if (t.empty()) return v;
+      torch::Tensor all = torch::stack(t).to(torch::kCPU, torch::kDouble).contiguous();
+      v.assign(all.data_ptr<double>(), all.data_ptr<double>() + all.numel());
+      return v;
+    };
+    const std::vector<double> warm = values(warmup_losses);
+    double reference = NAN;
+    if (!warm.empty()) {  // the mean of the warm-up's last (up to 3) steps
+      const std::size_t k = std::min<std::size_t>(3, warm.size());
+      reference = 0;
+      for (std::size_t i = warm.size() - k; i < warm.size(); ++i) reference += warm[i] / static_cast<double>(k);
+    }
+    out.lr_instability = tune::lr_instability(lr_sweep, values(sweep_losses), static_cast<std::size_t>(per_lr), reference);
+  }
   return out;
 }
 

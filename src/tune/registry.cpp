@@ -86,6 +86,8 @@ const std::vector<std::pair<std::string, Factory>>& factories() {
          if (hardware.empty()) o.keep_per_hardware_group = 0;
          o.explore_budget = b.min_budget;
          o.probe = b.probe;
+         if (b.probe && b.lr_screen)
+           o.lr_param = has_param(s, "optimizer.lr") ? "optimizer.lr" : has_param(s, "lr") ? "lr" : "";
          o.eta = b.eta;
          o.max_budget = b.max_budget;
          o.seed = seed;

@@ -8,12 +8,17 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <variant>
 
 #include "powertrain/tune/random_search.h"
 
 namespace powertrain {
 namespace tune {
 namespace {
+
+// A probe's LR sweep trains at most this many learning rates (lr_screen.h: more are spread
+// geometrically over their range), so each gets a few of the probe's steps.
+constexpr std::size_t kMaxSweepPoints = 5;
 
 [[noreturn]] void bad(const std::string& what) { throw std::invalid_argument("sm2: " + what); }
 
@@ -136,6 +141,7 @@ std::size_t Sm2::trials_in_phase() const { return probing_ ? probe_groups_.size(
 std::optional<Trial> Sm2::ask() {
   if (finished_ || next_ >= trials_in_phase()) return std::nullopt;
   Trial t = make_trial(current_[probing_ ? probe_groups_[next_].front() : next_], budget_, probing_);
+  if (probing_) t.lr_sweep = sweep_of(next_);
   trial_ids_[next_++] = t.id;
   if (phase_ == 0 && !probing_) exploratory_ids_.insert(t.id);
   return t;
@@ -151,6 +157,13 @@ void Sm2::on_result(const Trial& trial, const TrialResult& result) {
     for (std::size_t m : probing_ ? probe_groups_[i] : std::vector<std::size_t>{i}) {
       results_[m] = result;
       if (std::isnan(results_[m].loss)) results_[m].loss = INFINITY;
+      if (probing_ && !result.lr_instability.empty()) {  // the sweep: each member's learning rate
+        auto lr = current_[m].find(options_.lr_param);
+        const double x = lr == current_[m].end() || !std::holds_alternative<double>(lr->second)
+                             ? NAN
+                             : instability_at(result.lr_instability, std::get<double>(lr->second));
+        if (std::isfinite(x)) measured_instability_[config_key(current_[m])] = x;
+      }
     }
     ++told_;
   }
@@ -164,9 +177,31 @@ void Sm2::on_result(const Trial& trial, const TrialResult& result) {
 }
 
 double Sm2::instability_of(const Config& c) const {
-  if (!options_.instability) return 0.0;
+  double x = 0.0;
+  if (auto it = measured_instability_.find(config_key(c)); it != measured_instability_.end()) x = it->second;
+  if (!options_.instability) return x;
   const double v = options_.instability(c);
-  return std::isfinite(v) ? std::clamp(v, 0.0, 1.0) : 1.0;
+  return std::max(x, std::isfinite(v) ? std::clamp(v, 0.0, 1.0) : 1.0);
+}
+
+void Sm2::screen_unstable(std::vector<bool>& keep) const {
+  if (!options_.instability && measured_instability_.empty()) return;
+  std::vector<bool> stable = keep;
+  bool any = false;
+  for (std::size_t i = 0; i < current_.size(); ++i) {
+    if (stable[i] && instability_of(current_[i]) >= options_.max_instability) stable[i] = false;
+    any = any || stable[i];
+  }
+  if (any) keep = stable;  // else every learning rate looked unstable: training judges them instead
+}
+
+std::vector<double> Sm2::sweep_of(std::size_t g) const {
+  if (options_.lr_param.empty()) return {};
+  std::vector<double> lrs;
+  for (std::size_t m : probe_groups_[g])
+    if (auto it = current_[m].find(options_.lr_param); it != current_[m].end() && std::holds_alternative<double>(it->second))
+      lrs.push_back(std::get<double>(it->second));
+  return sweep_points(lrs, kMaxSweepPoints);
 }
 
 void Sm2::end_probing() {
@@ -178,10 +213,10 @@ void Sm2::end_probing() {
     cost[i] = results_[i].energy_per_sample_j;
     measured = measured && std::isfinite(cost[i]);
   }
-  if (measured) {  // else the objective could not probe: nothing is screened before exploring
+  std::vector<bool> keep(n, true);
+  if (measured) {  // else the objective could not probe: no cost is screened before exploring
     // (a) on the probes, and every batch size whose samples cost more than
     // probe_max_cost_ratio x the cheapest's goes; (b) still follows the exploratory runs.
-    std::vector<bool> keep(n, true);
     screen_hardware_groups(cost, keep);
     if (!options_.batch_param.empty()) {
       const auto costs = batch_costs(cost, keep);
@@ -192,11 +227,12 @@ void Sm2::end_probing() {
         if (c <= options_.probe_max_cost_ratio * cheapest) kept_batches.insert(b);
       keep_batches(kept_batches, keep);
     }
-    std::vector<Config> kept;
-    for (std::size_t i = 0; i < n; ++i)
-      if (keep[i]) kept.push_back(current_[i]);
-    current_ = std::move(kept);
   }
+  screen_unstable(keep);  // (c) on what the LR sweeps showed
+  std::vector<Config> kept;
+  for (std::size_t i = 0; i < n; ++i)
+    if (keep[i]) kept.push_back(current_[i]);
+  current_ = std::move(kept);
   start_rung();
 }
 
@@ -268,9 +304,7 @@ void Sm2::end_exploration() {
   screen_by_cost(cost, keep);
 
   // (c) Learning-rate stability.
-  if (options_.instability)
-    for (std::size_t i = 0; i < n; ++i)
-      if (keep[i] && instability_of(current_[i]) > options_.max_instability) keep[i] = false;
+  screen_unstable(keep);
 
   // Survivors in order of the exploratory score (the best is trained first).
   std::vector<std::size_t> members;

@@ -90,7 +90,7 @@ EpochOutcome ZeusObjective::train_epoch(const Config& config, int epoch) {
   return out;
 }
 
-std::optional<ProbeOutcome> ZeusObjective::probe(const Config& config) {
+std::optional<ProbeOutcome> ZeusObjective::probe(const Config& config, const std::vector<double>& /*lr_sweep*/) {
   const TraceConfig& c = trace_config(config);
   const int64_t examples = trace_.workload(dataset_).train_examples;
   const double iterations_per_epoch = std::ceil(static_cast<double>(examples) / c.batch_size);

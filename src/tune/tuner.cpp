@@ -45,11 +45,12 @@ TrialRecord Tuner::evaluate(const Trial& trial) {
   rec.from_epoch = s.epochs;
   if (trial.probe) {  // its energy counts for the search, not for the config's energy to target
     rec.to_epoch = s.epochs;
-    if (auto out = objective_.probe(trial.config)) {
+    if (auto out = objective_.probe(trial.config, trial.lr_sweep)) {
       rec.trial_energy_j = out->energy_j;
       search_energy_j_ += out->energy_j;
       search_duration_s_ += out->duration_s;
       rec.result.energy_per_sample_j = out->energy_per_sample_j;
+      rec.result.lr_instability = out->lr_instability;
     }
     rec.result.loss = INFINITY;
     rec.result.metric = NAN;

@@ -480,7 +480,7 @@ TEST(TrainingStudy, APowerLimitInTheSpaceIsRefusedOnTheCpuNotIgnored) {
   for (int i = 0; i < 2; ++i) {
     try {
       if (i == 0) objective.train_epoch(config, 1);
-      else objective.probe(config);
+      else objective.probe(config, {});
       ADD_FAILURE() << "a power limit on a CPU run must be refused";
     } catch (const ConfigError& e) {
       EXPECT_NE(std::string(e.what()).find("training.power_limit_w 200: this run trains on cpu"), std::string::npos) << e.what();
@@ -489,18 +489,72 @@ TEST(TrainingStudy, APowerLimitInTheSpaceIsRefusedOnTheCpuNotIgnored) {
   EXPECT_EQ(objective.epochs_trained(), 0);
 }
 
+// Runs SM2 with probes over `space` on real training, as a study file does (`lr_screen`: the
+// probes sweep the learning rates); returns its trials (and the strategy in `made`).
+std::vector<tune::TrialRecord> sm2_with_probes(TrainingObjective& objective, const tune::SearchSpace& space, int max_epochs,
+                                               bool lr_screen, std::unique_ptr<tune::Strategy>* made = nullptr) {
+  tune::TunerOptions options;
+  options.max_epochs = max_epochs;
+  tune::Tuner tuner(objective, options);
+  tune::StrategyBudget budget;
+  budget.max_budget = max_epochs;
+  budget.probe = true;
+  budget.lr_screen = lr_screen;
+  auto strategy = tune::make_strategy("sm2", space, budget, 0);
+  auto records = tuner.run(*strategy);
+  if (made) *made = std::move(strategy);
+  return records;
+}
+
+// The cyclical-LR screening on real training: a probe's measured steps sweep learning rates,
+// rising; the one that diverges shows it, and SM2 then trains no epoch at it.
+TEST(TrainingStudy, AProbesLearningRateSweepShowsTheLearningRateThatDiverges) {
+  TempDir dir;
+  TrainConfig base = small({"training.epochs=1"});
+  const DiscoverOptions sensors = no_hardware(dir).sensors;
+  TrainingObjective objective(base, sensors);
+  const tune::Config config{{"training.batch_size", 64.0}};
+  // Adam (the default optimizer): 0.001 is its usual rate, 10 far beyond any.
+  const auto p = objective.probe(config, {0.001, 0.1, 10.0});
+  ASSERT_TRUE(p.has_value());
+  EXPECT_GT(p->energy_per_sample_j, 0);  // the sweep's steps still measure the cost of a sample
+  ASSERT_EQ(p->lr_instability.size(), 3u);
+  EXPECT_EQ(p->lr_instability[0].lr, 0.001);
+  EXPECT_LT(p->lr_instability[0].instability, 0.1);
+  EXPECT_EQ(p->lr_instability[2].instability, 1.0);  // 10 diverged
+  // Too many learning rates for kMinStepsPerLr steps each: no sweep, just the cost.
+  const auto crowded = objective.probe(config, {1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3});
+  ASSERT_TRUE(crowded.has_value());
+  EXPECT_TRUE(crowded->lr_instability.empty());
+  EXPECT_GT(crowded->energy_per_sample_j, 0);
+
+  // SM2 as a study file runs it (probes with LR screening): lr 10 pays no epoch.
+  tune::SearchSpace space;
+  space.add_categorical("training.batch_size", {64.0});
+  space.add_categorical("optimizer.lr", {0.001, 10.0});
+  const auto records = sm2_with_probes(objective, space, 1, true);
+  ASSERT_GE(records.size(), 2u);
+  ASSERT_TRUE(records[0].trial.probe);
+  EXPECT_EQ(records[0].trial.lr_sweep, (std::vector<double>{0.001, 10.0}));
+  ASSERT_EQ(records[0].result.lr_instability.size(), 2u);
+  EXPECT_EQ(records[0].result.lr_instability[1].instability, 1.0);
+  for (size_t i = 1; i < records.size(); ++i) {
+    EXPECT_FALSE(records[i].trial.probe) << i;
+    EXPECT_EQ(std::get<double>(records[i].trial.config.at("optimizer.lr")), 0.001) << i;
+  }
+  EXPECT_EQ(objective.epochs_trained(), 1);
+}
+
 // A probe trains a throwaway copy of a configuration for a few steps and measures its
 // energy per sample; the configuration itself then trains as if never probed. With probes
 // on, SM2 probes every configuration before any epoch.
 TEST(TrainingStudy, AProbeMeasuresEnergyPerSampleAndLeavesTheConfigurationUntouched) {
   TempDir dir;
   TrainConfig base = small({"training.epochs=2"});
-  DiscoverOptions sensors;
-  sensors.nvml_library = dir.file("absent-libnvidia-ml.so.1");
-  sensors.powercap_root = dir.file("absent-powercap");
+  const DiscoverOptions sensors = no_hardware(dir).sensors;
   const tune::Config config{{"training.batch_size", 64.0}};
   TrainingObjective probed(base, sensors);
-  const auto p = probed.probe(config);
+  const auto p = probed.probe(config, {});
   ASSERT_TRUE(p.has_value());
   EXPECT_GT(p->energy_j, 0);
   EXPECT_GT(p->duration_s, 0);
@@ -517,14 +571,8 @@ TEST(TrainingStudy, AProbeMeasuresEnergyPerSampleAndLeavesTheConfigurationUntouc
   TrainingObjective objective(base, sensors);
   tune::SearchSpace space;
   space.add_categorical("training.batch_size", {64.0, 512.0});
-  tune::TunerOptions options;
-  options.max_epochs = 2;
-  tune::Tuner tuner(objective, options);
-  tune::StrategyBudget budget;
-  budget.max_budget = 2;
-  budget.probe = true;
-  auto strategy = tune::make_strategy("sm2", space, budget, 0);
-  const auto records = tuner.run(*strategy);
+  std::unique_ptr<tune::Strategy> strategy;
+  const auto records = sm2_with_probes(objective, space, 2, false, &strategy);
   ASSERT_GE(records.size(), 3u);
   EXPECT_TRUE(records[0].trial.probe);
   EXPECT_TRUE(records[1].trial.probe);

@@ -204,6 +204,81 @@ TEST(Sm2, OneProbePerBatchSizeAndHardwareSettingNotPerLearningRate) {
   EXPECT_EQ(s.exploratory_trials().size(), 6u);  // each probe stands for its three configurations
 }
 
+// The cyclical-LR screening: each batch size's probe sweeps its learning rates, rising, and
+// what the sweep showed at each learning rate drops the diverged ones before any epoch and
+// weighs the others.
+TEST(Sm2, ProbesSweepTheLearningRatesAndDivergedOnesPayNoEpoch) {
+  SearchSpace space;
+  space.add_categorical("batch_size", {64.0, 256.0});
+  space.add_categorical("lr", {0.1, 0.001, 1.0, 0.01});
+  Sm2Options o;
+  o.max_budget = 9;
+  o.probe = true;
+  o.lr_param = "lr";
+  Sm2 s(space, o);
+  std::set<Config> explored;
+  long probes = 0;
+  while (auto t = s.ask()) {
+    TrialResult r;
+    if (t->probe) {
+      ++probes;
+      EXPECT_EQ(t->lr_sweep, (std::vector<double>{0.001, 0.01, 0.1, 1.0}));  // its batch size's, rising
+      r.loss = INFINITY;
+      r.energy_per_sample_j = 1.0;
+      // Batch 256 tolerates 0.1 fully; 64 half; 1.0 diverges for both.
+      const double at_01 = num(t->config, "batch_size") == 256.0 ? 0.0 : 0.5;
+      r.lr_instability = {{0.001, 0.0}, {0.01, 0.0}, {0.1, at_01}, {1.0, 1.0}};
+    } else {
+      EXPECT_TRUE(t->lr_sweep.empty());
+      if (s.is_exploratory(t->id)) explored.insert(t->config);
+      r.epochs = t->budget;
+      r.energy_j = t->budget;
+      r.loss = 1.0 / (num(t->config, "lr") * t->budget);  // a higher learning rate learns faster
+    }
+    s.tell(*t, r);
+  }
+  EXPECT_EQ(probes, 2);
+  EXPECT_EQ(explored.size(), 6u);  // lr 1.0 diverged at both batch sizes: not explored
+  for (const auto& c : explored) EXPECT_NE(num(c, "lr"), 1.0);
+  // 0.1 learns fastest at both batch sizes; at batch 64 it was half unstable, which ranks it
+  // after batch 256's calm 0.1 (w_stability 0.5 x 0.5 of the loss range).
+  ASSERT_GE(s.survivors().size(), 2u);
+  EXPECT_EQ(s.survivors()[0], (Config{{"batch_size", 256.0}, {"lr", 0.1}}));
+  EXPECT_EQ(s.survivors()[1], (Config{{"batch_size", 64.0}, {"lr", 0.1}}));
+}
+
+TEST(Sm2, WhenEveryLearningRateLooksUnstableTrainingJudgesThem) {
+  SearchSpace space;
+  space.add_categorical("batch_size", {64.0});
+  space.add_categorical("lr", {0.1, 1.0});
+  Sm2Options o;
+  o.max_budget = 3;
+  o.probe = true;
+  o.lr_param = "lr";
+  Sm2 s(space, o);
+  while (auto t = s.ask()) {
+    TrialResult r;
+    if (t->probe) {
+      r.loss = INFINITY;
+      r.energy_per_sample_j = 1.0;
+      r.lr_instability = {{0.1, 1.0}, {1.0, 1.0}};
+    } else {
+      r.epochs = t->budget;
+      r.energy_j = t->budget;
+      r.loss = 1.0 / t->budget;
+    }
+    s.tell(*t, r);
+  }
+  EXPECT_EQ(s.exploratory_trials().size(), 2u);  // nothing dropped: a short sweep is not the last word
+  EXPECT_TRUE(s.best().has_value());
+  // Without lr_param the probes sweep nothing.
+  o.lr_param.clear();
+  Sm2 plain(space, o);
+  auto t = plain.ask();
+  ASSERT_TRUE(t && t->probe);
+  EXPECT_TRUE(t->lr_sweep.empty());
+}
+
 TEST(Sm2, AProbeThatMeasuredNothingDropsNothing) {
   // An objective that cannot probe answers NaN: every configuration is explored, as without probes.
   Sm2Options o;

@@ -251,7 +251,11 @@ TEST(SuccessiveHalving, WaitsForTheRungBeforePromoting) {
   while (auto t = sh.ask()) asked.push_back(*t);
   EXPECT_EQ(asked.size(), 9u);
   EXPECT_FALSE(sh.finished());  // waiting, not done
-  for (const auto& t : asked) sh.tell(t, TrialResult{num(t.config, "k")});
+  for (const auto& t : asked) {
+    TrialResult r;
+    r.loss = num(t.config, "k");
+    sh.tell(t, r);
+  }
   auto next = sh.ask();
   ASSERT_TRUE(next);
   EXPECT_EQ(next->budget, 3.0);

@@ -180,10 +180,14 @@ TEST(Tuner, RunDrivesAStrategyAndHonoursLimits) {
 // An objective that can probe: a probe of config k costs 2 x (k + 1) J over 100 samples.
 class ProbingObjective : public FakeObjective {
  public:
-  std::optional<ProbeOutcome> probe(const Config& c) override {
+  std::optional<ProbeOutcome> probe(const Config& c, const std::vector<double>& /*lr_sweep*/) override {
     ++probes;
     const double kv = std::get<double>(c.at("k"));
-    return ProbeOutcome{2.0 * (kv + 1), 0.5, 2.0 * (kv + 1) / 100.0};  // 100 samples
+    ProbeOutcome out;  // 100 samples
+    out.energy_j = 2.0 * (kv + 1);
+    out.duration_s = 0.5;
+    out.energy_per_sample_j = out.energy_j / 100.0;
+    return out;
   }
   int probes = 0;
 };

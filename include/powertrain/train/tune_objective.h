@@ -40,9 +40,14 @@ class TrainingObjective : public tune::Objective {
   // and batch size) trains kProbeWarmupSteps steps, then kProbeSteps steps in a meter window
   // (fewer when an epoch has fewer batches); the configuration itself is not touched. The
   // energy per sample is the measured steps' energy over their samples.
+  // With `lr_sweep` (ascending), the warm-up trains at its lowest learning rate and the
+  // measured steps at each of them in turn, the same number each (kMinStepsPerLr at least,
+  // else no sweep), at a constant learning rate; lr_instability is what the losses showed
+  // (tune/lr_screen.h). The energy per sample does not depend on the learning rate.
   static constexpr int kProbeWarmupSteps = 5;
   static constexpr int kProbeSteps = 20;
-  std::optional<tune::ProbeOutcome> probe(const tune::Config& config) override;
+  static constexpr int kMinStepsPerLr = 3;
+  std::optional<tune::ProbeOutcome> probe(const tune::Config& config, const std::vector<double>& lr_sweep) override;
   // Energy provenance of the epochs so far: the weakest seen (missing before any).
   Provenance energy_provenance() const override;
   // Saves configuration states in `dir` (created if missing; one file per configuration,

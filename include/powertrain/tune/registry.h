@@ -24,6 +24,9 @@ struct StrategyBudget {
   double max_budget = 100;
   double eta = 3;
   bool probe = false;  // the objective can probe energy per sample (Objective::probe): sm2 screens on probes
+  // With probe: sm2's probes also sweep the space's learning rates ("optimizer.lr" or "lr")
+  // and screen them by instability (Sm2Options::lr_param).
+  bool lr_screen = false;
 };
 
 // Returns the names make_strategy accepts.

@@ -12,8 +12,8 @@
 //       this hardware (the best surviving config's J/epoch divided by `samples_per_epoch`;
 //       J/epoch when every batch size sees the same data) and keeps the best
 //       `keep_batch_fraction` of them, plus any within `batch_tolerance` of the best;
-//   (c) drops configurations whose learning-rate instability (the `instability` side
-//       channel, e.g. measured from a cyclical-LR exploratory run) exceeds `max_instability`.
+//   (c) drops configurations whose learning-rate instability (measured by the probes' LR
+//       sweeps, or the `instability` side channel) is at or above `max_instability`.
 // With `probe`, every combination of batch size and hardware parameters is first probed once
 // (a few training steps of one of its configurations that measure the energy per sample,
 // which the learning parameters do not change; Trial::probe, no epoch): (a) runs on the probes, and each batch size
@@ -21,6 +21,12 @@
 // before it pays an exploratory run (to win it would have to reach the target on that many
 // times fewer samples). (a) and (b) then run on the exploratory runs as without probes.
 // When the objective cannot probe, nothing is dropped before exploring.
+// With `probe` and a learning-rate parameter (`lr_param`), each probe also sweeps the
+// learning rates of its batch size's configurations, rising (Trial::lr_sweep; lr_screen.h):
+// that is (c)'s cyclical-LR screening. Each configuration's instability is then what the
+// sweep showed at its learning rate (the larger of that and the `instability` side channel),
+// and configurations at or above `max_instability` (1: their learning rate diverged) are
+// dropped before they pay an exploratory run, unless that would drop all of them.
 // The exploratory trials and their energy are reported separately (is_exploratory(),
 // exploration_energy_j()). Training resumes, so survivors keep their exploratory epochs.
 //
@@ -59,10 +65,12 @@ struct Sm2Options {
   double samples_per_epoch = 0.0;     // >= 0; 0 = rank by J/epoch (same data for every batch size)
   bool probe = false;                 // probe every config before exploring (see above)
   double probe_max_cost_ratio = 3.0;  // >= 1: drop batch sizes costing more per sample than this x the cheapest
-  // Instability in [0, 1] of a config's learning rate (0 = stable), e.g. from a cyclical
-  // (triangular) LR exploratory run; empty = no stability information (counts as 0).
+  // The learning-rate parameter the probes sweep ("" = no sweep; needs `probe`).
+  std::string lr_param;
+  // Instability in [0, 1] of a config's learning rate (0 = stable) known beforehand; empty =
+  // none (counts as 0). A probe's sweep measures it (the larger of the two counts).
   std::function<double(const Config&)> instability;
-  double max_instability = 1.0;       // exploration drops configs above this (1 = none)
+  double max_instability = 1.0;       // >= 0: configs at or above it are dropped (1 = diverged; > 1 = none)
   // Successive halving.
   double eta = 3.0;                   // > 1
   double max_budget = 81.0;           // >= explore_budget
@@ -114,6 +122,10 @@ class Sm2 : public Strategy {
   void keep_batches(const std::set<std::string>& kept_batches, std::vector<bool>& keep) const;
   void end_rung();
   double instability_of(const Config& c) const;
+  // Drops the configs at or above max_instability from keep[], unless none would be left.
+  void screen_unstable(std::vector<bool>& keep) const;
+  // The learning rates the probe of group `g` sweeps (empty without lr_param).
+  std::vector<double> sweep_of(std::size_t g) const;
   // Orders members (indices into current_ / results_) by score, best first; fills score
   // (per member, +inf for an infinite loss).
   std::vector<std::size_t> ranking(const std::vector<std::size_t>& members, std::vector<double>& score) const;
@@ -133,6 +145,7 @@ class Sm2 : public Strategy {
   bool finished_ = false;
   bool probing_ = false;                 // the probes are asked (before phase 0)
   std::vector<std::vector<std::size_t>> probe_groups_;  // probing: configs sharing batch size and hardware values
+  std::map<std::string, double> measured_instability_;  // config key -> what its probe's LR sweep showed
   std::size_t trials_in_phase() const;   // probe groups while probing, else configs
 };
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "powertrain/tune/lr_screen.h"
 #include "powertrain/tune/space.h"
 
 namespace powertrain {
@@ -32,6 +33,9 @@ struct Trial {
   // A probe: a few training steps that measure the config's energy per sample, before any
   // epoch; it trains nothing the config keeps (budget 0). Never the best trial.
   bool probe = false;
+  // A probe's learning-rate sweep (lr_screen.h): the learning rates, ascending, it trains at
+  // after its warm-up (empty = none). Set by the strategy; not stored (asking again gives it).
+  std::vector<double> lr_sweep;
 };
 
 struct TrialResult {
@@ -42,6 +46,7 @@ struct TrialResult {
   bool reached_target = false;  // the metric reached the Tuner's target
   bool stopped_early = false;   // stopped by the beta rule (or another early-stop rule)
   double energy_per_sample_j = NAN;  // a probe's measurement (NaN: not a probe, or the objective cannot probe)
+  std::vector<LrStability> lr_instability;  // a probe's LR sweep: each learning rate's instability (empty = none)
 };
 
 class Strategy {

@@ -19,7 +19,8 @@
 //
 // A probe (Objective::probe, asked by SM2 before any epoch) is kProbeIterations iterations
 // of the config at the limit it trains at: n x E_iter joules for n x batch_size samples,
-// counted as extra search energy (not as training the config keeps).
+// counted as extra search energy (not as training the config keeps). The traces have no
+// learning-rate axis, so a probe sweeps no learning rates (`lr_sweep` is ignored).
 #pragma once
 
 #include <cstdint>
@@ -44,7 +45,7 @@ class ZeusObjective : public Objective {
   ZeusObjective(const ZeusTrace& trace, const std::string& dataset, std::uint64_t seed, PowerProfile profile = PowerProfile());
   static constexpr int kProbeIterations = 50;  // as many as the profiler measures per power limit
   EpochOutcome train_epoch(const Config& config, int epoch) override;
-  std::optional<ProbeOutcome> probe(const Config& config) override;
+  std::optional<ProbeOutcome> probe(const Config& config, const std::vector<double>& lr_sweep) override;
   // Trace energies are simulated: replayed from another machine's measurements.
   Provenance energy_provenance() const override { return Provenance::simulated; }
 

@@ -44,15 +44,18 @@ struct ProbeOutcome {
   double energy_j = 0.0;              // all the probe spent (warm-up steps included)
   double duration_s = 0.0;
   double energy_per_sample_j = NAN;   // of its measured steps
+  std::vector<LrStability> lr_instability;  // what its LR sweep showed (empty: no sweep asked or possible)
 };
 
 class Objective {
  public:
   virtual ~Objective() = default;
   // Runs a probe of `config` (a few steps that measure its energy per sample; nothing it
-  // trains is kept). std::nullopt when this objective cannot probe.
-  virtual std::optional<ProbeOutcome> probe(const Config& config) {
+  // trains is kept). With `lr_sweep` (ascending learning rates), the measured steps also
+  // sweep them (lr_screen.h) when the objective can. std::nullopt when it cannot probe.
+  virtual std::optional<ProbeOutcome> probe(const Config& config, const std::vector<double>& lr_sweep) {
     (void)config;
+    (void)lr_sweep;
     return std::nullopt;
   }
   // Trains epoch `epoch` (1-based) of `config`; the Tuner calls epochs of a config in order.
