@@ -8,6 +8,7 @@
 
 #include "powertrain/report/chart.h"
 #include "powertrain/report/reports.h"
+#include "powertrain/report/search_text.h"
 #include "powertrain/search/spec.h"
 #include "powertrain/store/trial.h"
 #include "report/report_parts.h"
@@ -158,8 +159,9 @@ Report search_report(const StudyRecord& study, const std::vector<StoredTrial>& t
     const tune::TrialRecord& x = trials[i].record;
     const Origin o = origin_of_trial(trials[i]);
     // A probe trains no epoch: its budget cell says so, and its metric cell gives what it measured.
-    const std::string metric_cell = x.trial.probe ? format_number(x.result.energy_per_sample_j * 1000.0, 3) + " mJ/sample"
-                                                  : format_number(metric[i], 4);
+    std::string metric_cell = x.trial.probe ? format_number(x.result.energy_per_sample_j * 1000.0, 3) + " mJ/sample"
+                                            : format_number(metric[i], 4);
+    if (!x.result.lr_instability.empty()) metric_cell += "; " + lr_sweep_text(x.result.lr_instability);
     t.rows.push_back({std::to_string(x.trial.id), config_text(x.trial.config),
                       x.trial.probe ? std::string("probe") : format_number(x.trial.budget, 4),
                       std::to_string(x.from_epoch) + " -> " + std::to_string(x.to_epoch), metric_cell,
@@ -171,6 +173,9 @@ Report search_report(const StudyRecord& study, const std::vector<StoredTrial>& t
   t.note = std::string("Energies are ") + origin_name(origin) + (origin == Origin::simulated ? " (replayed from recorded traces)." : ".");
   if (std::any_of(trials.begin(), trials.end(), [](const StoredTrial& x) { return x.record.trial.probe; }))
     t.note += " A probe trial ran a few iterations to measure the energy per sample, before any epoch; its energy is the search's, not the configuration's.";
+  if (std::any_of(trials.begin(), trials.end(), [](const StoredTrial& x) { return !x.record.result.lr_instability.empty(); }))
+    t.note += " Its steps also swept the learning rates of its batch size, rising (LR ok: the loss kept falling; a number: "
+              "how far it rose above the best so far, 1 = diverged at 4x); SM2 drops the diverged ones before exploring.";
   b.table(t, true);
   json data = {{"study", {{"name", study.name}, {"kind", study.kind}, {"status", study_status_name(study.status)}, {"spec", spec}}},
                {"trials", trial_data}};

@@ -16,15 +16,27 @@ std::string energy(double j) { return format_energy_j(j); }
 
 }  // namespace
 
+std::string lr_sweep_text(const std::vector<tune::LrStability>& points) {
+  std::string out;
+  for (const auto& p : points) {
+    out += out.empty() ? "LR " : ", ";
+    out += fmt::format("{:g} ", p.lr) +
+           (p.instability <= 0 ? std::string("ok") : p.instability >= 1 ? std::string("diverged") : format_number(p.instability, 2));
+  }
+  return out;
+}
+
 std::string trial_line(const StoredTrial& t) {
   const tune::TrialRecord& r = t.record;
   if (r.trial.probe) {  // a few iterations that measured the cost of a sample, before any epoch
     const std::string per_sample = std::isfinite(r.result.energy_per_sample_j)
                                        ? fmt::format("{:.3g} mJ/sample", r.result.energy_per_sample_j * 1000.0)
                                        : std::string("not measured");
-    return fmt::format("trial {:>4}  {:<32} probe         {:<28}  +{:>10}  search {:>10}", r.trial.id,
+    const std::string sweep = lr_sweep_text(r.result.lr_instability);
+    return fmt::format("trial {:>4}  {:<32} probe         {:<28}  +{:>10}  search {:>10}{}", r.trial.id,
                        tune::config_text(r.trial.config), per_sample,
-                       with_origin(energy(r.trial_energy_j), origin_of(t.energy_provenance)), energy(r.search_energy_j));
+                       with_origin(energy(r.trial_energy_j), origin_of(t.energy_provenance)), energy(r.search_energy_j),
+                       sweep.empty() ? "" : "  " + sweep);
   }
   return fmt::format("trial {:>4}  {:<32} epochs {:>3} -> {:<3} metric {:>8.4f}{}  +{:>10}  search {:>10}", r.trial.id,
                      tune::config_text(r.trial.config), r.from_epoch, r.to_epoch, r.result.metric,

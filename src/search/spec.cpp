@@ -199,11 +199,12 @@ StudySpec parse_study_text(const std::string& text, const std::string& origin) {
   }
   if (!study.is_object()) throw ConfigError("study " + origin + ": must be a JSON object");
   static const std::vector<std::string> keys = {"name", "train", "space", "strategy", "max_epochs", "target",
-                                                "beta", "seed", "max_energy_j", "budget", "batch_size_probe"};
+                                                "beta", "seed", "max_energy_j", "budget", "batch_size_probe",
+                                                "lr_screening"};
   for (auto it = study.begin(); it != study.end(); ++it) {
     if (std::find(keys.begin(), keys.end(), it.key()) == keys.end()) {
       throw ConfigError("study " + origin + ": " + it.key() + ": unknown key; allowed: name, train, space, strategy, "
-                        "max_epochs, target, beta, seed, max_energy_j, budget, batch_size_probe");
+                        "max_epochs, target, beta, seed, max_energy_j, budget, batch_size_probe, lr_screening");
     }
   }
   const std::string where = "study " + origin + ": ";
@@ -241,6 +242,10 @@ StudySpec parse_study_text(const std::string& text, const std::string& origin) {
   if (study.contains("batch_size_probe")) {
     if (!study["batch_size_probe"].is_boolean()) throw ConfigError(where + "batch_size_probe: must be true or false");
     s.probe_batch_sizes = study["batch_size_probe"].get<bool>();
+  }
+  if (study.contains("lr_screening")) {
+    if (!study["lr_screening"].is_boolean()) throw ConfigError(where + "lr_screening: must be true or false");
+    s.screen_learning_rates = study["lr_screening"].get<bool>();
   }
   validate(s);
   return s;
@@ -306,7 +311,7 @@ json spec_to_json(const StudySpec& s) {
             {"budget", budget_json(s.budget)}};
   }
   return {{"backend", "train"}, {"config_path", s.study_path}, {"study_text", s.study_text},
-          {"batch_size_probe", s.probe_batch_sizes}};
+          {"batch_size_probe", s.probe_batch_sizes}, {"lr_screening", s.screen_learning_rates}};
 }
 
 StudySpec spec_from_json(const json& j) {
@@ -317,6 +322,9 @@ StudySpec spec_from_json(const json& j) {
     // Studies stored before probes explored every configuration: they replay as they ran.
     const json& probe = util::value_at(j, "batch_size_probe");
     s.probe_batch_sizes = s.probe_batch_sizes && probe.is_boolean() && probe.get<bool>();
+    // and those stored before the probes swept learning rates, without the sweeps.
+    const json& screen = util::value_at(j, "lr_screening");
+    s.screen_learning_rates = s.screen_learning_rates && screen.is_boolean() && screen.get<bool>();
     return s;
   }
   if (backend != "zeus-trace") throw ConfigError("the stored study is of unknown kind '" + backend + "' (a newer powertrain?)");
@@ -379,6 +387,7 @@ tune::StrategyBudget strategy_budget(const StudySpec& s) {
   b.max_budget = std::isnan(s.budget.max) ? static_cast<double>(max_epochs) : s.budget.max;
   b.eta = s.budget.eta;
   b.probe = s.backend == Backend::zeus_trace ? s.zeus.probe_batch_sizes : s.probe_batch_sizes;
+  b.lr_screen = s.backend == Backend::training && s.screen_learning_rates;
   return b;
 }
 

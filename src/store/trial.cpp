@@ -34,6 +34,25 @@ bool boolean(const json& j, const char* key) {
 
 }  // namespace
 
+// A probe's LR sweep as stored: absent, or [[lr, instability], ...] of finite numbers,
+// ascending lr, instability in [0, 1].
+std::vector<tune::LrStability> lr_points(const json& j) {
+  std::vector<tune::LrStability> points;
+  auto it = j.find("lr_instability");
+  if (it == j.end()) return points;
+  const char* bad = "a stored trial's \"lr_instability\" is not a list of [learning rate, instability] pairs";
+  if (!it->is_array()) throw StoreError(bad);
+  for (const json& p : *it) {
+    if (!p.is_array() || p.size() != 2 || !p[0].is_number() || !p[1].is_number()) throw StoreError(bad);
+    tune::LrStability x{p[0].get<double>(), p[1].get<double>()};
+    if (!std::isfinite(x.lr) || !(x.instability >= 0 && x.instability <= 1) ||
+        (!points.empty() && !(x.lr > points.back().lr)))
+      throw StoreError(bad);
+    points.push_back(x);
+  }
+  return points;
+}
+
 json config_to_json(const tune::Config& config) {
   json j = json::object();
   for (const auto& [k, v] : config) {
@@ -84,6 +103,11 @@ json trial_to_json(const StoredTrial& s) {
   j["search_duration_s"] = util::num(r.search_duration_s);
   j["config_eta_j"] = util::num(r.config_eta_j);
   if (r.trial.probe) j["energy_per_sample_j"] = util::num(r.result.energy_per_sample_j);
+  if (!r.result.lr_instability.empty()) {  // a probe's LR sweep: [[lr, instability], ...]
+    json points = json::array();
+    for (const auto& p : r.result.lr_instability) points.push_back({util::num(p.lr), util::num(p.instability)});
+    j["lr_instability"] = points;
+  }
   j["energy_provenance"] = provenance_name(s.energy_provenance);
   return j;
 }
@@ -105,6 +129,7 @@ StoredTrial trial_from_json(const json& j) {
   r.search_duration_s = number(j, "search_duration_s", NAN);
   r.config_eta_j = number(j, "config_eta_j", NAN);
   if (r.trial.probe) r.result.energy_per_sample_j = number(j, "energy_per_sample_j", NAN);
+  r.result.lr_instability = lr_points(j);
   s.energy_provenance = provenance_from_name(util::text_at(j, "energy_provenance", "missing"));
   return s;
 }

@@ -14,6 +14,7 @@
 
 #include "powertrain/report/chart.h"
 #include "powertrain/report/reports.h"
+#include "powertrain/report/search_text.h"
 #include "powertrain/store/store.h"
 #include "report/xml_check.h"
 #include "support/test_support.h"
@@ -458,6 +459,34 @@ TEST(SearchReport, EstimatedSearchEnergyIsLabelledEstimated) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[2][8], "80.0 J (est.)");
   EXPECT_EQ(r.data["trials"][0]["energy_provenance"], "estimated");
+}
+
+// A probe's LR sweep is shown where the probe is: on its progress line and in its row.
+TEST(SearchReport, AProbesLearningRateSweepIsShown) {
+  StudyRecord s;
+  s.name = "sweep";
+  s.kind = "tune";
+  s.status = StudyStatus::finished;
+  s.spec_json = R"({"backend":"train","config_path":"study.json","study_text":"{}"})";
+  StoredTrial t;
+  t.record.trial.config = {{"optimizer.lr", 0.001}, {"training.batch_size", 64.0}};
+  t.record.trial.probe = true;
+  t.record.result.loss = INFINITY;
+  t.record.result.metric = NAN;
+  t.record.result.energy_per_sample_j = 3.5e-4;
+  t.record.result.lr_instability = {{0.001, 0.0}, {0.1, 0.3456}, {10.0, 1.0}};
+  t.record.trial_energy_j = 0.6;
+  t.record.search_energy_j = 0.6;
+  t.energy_provenance = Provenance::estimated;
+  const std::string line = report::trial_line(t);
+  EXPECT_NE(line.find("0.35 mJ/sample"), std::string::npos) << line;
+  EXPECT_NE(line.find("LR 0.001 ok, 0.1 0.35, 10 diverged"), std::string::npos) << line;
+  Report r = search_report(s, {t});
+  auto rows = parse_csv(csv(r.tables[0]));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1][4], "0.350 mJ/sample; LR 0.001 ok, 0.1 0.35, 10 diverged");
+  EXPECT_NE(r.document.html().find("swept the learning rates"), std::string::npos);
+  EXPECT_EQ(r.data["trials"][0]["lr_instability"].dump(), "[[0.001,0.0],[0.1,0.3456],[10.0,1.0]]");
 }
 
 TEST(WriteStudyReport, WritesWholeFileOrNothing) {

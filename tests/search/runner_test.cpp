@@ -30,6 +30,15 @@ class FakeTraining : public tune::Objective {
     return {std::min(1.0, 0.1 + epoch * 10 * lr * ceiling), 10.0, 1.0};
   }
   Provenance energy_provenance() const override { return seen ? Provenance::estimated : Provenance::missing; }
+  // A probe costs 1 J for 100 samples; its LR sweep shows 0.1 and above diverging.
+  std::optional<tune::ProbeOutcome> probe(const tune::Config&, const std::vector<double>& lr_sweep) override {
+    tune::ProbeOutcome out;
+    out.energy_j = 1.0;
+    out.duration_s = 0.1;
+    out.energy_per_sample_j = 0.01;
+    for (double lr : lr_sweep) out.lr_instability.push_back({lr, lr >= 0.1 ? 1.0 : 0.0});
+    return out;
+  }
   double ceiling = 1.0;  // scales the accuracy reached (to make the target unreachable)
   int epochs = 0;
   bool seen = false;
@@ -169,6 +178,35 @@ TEST(StudyRunner, AnInterruptedStudyResumesFromItsLogAsIfNeverStopped) {
   EXPECT_EQ(b.energy_provenance, Provenance::simulated);
   EXPECT_GT(b.chosen_eta_j, 0);
   EXPECT_GE(b.chosen_eta_j, b.optimal_eta_j);
+}
+
+// SM2's probe sweeps the learning rates; what it showed is stored with it, so a resumed
+// study screens them again exactly as the first process did.
+TEST(StudyRunner, AResumedStudyScreensLearningRatesAsTheSweepShowed) {
+  StudyRunner whole(lr_study("sm2"), fake_training());
+  MemoryTrialLog whole_log;
+  ASSERT_EQ(whole.run(whole_log), Ending::finished);
+  ASSERT_TRUE(whole.trials().front().record.trial.probe);
+  EXPECT_EQ(whole.trials().front().record.result.lr_instability.size(), 4u);
+  for (size_t i = 1; i < whole.trials().size(); ++i)
+    EXPECT_NE(std::get<double>(whole.trials()[i].record.trial.config.at("optimizer.lr")), 0.1) << i;  // diverged: no epoch
+
+  test::TempDir dir;
+  Store store = Store::open(dir.file("s.db"));
+  int64_t id = store.create_study("lr", spec_to_json(lr_study("sm2")).dump());
+  StoreTrialLog log(store, id);
+  std::atomic<bool> stop{false};
+  {
+    StudyRunner first(lr_study("sm2"), fake_training());
+    int n = 0;
+    EXPECT_EQ(first.run(log, [&](const StoredTrial&) { if (++n == 2) stop = true; }, &stop), Ending::interrupted);
+  }
+  ASSERT_EQ(store.trials(id).size(), 2u);
+  StudyRunner second(spec_from_json(nlohmann::json::parse(store.study("lr")->spec_json)), fake_training());
+  EXPECT_EQ(second.run(log), Ending::finished);
+  expect_same_trials(store.trials(id), whole.trials());
+  EXPECT_EQ(store.trials(id).front().record.result.lr_instability.size(), 4u);
+  EXPECT_EQ(tune::config_key(*second.summary(Ending::finished).chosen), tune::config_key(*whole.summary(Ending::finished).chosen));
 }
 
 TEST(StudyRunner, ALogThatDoesNotReplayIsRefused) {

@@ -126,6 +126,17 @@ TEST(StudySpec, StoredTrainingStudyReadsBackTheSame) {
   EXPECT_FALSE(parse_study_text(text + R"(, "batch_size_probe": false})", "s.json").probe_batch_sizes);
   EXPECT_NE(error_of([&] { parse_study_text(text + R"(, "batch_size_probe": 1})", "s.json"); }).find("batch_size_probe: must be true or false"),
             std::string::npos);
+  // The probes sweep learning rates unless "lr_screening": false; a study stored before
+  // the sweeps replays without them.
+  EXPECT_TRUE(back.screen_learning_rates);
+  EXPECT_TRUE(strategy_budget(back).lr_screen);
+  nlohmann::json before_sweeps = spec_to_json(s);
+  before_sweeps.erase("lr_screening");
+  EXPECT_FALSE(spec_from_json(before_sweeps).screen_learning_rates);
+  EXPECT_TRUE(spec_from_json(before_sweeps).probe_batch_sizes);
+  EXPECT_FALSE(strategy_budget(parse_study_text(text + R"(, "lr_screening": false})", "s.json")).lr_screen);
+  EXPECT_NE(error_of([&] { parse_study_text(text + R"(, "lr_screening": "yes"})", "s.json"); }).find("lr_screening: must be true or false"),
+            std::string::npos);
 }
 
 TEST(StudySpec, SimulationIsCheckedAndReadsBackTheSame) {

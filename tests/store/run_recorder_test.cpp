@@ -226,6 +226,31 @@ TEST(StoredTrialCodec, AProbeKeepsWhatItMeasured) {
   EXPECT_FALSE(plain.contains("energy_per_sample_j"));
   EXPECT_FALSE(trial_from_json(plain).record.trial.probe);
   EXPECT_TRUE(std::isnan(trial_from_json(plain).record.result.energy_per_sample_j));
+  EXPECT_FALSE(plain.contains("lr_instability"));
+  EXPECT_TRUE(trial_from_json(plain).record.result.lr_instability.empty());
+}
+
+TEST(StoredTrialCodec, AProbesLearningRateSweepIsKeptAndABrokenOneRefused) {
+  StoredTrial t = trial(2, 0.0);
+  t.record.trial.probe = true;
+  t.record.result.energy_per_sample_j = 0.0125;
+  t.record.result.lr_instability = {{0.01, 0.0}, {0.1, 0.25}, {1.0, 1.0}};
+  nlohmann::json j = trial_to_json(t);
+  EXPECT_EQ(j["lr_instability"].dump(), "[[0.01,0.0],[0.1,0.25],[1.0,1.0]]");
+  const auto back = trial_from_json(nlohmann::json::parse(j.dump())).record.result.lr_instability;
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_DOUBLE_EQ(back[1].lr, 0.1);
+  EXPECT_DOUBLE_EQ(back[1].instability, 0.25);
+  for (const char* broken : {"{}", "[[0.1]]", "[[0.1, 2.0]]", "[[0.1, 0.0], [0.01, 0.0]]", "[[null, 0.0]]", "[[0.1, \"x\"]]"}) {
+    nlohmann::json b = j;
+    b["lr_instability"] = nlohmann::json::parse(broken);
+    try {
+      trial_from_json(b);
+      ADD_FAILURE() << broken << " was read";
+    } catch (const StoreError& e) {
+      EXPECT_NE(std::string(e.what()).find("lr_instability"), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST(StoreTrialLog, AppendsInOrderAndRefusesATrialTwice) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "powertrain/search/summary.h"
 #include "powertrain/store/trial.h"
@@ -19,6 +20,9 @@ namespace report {
 // Returns a trial's progress line: id, configuration, epochs, metric, its energy and the
 // search's so far.
 std::string trial_line(const StoredTrial& trial);
+// Returns what a probe's LR sweep showed, lowest learning rate first: "LR 0.001 ok, 0.1 0.35,
+// 1 diverged" (instability 0 = ok, 1 = diverged); "" without a sweep.
+std::string lr_sweep_text(const std::vector<tune::LrStability>& points);
 // Returns the closing summary of a study, one fact per line.
 std::string search_summary_text(const search::SearchSummary& summary);
 

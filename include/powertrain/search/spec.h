@@ -87,6 +87,10 @@ struct StudySpec {
   // "batch_size_probe" (default true): sm2 probes each configuration's energy per sample
   // before exploring (TrainingObjective::probe). Stored studies without it replay without.
   bool probe_batch_sizes = true;
+  // "lr_screening" (default true): with the probes, sm2's probe of each batch size also
+  // sweeps the space's learning rates ("optimizer.lr") and drops those that diverge
+  // (tune/lr_screen.h). Stored studies without it replay without.
+  bool screen_learning_rates = true;
 };
 
 // Returns the spec of the study file at `path`, checked whole (validate). Throws ConfigError
