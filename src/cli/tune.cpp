@@ -13,10 +13,8 @@
 #include "cli/output.h"
 #include "cli/search_cli.h"
 #include "powertrain/report/search_text.h"
-#include "powertrain/search/lock.h"
+#include "powertrain/search/local_study.h"
 #include "powertrain/report/format.h"
-#include "powertrain/store/store.h"
-#include "powertrain/store/trial_log.h"
 
 namespace powertrain::cli {
 
@@ -42,86 +40,61 @@ int run_study(TuneOptions o) {
     std::cerr << "powertrain tune: " << why << "\n";
     return code;
   };
-  const std::string db = store_path(o.db);
-  std::optional<Store> store;
-  std::optional<StudyRecord> stored;
-  std::optional<search::StudySpec> spec;
-  // 1. The study: a stored one to continue, or a new one, read and checked whole.
+  search::LocalStudyOptions lo;
+  lo.db = store_path(o.db);
+  lo.no_store = o.no_store;
+  lo.name = o.study;
+  lo.resume = o.resume;
+  lo.states_dir = o.states_dir;
+  lo.runner.sensors = discover_options(o.sensors);
+  if (!o.quiet) lo.runner.say = [](const std::string& m) { std::cerr << m << "\n"; };
+  lo.runner.training = o.training;
+  // 1. The study: a stored one to continue, or a new one, read and checked whole; 2. locked,
+  // its runner built (real training loads its data here) and stored.
+  std::unique_ptr<search::LocalStudy> study;
   try {
-    if (!o.resume.empty()) {
-      store.emplace(Store::open_existing(db));
-      stored = store->study(o.resume);
-      spec = search::stored_search_spec(stored, o.resume, db, " (check --db and the name)");
-      o.study = stored->name;
-    } else {
-      spec = study_spec(o.def);
+    study = std::make_unique<search::LocalStudy>(lo, o.resume.empty() ? std::optional(study_spec(o.def)) : std::nullopt);
+    if (study->spec().backend == search::Backend::training && !o.training) {
+      study.reset();
+      return exec_program(kTrainingEngine, "powertrain tune");
     }
+    study->start();
   } catch (const std::exception& e) {
     return fail(e.what(), 2);
   }
-  if (spec->backend == search::Backend::training && !o.training) {
-    store.reset();
-    return exec_program(kTrainingEngine, "powertrain tune");
-  }
-  if (o.resume.empty() && !o.no_store && o.study.empty()) o.study = search::default_study_name(*spec);
-  std::unique_ptr<search::StudyLock> lock;  // one process drives a study (workers share one through claims)
-  try {
-    if (!o.no_store) lock = search::StudyLock::acquire(db, o.study);
-  } catch (const ConfigError& e) {
-    return fail(e.what(), 2);
-  }
-  // 2. The runner (real training loads its data and makes the states directory here,
-  // before the study is stored: a failure leaves nothing behind).
-  search::RunnerOptions ro;
-  ro.sensors = discover_options(o.sensors);
-  if (!o.quiet) ro.say = [](const std::string& m) { std::cerr << m << "\n"; };
-  ro.training = o.training;
-  ro.states_dir = o.states_dir.empty() && !o.no_store ? search::default_states_dir(db, o.study) : o.states_dir;
-  std::unique_ptr<search::StudyRunner> runner;
-  try {
-    runner = std::make_unique<search::StudyRunner>(*spec, ro);
-  } catch (const std::exception& e) {
-    return fail(e.what(), 2);
-  }
+  search::StudyRunner* runner = &study->runner();
+  const std::string& name = study->name();
   if (!o.quiet) std::cerr << "tune: " << runner->description() << "\n";
   if (!o.quiet && !runner->states_dir().empty()) {
     std::cerr << "tune: configuration states in " << runner->states_dir()
               << " (a resumed study or another worker continues from them; removed when the study ends)\n";
-  }
-  int64_t study_id = stored ? stored->id : 0;
-  if (!stored && !o.no_store) {
-    try {
-      store.emplace(Store::open(db));
-      study_id = store->create_study(o.study, search::spec_to_json(*spec).dump());
-    } catch (const StoreError& e) {
-      return fail(e.what(), 2);
-    }
   }
 
   // 3. Run: replay what is stored, then trial after trial, each stored before the next.
   StopOnSignal stop_on_signal;
   search::Ending ending;
   try {
-    if (stored) {
-      runner->replay(StoreTrialLog(*store, study_id).events());  // run replays again; this says where the study stands
+    if (study->resumed()) {
+      const std::size_t replayed = study->replay_stored();
       if (!o.quiet) {
-        std::cerr << fmt::format("resumed study '{}': {} stored trials replayed, {} spent so far\n", o.study,
-                                 runner->trials().size(), report::format_energy_j(runner->search_energy_j()));
+        std::cerr << fmt::format("resumed study '{}': {} stored trials replayed, {} spent so far\n", name, replayed,
+                                 report::format_energy_j(runner->search_energy_j()));
       }
     }
     auto on_trial = [&](const StoredTrial& t) {
       if (o.pace_ms > 0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(o.pace_ms));
       if (!o.quiet) std::cerr << report::trial_line(t) << "\n";
     };
-    ending = search::run_in_store(*runner, store ? &*store : nullptr, study_id, on_trial, stop_on_signal.stop_requested());
+    ending = study->run(on_trial, stop_on_signal.stop_requested());
   } catch (const search::SearchError& e) {
-    return fail("study '" + o.study + "': " + e.what(), 1);
+    return fail("study '" + name + "': " + e.what(), 1);
   }
 
   // 4. Print and write what it found.
   search::SearchSummary summary = runner->summary(ending);
   std::string text = report::search_summary_text(summary);
-  if (store) text += fmt::format("  stored as study '{}' in {} (continue after an interruption with --resume {})\n", o.study, db, o.study);
+  if (study->store())
+    text += fmt::format("  stored as study '{}' in {} (continue after an interruption with --resume {})\n", name, lo.db, name);
   int code = ending == search::Ending::interrupted ? StopOnSignal::exit_code() : 0;
   if (!o.save_best.empty()) {
     std::string config = runner->chosen_train_config();
@@ -140,7 +113,7 @@ int run_study(TuneOptions o) {
   if (!o.quiet) std::cerr << text;
   if (!o.json_path.empty()) {
     nlohmann::json j = search::summary_to_json(summary, runner->trials());
-    j["study"] = store ? nlohmann::json(o.study) : nlohmann::json(nullptr);
+    j["study"] = study->store() ? nlohmann::json(name) : nlohmann::json(nullptr);
     if (std::string err; !write_output(o.json_path, j.dump(2) + "\n", err)) {
       std::cerr << "powertrain tune: " << err << "\n";
       code = 1;

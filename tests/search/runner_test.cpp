@@ -1,13 +1,17 @@
 // runner_test.cpp: a search runs to its end, resumes from its log exactly where it stopped,
-// refuses a log that does not replay, and says what it found (provenance, target, budget).
-// No subprocess: the runner is driven directly.
+// refuses a log that does not replay, and says what it found (provenance, target, budget);
+// a LocalStudy (what `powertrain tune` runs) locks, stores and resumes its study. No
+// subprocess: the runner is driven directly.
 #include "powertrain/search/runner.h"
+
+#include "powertrain/search/local_study.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <filesystem>
 #include <map>
 
 #include "powertrain/store/store.h"
@@ -237,6 +241,71 @@ TEST(StudyRunner, ARealTrainingStudyNeedsTheTrainingEngine) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("no training engine"), std::string::npos) << e.what();
   }
+}
+
+// What `powertrain tune` runs: a new study is stored as it goes, and one interrupted is
+// continued by name to the same end.
+TEST(LocalStudy, StoresLocksAndResumesAStudyByName) {
+  MemoryTrialLog whole_log;
+  StudyRunner whole(lr_study("sm2"), fake_training());
+  ASSERT_EQ(whole.run(whole_log), Ending::finished);
+
+  test::TempDir dir;
+  LocalStudyOptions o;
+  o.db = dir.file("s.db");
+  o.name = "lr";
+  o.runner = fake_training();
+  std::atomic<bool> stop{false};
+  {
+    LocalStudy first(o, lr_study("sm2"));
+    EXPECT_FALSE(first.resumed());
+    first.start();
+    ASSERT_NE(first.store(), nullptr);
+    // (That a second process cannot drive it meanwhile is lock_test's: POSIX record locks
+    // do not exclude the process that holds them.)
+    int n = 0;
+    EXPECT_EQ(first.run([&](const StoredTrial&) { if (++n == 3) stop = true; }, &stop), Ending::interrupted);
+  }
+  o.name.clear();
+  o.resume = "lr";
+  LocalStudy resumed(o, std::nullopt);
+  EXPECT_TRUE(resumed.resumed());
+  EXPECT_EQ(resumed.name(), "lr");
+  resumed.start();
+  EXPECT_EQ(resumed.replay_stored(), 3u);
+  EXPECT_EQ(resumed.run({}, nullptr), Ending::finished);
+  expect_same_trials(resumed.store()->trials(resumed.store()->study("lr")->id), whole.trials());
+  EXPECT_EQ(resumed.store()->study("lr")->status, StudyStatus::finished);
+}
+
+TEST(LocalStudy, NothingIsStoredWhenTheStudyCannotStart) {
+  test::TempDir dir;
+  LocalStudyOptions o;
+  o.db = dir.file("s.db");
+  // A real-training study without the training engine: refused before anything is stored.
+  LocalStudy study(o, lr_study("sm2"));
+  EXPECT_FALSE(study.name().empty());  // the default name, made from the spec
+  EXPECT_THROW(study.start(), ConfigError);
+  EXPECT_TRUE(Store::open(o.db).studies().empty());
+  // A study to resume that is not there is named.
+  o.resume = "none";
+  try {
+    LocalStudy missing(o, std::nullopt);
+    ADD_FAILURE() << "a missing study was opened";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("none"), std::string::npos) << e.what();
+  }
+  // In memory: no name, no store, nothing written.
+  LocalStudyOptions memory;
+  memory.db = dir.file("other.db");
+  memory.no_store = true;
+  memory.runner = fake_training();
+  LocalStudy in_memory(memory, lr_study("sm2"));
+  in_memory.start();
+  EXPECT_EQ(in_memory.store(), nullptr);
+  EXPECT_TRUE(in_memory.name().empty());
+  EXPECT_EQ(in_memory.run({}, nullptr), Ending::finished);
+  EXPECT_FALSE(std::filesystem::exists(memory.db));
 }
 
 TEST(StatesDir, BesideTheStoreOrUnderTheCurrentDirectory) {
