@@ -38,7 +38,7 @@ std::vector<LrStability> lr_instability(const std::vector<double>& lrs, const st
     if (!std::isfinite(loss))
       x = 1.0;
     else if (std::isfinite(best) && best > 0)
-      x = std::clamp((loss / best - 1.0) / (kDivergenceRatio - 1.0), 0.0, 1.0);
+      x = std::clamp((loss / best - kNoiseRatio) / (kDivergenceRatio - kNoiseRatio), 0.0, 1.0);
     x = std::max(x, previous);  // a higher learning rate is never taken for a calmer one
     out.push_back({lrs[j], x});
     previous = x;

@@ -27,15 +27,15 @@ TEST(LrScreen, ALossThatKeepsFallingIsStableAndOneThatRisesIsNot) {
   // Two steps per learning rate, after warm-up steps at a mean loss of 2.3.
   const std::vector<double> losses = {2.3, 2.2,    // 0.001: 2.25, below the warm-up's
                                       1.9, 1.7,    // 0.01: 1.8, the best
-                                      3.6, 3.6,    // 0.1: 3.6 = 2 x the best: (2 - 1) / 3
+                                      3.6, 3.6,    // 0.1: 3.6 = 2 x the best: (2 - 1.1) / (4 - 1.1)
                                       1.0, 1.2};   // 1: lower, but never calmer than 0.1
   const auto points = lr_instability(lrs, losses, 2, 2.3);
   ASSERT_EQ(points.size(), 4u);
   EXPECT_EQ(points[0].lr, 0.001);
   EXPECT_EQ(points[0].instability, 0.0);
   EXPECT_EQ(points[1].instability, 0.0);
-  EXPECT_NEAR(points[2].instability, 1.0 / 3.0, 1e-12);
-  EXPECT_NEAR(points[3].instability, 1.0 / 3.0, 1e-12);
+  EXPECT_NEAR(points[2].instability, 0.9 / 2.9, 1e-12);
+  EXPECT_NEAR(points[3].instability, 0.9 / 2.9, 1e-12);
 }
 
 TEST(LrScreen, ADivergedLearningRateAndEveryHigherOneAreOne) {
@@ -52,7 +52,9 @@ TEST(LrScreen, ADivergedLearningRateAndEveryHigherOneAreOne) {
   const auto first = lr_instability({0.01, 0.1, 1.0}, {2.0, 2.0, 5.0, 5.0, 1.0}, 2, NAN);
   ASSERT_EQ(first.size(), 2u);
   EXPECT_EQ(first[0].instability, 0.0);
-  EXPECT_NEAR(first[1].instability, 0.5, 1e-12);  // 2.5 x: (2.5 - 1) / 3
+  EXPECT_NEAR(first[1].instability, 1.4 / 2.9, 1e-12);  // 2.5 x: (2.5 - 1.1) / (4 - 1.1)
+  // A rise within the noise of a few mini-batches (under 10 %) is no instability.
+  EXPECT_EQ(lr_instability({0.01, 0.1}, {2.0, 2.18}, 1, 2.0)[1].instability, 0.0);
   // A loss that can reach 0: only a non-finite loss counts.
   const auto zero = lr_instability({0.01, 0.1, 1.0}, {0.0, 5.0, INFINITY}, 1, 0.0);
   EXPECT_EQ(zero[1].instability, 0.0);

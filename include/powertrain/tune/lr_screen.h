@@ -6,9 +6,10 @@
 // ascending order. What that shows of each learning rate is its instability in [0, 1]:
 //   - the mean loss of its steps, L, against the lowest mean loss seen before it (the
 //     warm-up's last steps, then the earlier learning rates), best:
-//     instability = clamp((L / best - 1) / (kDivergenceRatio - 1), 0, 1),
-//     so 0 while the loss still falls or holds, 1 once it is kDivergenceRatio x the best
-//     (fastai's learning-rate finder stops there: the loss has diverged);
+//     instability = clamp((L / best - kNoiseRatio) / (kDivergenceRatio - kNoiseRatio), 0, 1),
+//     so 0 while the loss falls, holds or rises less than the noise of a few mini-batches
+//     (kNoiseRatio: 10 %), 1 once it is kDivergenceRatio x the best (fastai's learning-rate
+//     finder and `powertrain lr-find` stop there: the loss has diverged);
 //   - a non-finite loss is 1;
 //   - never below a lower learning rate's (the sweep rises: a learning rate above one that
 //     already disturbed training is not taken for a calmer one), and once one is 1 (diverged)
@@ -34,6 +35,7 @@ struct LrStability {
 };
 
 inline constexpr double kDivergenceRatio = 4.0;
+inline constexpr double kNoiseRatio = 1.1;
 
 // The learning rates a sweep trains at for the requested `lrs` (any order, repeats allowed):
 // those finite and > 0, ascending, unique; when more than `max_points` (>= 2), max_points
