@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
               all.end());
   }
   std::printf("As a user runs it: each study of `powertrain tune --simulate zeus:DIR --gpu G --workload W\n"
-              "--strategy S --seed N` (other options at their defaults; without --strategy: hyperband) run to its\n"
+              "--strategy S --seed N` (other options at their defaults; without --strategy: sm2) run to its\n"
               "own end. total = the whole search's energy, chosen = the chosen configuration's true energy-to-target,\n"
               "both in optimal training runs (optimum = 1), median of %d seeds; inf = chose one that never reaches\n"
               "the target. b2 = Zeus's beta rule with beta 2 (--beta 2).\n",
