@@ -32,8 +32,6 @@ bool boolean(const json& j, const char* key) {
   return v.get<bool>();
 }
 
-}  // namespace
-
 // A probe's LR sweep as stored: absent, or [[lr, instability], ...] of finite numbers,
 // ascending lr, instability in [0, 1].
 std::vector<tune::LrStability> lr_points(const json& j) {
@@ -52,6 +50,8 @@ std::vector<tune::LrStability> lr_points(const json& j) {
   }
   return points;
 }
+
+}  // namespace
 
 json config_to_json(const tune::Config& config) {
   json j = json::object();
