@@ -36,30 +36,23 @@ int run_worker(WorkerCliOptions o) {
   };
   if (o.worker.worker_id.empty()) o.worker.worker_id = search::default_worker_id();
   auto say = [&](const std::string& m) { if (!o.quiet) std::cerr << "worker " << o.worker.worker_id << ": " << m << "\n"; };
-  std::unique_ptr<StudyLog> log;
-  int64_t study_id = 0;
-  std::optional<search::StudySpec> spec;
-  auto needs_engine = [&] { return spec->backend == search::Backend::training && !o.training; };
+  auto needs_engine = [&](const search::StudySpec& spec) { return spec.backend == search::Backend::training && !o.training; };
+  search::SharedStudy shared;
   try {
+    std::optional<search::StudySpec> definition;
     if (o.def.given()) {
-      spec = study_spec(o.def);
-      if (needs_engine()) return exec_program(kTrainingEngine, "powertrain worker");
-      log = StudyLog::open(o.worker.storage);
-      study_id = log->ensure_study(o.study, search::spec_to_json(*spec).dump(), "tune");
-    } else {
-      log = StudyLog::open(o.worker.storage);
-      auto s = log->study(o.study);
-      spec = search::stored_search_spec(s, o.study, log->where(),
-                                        ": create it by giving the first worker its definition (a study CONFIG, or --simulate zeus:DIR ...)");
-      study_id = s->id;
-      if (needs_engine()) {
-        log.reset();
-        return exec_program(kTrainingEngine, "powertrain worker");
-      }
+      definition = study_spec(o.def);
+      if (needs_engine(*definition)) return exec_program(kTrainingEngine, "powertrain worker");
+    }
+    shared = search::open_shared_study(o.worker.storage, o.study, std::move(definition));
+    if (needs_engine(shared.spec)) {
+      shared.log.reset();
+      return exec_program(kTrainingEngine, "powertrain worker");
     }
   } catch (const std::exception& e) {
     return fail(e.what(), 2);
   }
+  StudyLog& log = *shared.log;
   search::RunnerOptions ro;
   ro.sensors = discover_options(o.sensors);
   if (!o.quiet) ro.say = say;
@@ -67,11 +60,11 @@ int run_worker(WorkerCliOptions o) {
   ro.states_dir = o.states_dir.empty() ? search::default_states_dir(o.worker.storage, o.study) : o.states_dir;
   std::unique_ptr<search::StudyRunner> runner;
   try {
-    runner = std::make_unique<search::StudyRunner>(*spec, ro);
+    runner = std::make_unique<search::StudyRunner>(shared.spec, ro);
   } catch (const std::exception& e) {
     return fail(e.what(), 2);
   }
-  say(fmt::format("joined study '{}' in {}: {}", o.study, log->where(), runner->description()));
+  say(fmt::format("joined study '{}' in {}: {}", o.study, log.where(), runner->description()));
   if (!runner->states_dir().empty()) {
     say("configuration states in " + runner->states_dir() +
         " (a resumed study or another worker continues from them; removed when the study ends)");
@@ -81,7 +74,7 @@ int run_worker(WorkerCliOptions o) {
   StopOnSignal stop_on_signal;
   search::WorkerResult r;
   try {
-    r = search::Worker(*log, study_id, *runner, o.worker).run(stop_on_signal.stop_requested());
+    r = search::Worker(log, shared.study_id, *runner, o.worker).run(stop_on_signal.stop_requested());
   } catch (const std::exception& e) {
     return fail(e.what(), 1);
   }
@@ -89,7 +82,7 @@ int run_worker(WorkerCliOptions o) {
   text += fmt::format("  this worker      {} ran {} of the study's {} trials\n", r.worker_id, r.mine.size(), r.all.size());
   if (!o.quiet) std::cerr << text;
   if (!o.json_path.empty()) {
-    const nlohmann::json j = search::worker_result_json(r, o.study, log->where());
+    const nlohmann::json j = search::worker_result_json(r, o.study, log.where());
     if (std::string err; !write_output(o.json_path, j.dump(2) + "\n", err)) return fail(err, 1);
   }
   return r.summary.ending == search::Ending::interrupted ? StopOnSignal::exit_code() : 0;

@@ -196,4 +196,19 @@ nlohmann::json worker_result_json(const WorkerResult& r, const std::string& stud
   return j;
 }
 
+SharedStudy open_shared_study(const std::string& storage, const std::string& name, std::optional<StudySpec> definition) {
+  SharedStudy shared;
+  shared.log = StudyLog::open(storage);
+  if (definition) {
+    shared.study_id = shared.log->ensure_study(name, spec_to_json(*definition).dump(), "tune");
+    shared.spec = std::move(*definition);
+    return shared;
+  }
+  auto stored = shared.log->study(name);
+  shared.spec = stored_search_spec(stored, name, shared.log->where(),
+                                   ": create it by giving the first worker its definition (a study CONFIG, or --simulate zeus:DIR ...)");
+  shared.study_id = stored->id;
+  return shared;
+}
+
 }  // namespace powertrain::search

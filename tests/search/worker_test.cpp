@@ -98,3 +98,28 @@ TEST(Worker, ADeadWorkersClaimIsTakenOver) {
     for (const auto& c : tx.claims()) EXPECT_EQ(c.state, ClaimState::done) << c.trial_id;
   });
 }
+
+// What `powertrain worker` joins: the first worker's definition creates the study, a later
+// one with the same definition joins it, one without reads the stored spec, and a study
+// that is not there is named with the fix.
+TEST(SharedStudy, TheFirstDefinitionCreatesItAndLaterWorkersJoinIt) {
+  const StudySpec lr = parse_study_text(
+      R"({"space": {"optimizer.lr": {"type": "categorical", "values": [0.1, 0.01]}}, "strategy": "sm2", "max_epochs": 3})",
+      "lr.json");
+  test::TempDir dir;
+  const std::string storage = "sqlite:" + dir.file("study.db");
+  SharedStudy first = open_shared_study(storage, "lr", lr);
+  SharedStudy again = open_shared_study(storage, "lr", lr);
+  EXPECT_EQ(again.study_id, first.study_id);
+  SharedStudy stored = open_shared_study(storage, "lr", std::nullopt);
+  EXPECT_EQ(stored.study_id, first.study_id);
+  EXPECT_EQ(stored.spec.study_text, lr.study_text);
+  EXPECT_EQ(stored.spec.strategy, "sm2");
+  try {
+    open_shared_study(storage, "none", std::nullopt);
+    ADD_FAILURE() << "a study that is not there was joined";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("none"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("giving the first worker its definition"), std::string::npos) << e.what();
+  }
+}

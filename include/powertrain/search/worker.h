@@ -21,10 +21,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "powertrain/search/runner.h"
+#include "powertrain/search/spec.h"
 #include "powertrain/store/study_log.h"
 
 namespace powertrain::search {
@@ -73,5 +76,16 @@ class Worker {
 
 // Returns "HOST:PID".
 std::string default_worker_id();
+
+// The study a worker joins: study `name` of the shared log at `storage` (StudyLog::open).
+// With `definition`, it is created from it unless it exists (later workers may repeat the
+// definition); without, it must exist and its stored spec is read. Throws ConfigError naming
+// the study and the fix when there is none, StoreError when the log cannot be reached.
+struct SharedStudy {
+  std::unique_ptr<StudyLog> log;
+  int64_t study_id = 0;
+  StudySpec spec;
+};
+SharedStudy open_shared_study(const std::string& storage, const std::string& name, std::optional<StudySpec> definition);
 
 }  // namespace powertrain::search
